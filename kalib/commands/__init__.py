@@ -1,0 +1,1 @@
+"""Subcommands of ``kalib``: one module each (NAME, HELP, add_arguments, run)."""
