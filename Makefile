@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 CLIENT ?= demo
 LANG_REPORT ?= zh
 
-.PHONY: report test lab app setup setup-test clean-venv strip demo-data help
+.PHONY: report test lab app setup setup-test clean-venv strip demo-data docs help
 
 help:
 	@sed -n '2,6p' Makefile
@@ -48,6 +48,10 @@ app: setup
 # Regenerate the demo company's files from the seeded generator.
 demo-data: setup
 	$(BIN)/python -m kalib.demo data/demo
+
+# Rewrite the README's data-format section from kalib/schema.py.
+docs: setup
+	$(PY) -c 'from kalib.schema import update_readme; update_readme("README.md")'
 
 # Remove outputs and widget state from the notebooks.
 strip: setup-test

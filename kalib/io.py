@@ -28,6 +28,7 @@ True
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 from collections.abc import Mapping
@@ -216,7 +217,7 @@ def _detect_encoding(path: Path, declared: str | None) -> str:
     for enc in ("utf-8", "gb18030"):
         try:
             # A multi-byte character may be cut at the end of the sample.
-            head.decode(enc) if len(head) == size else head[:-4].decode(enc, errors="strict")
+            codecs.getincrementaldecoder(enc)().decode(head, final=len(head) == size)
             return enc
         except UnicodeDecodeError:
             continue
@@ -247,7 +248,7 @@ def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
                                            column_names=names, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 strings_can_be_null=True, null_values=[""]),
+                                                 strings_can_be_null=True, null_values=P.NULLISH),
         )
         df = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get)
     except ImportError:  # pragma: no cover - pyarrow is a dependency
@@ -718,6 +719,13 @@ def _error(out: list[Problem], df: pd.DataFrame, mask: pd.Series, message: str, 
     out.append(Problem(message.replace("{n}", str(n)) + extra, file=file, sheet=sheet, row=first, column=header))
 
 
+def _fast_map(s: pd.Series, mapping: Mapping[Any, Any], dtype: str = "str") -> pd.Series:
+    """``s.map(mapping)`` through the distinct values (much faster on millions of rows)."""
+    codes, uniques = pd.factorize(s)
+    values = np.array([mapping.get(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(values[codes], index=s.index).astype(dtype)
+
+
 def _map_stages(df: pd.DataFrame, cfg: Config, stage_map: Mapping[str, str], problems: list[Problem]) -> pd.DataFrame:
     lookup = cfg.stage_lookup()
     for raw, key in (stage_map or {}).items():
@@ -734,12 +742,12 @@ def _map_stages(df: pd.DataFrame, cfg: Config, stage_map: Mapping[str, str], pro
                f"(stages: {{'{u}': qualified}})", column="stage")
     df = df.copy()
     df["stage_raw"] = raw
-    df["stage"] = raw.map(mapped).astype("str")
+    df["stage"] = _fast_map(raw, mapped)
     return df
 
 
 def _derive_status(df: pd.DataFrame, cfg: Config, problems: list[Problem]) -> pd.DataFrame:
-    stage_status = df["stage"].map(cfg.stage_status())
+    stage_status = _fast_map(df["stage"], cfg.stage_status())
     given = df["status"] if "status" in df else pd.Series(pd.NA, index=df.index, dtype="str")
     # An explicit won/lost wins; an explicit open (or 0/false from an IsWon column) defers to the stage.
     status = given.where(given.isin(["won", "lost"]), stage_status)
@@ -850,7 +858,7 @@ def normalise_tables(frames: dict[str, pd.DataFrame], cfg: Config, meta: ClientM
         _warn(warnings, o, o["owner"].isna(), "{n} opportunity(ies) have no owner", column="owner")
         # A rep's win rate is an override only where it says something the stage does not.
         ov = o["win_rate_override"]
-        stage_rate = o["stage"].map(cfg.stage_rates())
+        stage_rate = _fast_map(o["stage"], cfg.stage_rates(), "float64")
         same = ov.notna() & (((ov - stage_rate).abs() < 1e-9) | (o["status"] != "open"))
         zero_open = ov.notna() & (ov == 0) & (o["status"] == "open") & (stage_rate > 0)
         if (same | zero_open).any():

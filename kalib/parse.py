@@ -49,6 +49,45 @@ _LOST = {"lost", "loss", "closedlost", "丢", "丢单", "输单", "失败", "未
 _OPEN = {"open", "进行中", "跟进中", "在跟", "跟进", "未关闭", "pipeline", "0", "false", "no", "否"}
 
 
+NULLISH = ["", "nan", "NaN", "NULL", "null", "None", "#N/A", "N/A", "NaT"]
+
+
+def _arrow(s: pd.Series):
+    """The pyarrow array behind a text Series, or None (then the generic path runs)."""
+    try:
+        import pyarrow as pa
+
+        arr = getattr(s.array, "_pa_array", None)
+        if arr is not None and pa.types.is_string(arr.type) or (arr is not None and pa.types.is_large_string(arr.type)):
+            return arr
+    except ImportError:  # pragma: no cover
+        return None
+    return None
+
+
+def _arrow_clean(arr):
+    """Trimmed text with blank-like cells as nulls."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    t = pc.utf8_trim_whitespace(arr)
+    blank = pc.is_in(t, value_set=pa.array(NULLISH))
+    if not pc.any(blank).as_py():
+        return t
+    return pc.if_else(blank, pa.scalar(None, t.type), t)
+
+
+def _from_arrow(arr, index) -> pd.Series:
+    import pyarrow as pa
+
+    if pa.types.is_floating(arr.type):
+        return pd.Series(arr.to_numpy(zero_copy_only=False), index=index, dtype="float64")
+    if pa.types.is_timestamp(arr.type):
+        return pd.Series(arr.to_pandas(), index=index).astype("datetime64[ns]")
+    return pd.Series(arr.to_pandas(types_mapper={arr.type: pd.StringDtype("pyarrow", na_value=np.nan)}.get),
+                     index=index)
+
+
 def _as_text(s: pd.Series) -> pd.Series:
     if s.dtype == object or str(s.dtype) != "str":
         s = s.astype("str")
@@ -63,6 +102,9 @@ def blank(s: pd.Series) -> pd.Series:
 
 def parse_text(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Stripped text; blank becomes missing."""
+    arr = _arrow(s)
+    if arr is not None:
+        return _from_arrow(_arrow_clean(arr), s.index), pd.Series(False, index=s.index)
     b = blank(s)
     out = _as_text(s.astype("str")).where(~b)
     return out.astype("str"), pd.Series(False, index=s.index)
@@ -83,6 +125,16 @@ def parse_money(s: pd.Series, unit: str | None = None) -> tuple[pd.Series, pd.Se
     factor = UNIT_FACTORS.get(str(unit).strip().lower(), None) if unit else 1.0
     if factor is None:
         raise ValueError(f"unknown amount unit {unit!r}; use one of {', '.join(UNIT_FACTORS)}")
+    arr = _arrow(s)
+    if arr is not None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        try:
+            v = pc.cast(_arrow_clean(arr), pa.float64())
+            return _from_arrow(v, s.index) * factor, pd.Series(False, index=s.index)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass  # something to clean: the generic path below
     b = blank(s)
     if pd.api.types.is_numeric_dtype(s):
         return s.astype("float64") * factor, pd.Series(False, index=s.index)
@@ -165,6 +217,18 @@ def parse_date(s: pd.Series, order: str = "mdy") -> tuple[pd.Series, pd.Series]:
         if getattr(v.dt, "tz", None) is not None:
             v = v.dt.tz_localize(None)
         return v.dt.normalize().astype("datetime64[ns]"), pd.Series(False, index=s.index)
+    arr = _arrow(s)
+    if arr is not None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        clean = _arrow_clean(arr)
+        try:
+            d = pc.strptime(pc.utf8_slice_codeunits(clean, 0, 10), format="%Y-%m-%d", unit="s")
+            if d.null_count == clean.null_count:
+                return _from_arrow(d, s.index), pd.Series(False, index=s.index)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass  # other formats: the generic path below
     b = blank(s)
     if pd.api.types.is_numeric_dtype(s):
         text = s.astype("float64").map(lambda x: "" if pd.isna(x) else f"{x:.0f}").astype("str")

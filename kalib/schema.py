@@ -273,3 +273,49 @@ def table_lookup() -> dict[str, str]:
         for name in (t.name, t.zh, t.en, *t.aliases):
             out.setdefault(normalise_label(name), t.name)
     return out
+
+
+_KIND_WORDS = {
+    "text": "text", "id": "identifier (kept as text)", "money": "amount", "number": "number", "rate": "percentage",
+    "int": "whole number", "date": "date", "bool": "yes/no", "status": "won/lost/open", "stage": "stage name",
+}
+
+
+def markdown_reference() -> str:
+    """The data-format reference (one table per input table), as Markdown for the README.
+
+    ``make docs`` writes it into README.md between the data-format markers.
+    """
+    lines: list[str] = []
+    for t in TABLES.values():
+        names = ", ".join(f"`{a}`" for a in dict.fromkeys((t.zh, t.name, *t.aliases[:5])))
+        lines += [f"#### {t.zh} · {t.en} (`{t.name}`)", "", t.doc, "", f"File or sheet names recognised: {names}.",
+                  ""]
+        if t.one_of:
+            alts = " or ".join(" + ".join(f"`{c}`" for c in g) for g in t.one_of)
+            lines += [f"Needs {alts}.", ""]
+        lines += ["| column | 中文表头 | English header | kind | required | also recognised |", "|---|---|---|---|---|---|"]
+        for c in t.columns:
+            also = ", ".join(f"`{a}`" for a in c.aliases[:6])
+            lines.append(f"| `{c.name}` | {c.zh} | {c.en} | {_KIND_WORDS[c.kind]} | {'yes' if c.required else ''} "
+                         f"| {also} |")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def update_readme(path: str = "README.md") -> bool:
+    """Rewrite the README's data-format section from the schema; True if it changed."""
+    from pathlib import Path
+
+    p = Path(path)
+    text = p.read_text(encoding="utf-8")
+    start, end = "<!-- data-format:start -->", "<!-- data-format:end -->"
+    if start not in text or end not in text:
+        raise ValueError(f"{path} has no {start} ... {end} markers")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    new = f"{head}{start}\n{markdown_reference()}{end}{tail}"
+    if new != text:
+        p.write_text(new, encoding="utf-8")
+        return True
+    return False
