@@ -282,10 +282,10 @@ def parse_status(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     from .config import normalise_label
 
     b = blank(s)
-    t = s.astype("str").where(~b, "").map(normalise_label).astype("str")
-    out = pd.Series(pd.NA, index=s.index, dtype="str")
-    out[t.isin({w for w in _WON})] = "won"
-    out[t.isin(_LOST)] = "lost"
-    out[t.isin(_OPEN)] = "open"
+    codes, uniques = pd.factorize(s.astype("str").where(~b, ""))
+    keys = [normalise_label(u) for u in uniques]
+    status = np.array([("won" if k in _WON else "lost" if k in _LOST else "open" if k in _OPEN else None)
+                       for k in keys] + [None], dtype=object)
+    out = pd.Series(status[codes], index=s.index).astype("str")
     bad = out.isna() & ~b
     return out, bad

@@ -1,0 +1,40 @@
+"""Shared test fixtures: the repository root and the two ready-loaded clients.
+
+``demo_client``  the demo company (``data/demo``, 华东精工装备, manufacturing, RMB);
+``acme_client``  the small hand-checkable client in ``tests/fixtures/acme`` (services, USD,
+                 one workbook plus a GBK CSV; rebuilt by ``tests/fixtures/make_fixtures.py``).
+
+Both are loaded once per test session with :func:`kalib.load_client`; treat them as
+read-only (use ``client.with_as_of(...)`` / ``client.with_config(...)`` for variants).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = REPO_ROOT / "tests" / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The repository's root folder."""
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def demo_client():
+    """The demo company, loaded from ``data/demo`` as a user would."""
+    import kalib
+
+    return kalib.load_client(REPO_ROOT / "data" / "demo")
+
+
+@pytest.fixture(scope="session")
+def acme_client():
+    """Acme 安信咨询: 12 customers, 40 opportunities, amounts in USD at 7.1 RMB."""
+    import kalib
+
+    return kalib.load_client(FIXTURES / "acme")
