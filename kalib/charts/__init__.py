@@ -79,6 +79,31 @@ def cjk_font() -> str | None:
 _warned = False
 
 
+def _notebook_display() -> None:
+    """Inside a Jupyter kernel, let a returned Figure show itself as a PNG.
+
+    Charts are plain ``matplotlib.figure.Figure`` objects (not pyplot's), so
+    Jupyter's inline backend never learns about them; this registers the PNG
+    display of a Figure with the running kernel (as ``%matplotlib inline``
+    does), once.  Nothing happens outside a kernel.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with the notebook stack
+        return
+    ip = get_ipython()
+    if ip is None or not hasattr(ip, "kernel"):
+        return
+    from matplotlib.figure import Figure
+
+    png = ip.display_formatter.formatters.get("image/png")
+    if png is None or Figure in png.type_printers:
+        return
+    from IPython.core.pylabtools import select_figure_formats
+
+    select_figure_formats(ip, {"png"})
+
+
 @contextlib.contextmanager
 def chart_lang(lang: str = "zh") -> Iterator[str]:
     """Matplotlib settings for a chart in ``lang``; yields the language actually usable.
@@ -89,6 +114,7 @@ def chart_lang(lang: str = "zh") -> Iterator[str]:
     global _warned
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
+    _notebook_display()
     family = cjk_font()
     if lang == "zh" and family is None:
         if not _warned:

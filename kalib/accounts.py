@@ -1,0 +1,574 @@
+"""Layer 1, customer value (客户价值): what each customer is worth to us.
+
+"A big company is not automatically a key account (大企业≠大客户)": what makes
+a customer *big* is the value it brings us, year after year.  This module
+measures that value from the revenue table and classifies customers by it.
+
+Functions
+---------
+:func:`revenue_in`
+    The revenue rows of a period.
+:func:`customer_value`
+    Per customer: the value it brings us per year, its trend against the
+    previous period, its share of our revenue, its share of wallet (where the
+    customers table has a wallet estimate) and its value tier.  Returns a
+    :class:`CustomerValue` whose methods give the Pareto curve
+    (:meth:`~CustomerValue.pareto`), the concentration figures
+    (:meth:`~CustomerValue.concentration`: top-10 share, HHI), the tier
+    breakdown (:meth:`~CustomerValue.tier_summary`), farming versus hunting
+    (:meth:`~CustomerValue.farming`) and the "big company, small customer"
+    lists (:meth:`~CustomerValue.size_vs_value`).
+:func:`assign_tiers`, :func:`concentration`, :func:`pareto`
+    The same building blocks on a plain Series of values.
+
+Input columns (canonical, see :mod:`kalib.schema`): revenue ``date``,
+``customer``, ``amount``; customers ``customer``, ``wallet``, ``employees``,
+``company_revenue``, ``segment``.  Revenue with no customer counts in the
+total but is never a customer: it is reported as ``unassigned``.
+
+The tiers, trend thresholds and the size/value cut-offs come from the client's
+configuration (``tiers`` and ``accounts`` in :file:`kalib/method.yaml`).
+
+Examples
+--------
+>>> import pandas as pd
+>>> from kalib.client import Client, ClientMeta
+>>> rev = pd.DataFrame({
+...     "date": pd.to_datetime(["2023-03-01", "2024-02-01", "2024-05-01", "2024-06-01", "2024-07-01"]),
+...     "customer": ["A", "A", "A", "B", None],
+...     "amount": [4e6, 8e6, 4e6, 5e5, 1e5]})
+>>> c = Client({"revenue": rev}, ClientMeta(period="2024"))
+>>> cv = customer_value(c)
+>>> cv.table[["customer", "value", "share", "tier", "trend"]]
+  customer       value     share      tier trend
+0        A  12000000.0  0.952381   diamond  growing
+1        B    500000.0  0.039683    silver      new
+>>> cv.unassigned
+100000.0
+>>> round(cv.concentration()["hhi"])
+9232
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .client import Client, MissingData, Period
+from .config import Config
+
+__all__ = [
+    "CustomerValue",
+    "revenue_in",
+    "customer_value",
+    "assign_tiers",
+    "concentration",
+    "pareto",
+]
+
+
+def revenue_in(client: Client, period: Period, purpose: str = "customer value") -> pd.DataFrame:
+    """The revenue rows dated within ``period`` (a new frame; the client's is untouched).
+
+    Raises :class:`~kalib.client.MissingData` when the client has no revenue table.
+    """
+    rev = client.table("revenue", purpose=purpose)
+    for col in ("date", "amount"):
+        if col not in rev.columns:
+            raise MissingData(f"{purpose} needs the column {col!r} of the revenue table (收入).")
+    return rev.loc[period.contains(rev["date"])]
+
+
+def assign_tiers(values: pd.Series, config: Config) -> pd.Series:
+    """The value tier key of each yearly value: the first tier (highest first) whose
+    ``min`` the value reaches; values below every tier get the lowest tier; NA stays NA.
+
+    >>> from kalib.config import default_config
+    >>> assign_tiers(pd.Series([2e7, 1e6, 5e4, float("nan")]), default_config()).tolist()
+    ['diamond', 'gold', 'bronze', nan]
+    """
+    tiers = config.tiers()  # highest first
+    if not tiers:
+        raise ValueError("the configuration has no value tiers (tiers.list)")
+    v = pd.to_numeric(values, errors="coerce")
+    out = pd.Series(tiers[-1]["key"], index=values.index, dtype=object)
+    # Assign from the lowest tier up so the highest reached wins.
+    for t in reversed(tiers):
+        out[v >= t["min"]] = t["key"]
+    out[v.isna()] = np.nan
+    return out
+
+
+def concentration(values: pd.Series, total: float | None = None, top_n: int = 10) -> dict[str, Any]:
+    """Concentration of revenue over customers.
+
+    Parameters
+    ----------
+    values
+        Revenue (or yearly value) per customer.
+    total
+        The total the shares are taken of; default the sum of ``values``.
+        Pass the period's total revenue to count revenue with no customer.
+    top_n
+        How many of the largest customers the "top share" adds up.
+
+    Returns
+    -------
+    dict
+        ``top_share`` (the ``top_n`` largest customers' revenue ÷ ``total``),
+        ``top_n``, ``hhi`` (Herfindahl-Hirschman index, 0-10,000, over the
+        customers' shares of their own sum; only customers with positive
+        revenue), ``equivalent_customers`` (10,000 ÷ HHI: as concentrated as
+        that many equal customers), ``customers`` (with positive revenue),
+        ``customers_for_80pct`` (fewest customers that make 80% of the
+        customers' revenue).  Values are None when there is no positive revenue.
+
+    >>> d = concentration(pd.Series([50.0, 30.0, 20.0]), top_n=1)
+    >>> d["top_share"], d["hhi"], d["customers_for_80pct"]
+    (0.5, 3800.0, 2)
+    """
+    v = pd.to_numeric(values, errors="coerce").dropna()
+    pos = v[v > 0].sort_values(ascending=False)
+    total = float(v.sum()) if total is None else float(total)
+    out: dict[str, Any] = {"top_n": int(top_n), "customers": int(len(pos)), "total": total,
+                           "top_share": None, "hhi": None, "equivalent_customers": None,
+                           "customers_for_80pct": None}
+    if len(pos) == 0 or total <= 0:
+        return out
+    top = float(v.sort_values(ascending=False).head(top_n).sum())
+    out["top_share"] = top / total
+    s = pos / pos.sum()
+    hhi = float(((s * 100) ** 2).sum())
+    out["hhi"] = hhi
+    out["equivalent_customers"] = 10_000 / hhi
+    cum = s.cumsum().to_numpy()
+    out["customers_for_80pct"] = int(np.searchsorted(cum, 0.8 - 1e-12) + 1)
+    return out
+
+
+def pareto(values: pd.Series) -> pd.DataFrame:
+    """The Pareto (ABC) curve: customers from the largest, with cumulative shares.
+
+    Only customers with positive revenue are on the curve.
+
+    Returns
+    -------
+    DataFrame
+        ``rank`` (1 = largest), ``customer`` (the index of ``values``),
+        ``value``, ``share``, ``cum_share`` (of the customers' revenue) and
+        ``cum_customers`` (share of the customers on the curve).
+
+    >>> pareto(pd.Series({"A": 60.0, "B": 30.0, "C": 10.0}))[["customer", "cum_share", "cum_customers"]]
+      customer  cum_share  cum_customers
+    0        A        0.6       0.333333
+    1        B        0.9       0.666667
+    2        C        1.0       1.000000
+    """
+    v = pd.to_numeric(values, errors="coerce")
+    v = v[v > 0].sort_values(ascending=False, kind="stable")
+    n = len(v)
+    total = float(v.sum())
+    df = pd.DataFrame({
+        "rank": np.arange(1, n + 1),
+        "customer": v.index.astype(str) if n else pd.Index([], dtype="str"),
+        "value": v.to_numpy(dtype=float),
+    })
+    df["share"] = df["value"] / total if total else np.nan
+    df["cum_share"] = df["share"].cumsum()
+    df["cum_customers"] = df["rank"] / n if n else np.nan
+    return df
+
+
+@dataclass
+class CustomerValue:
+    """Customer value of one period (see :func:`customer_value`).
+
+    Attributes
+    ----------
+    table
+        One row per customer, largest value first: ``customer``, ``revenue``
+        (RMB in the period), ``value`` (RMB per year), ``previous`` (RMB per
+        year in the previous period, 0 when none), ``change`` and ``growth``
+        (NA when there was no previous value), ``trend`` (``new``,
+        ``growing``, ``stable``, ``declining``, ``lost``, ``none``),
+        ``share`` (of the period's total revenue), ``cum_share``, ``rank``,
+        ``tier`` (key), ``tier_zh``, ``tier_en``, ``key_account`` (in a key
+        tier), ``wallet`` (RMB per year, estimate), ``wallet_share``
+        (``value`` ÷ ``wallet``), ``employees``, ``company_revenue``, ``segment``.
+    period
+        The period analysed.
+    total
+        The period's total revenue (RMB), revenue with no customer included.
+    unassigned
+        The period's revenue with no customer (RMB).
+    """
+
+    table: pd.DataFrame
+    period: Period
+    total: float
+    unassigned: float
+    config: Config = field(repr=False)
+    previous_period: Period | None = None
+    derived_from: str | None = None
+
+    @property
+    def years(self) -> float:
+        return self.period.years
+
+    def concentration(self) -> dict[str, Any]:
+        """Top-10 share (of total revenue, unassigned included), HHI and friends; see :func:`concentration`."""
+        top_n = int(self.config.indicator("top10_share").get("top_n", 10))
+        return concentration(self.table["revenue"], total=self.total, top_n=top_n)
+
+    def pareto(self) -> pd.DataFrame:
+        """The Pareto curve of the period's revenue; see :func:`pareto`."""
+        return pareto(self.table.set_index("customer")["revenue"])
+
+    def tier_summary(self) -> pd.DataFrame:
+        """Customers and revenue per value tier (highest first).
+
+        Columns: ``tier``, ``tier_zh``, ``tier_en``, ``min`` (RMB per year),
+        ``customers``, ``revenue``, ``customer_share``, ``revenue_share``
+        (of the period's total revenue).  Customers without revenue in the
+        period are counted in the lowest tier they fall in.
+        """
+        rows = []
+        t = self.table
+        n = len(t)
+        for tier in self.config.tiers():
+            sel = t["tier"] == tier["key"]
+            rev = float(t.loc[sel, "revenue"].sum())
+            rows.append({
+                "tier": tier["key"], "tier_zh": tier.get("zh", tier["key"]), "tier_en": tier.get("en", tier["key"]),
+                "min": float(tier["min"]), "customers": int(sel.sum()), "revenue": rev,
+                "customer_share": (int(sel.sum()) / n) if n else np.nan,
+                "revenue_share": rev / self.total if self.total > 0 else np.nan,
+            })
+        return pd.DataFrame(rows)
+
+    def farming(self) -> dict[str, Any]:
+        """Farming (农庄耕耘) versus hunting (游猎): the period's revenue from customers
+        that already bought in the previous period, against revenue from new ones.
+
+        Returns ``existing_revenue``, ``new_revenue``, ``existing_share`` (of the
+        customers' revenue), ``existing_customers``, ``new_customers``,
+        ``lost_customers`` (bought before, nothing now), ``previous_covered``
+        (whether the data reach back to the previous period).
+        """
+        t = self.table
+        had = t["previous"] > 0
+        now = t["revenue"] > 0
+        ex = float(t.loc[had & now, "revenue"].sum())
+        new = float(t.loc[~had & now, "revenue"].sum())
+        both = ex + new
+        return {
+            "existing_revenue": ex, "new_revenue": new,
+            "existing_share": ex / both if both > 0 else None,
+            "existing_customers": int((had & now).sum()), "new_customers": int((~had & now).sum()),
+            "lost_customers": int((had & ~now).sum()),
+            "previous_covered": bool(had.any()),
+        }
+
+    def key_accounts(self) -> pd.DataFrame:
+        """The customers in the key tiers (``accounts.key_tiers`` of the configuration)."""
+        return self.table.loc[self.table["key_account"]].reset_index(drop=True)
+
+    def size_vs_value(self) -> pd.DataFrame:
+        """Big companies that are small customers (大企业≠大客户), and the opposite.
+
+        Size is the customer's ``employees`` or ``company_revenue`` (customers
+        table), ranked among the customers that have it (percentile 0-1; with
+        both, the larger of the two ranks).  Value is the yearly value to us,
+        ranked among the customers with revenue in the period (those without
+        rank 0).  Cut-offs: ``accounts.size_value`` of the configuration.
+
+        Returns
+        -------
+        DataFrame
+            ``customer``, ``employees``, ``company_revenue``, ``size_rank``,
+            ``value``, ``value_rank``, ``tier``, ``kind`` (``big_company_small_customer``
+            or ``small_company_big_customer``); big-small first, then by size.
+
+        Raises
+        ------
+        MissingData
+            When no customer has employees or company revenue.
+        """
+        t = self.table
+        cut = self.config.section("accounts")["size_value"]
+        ranks = []
+        for col in ("employees", "company_revenue"):
+            s = pd.to_numeric(t[col], errors="coerce")
+            if s.notna().any():
+                ranks.append(s.rank(method="average", pct=True))
+        if not ranks:
+            raise MissingData("the big-company/small-customer list needs customer sizes: the columns employees "
+                              "(员工人数) or company_revenue (客户营收) of the customers table (客户) have no values.")
+        size_rank = pd.concat(ranks, axis=1).max(axis=1)
+        # Value is ranked among the customers that bring revenue; those that bring none rank 0.
+        active = t["value"] > 0
+        value_rank = t["value"].where(active).rank(method="average", pct=True).fillna(0.0)
+        big_small = (size_rank > 1 - cut["big_size"]) & (value_rank <= cut["small_value"])
+        small_big = (size_rank <= cut["small_size"]) & (value_rank > 1 - cut["big_value"])
+        out = t.loc[big_small | small_big, ["customer", "employees", "company_revenue", "value", "tier"]].copy()
+        out["size_rank"] = size_rank[out.index]
+        out["value_rank"] = value_rank[out.index]
+        out["kind"] = np.where(big_small[out.index], "big_company_small_customer", "small_company_big_customer")
+        out = out.sort_values(["kind", "size_rank"], ascending=[True, False], kind="stable")
+        return out[["customer", "employees", "company_revenue", "size_rank", "value", "value_rank", "tier",
+                    "kind"]].reset_index(drop=True)
+
+    def display_table(self, lang: str = "zh", n: int = 15) -> pd.DataFrame:
+        """The ``n`` largest customers, formatted for people, headers in ``lang``."""
+        from .i18n import check_lang, fmt_pct, fmt_rmb, tr
+
+        check_lang(lang)
+        t = self.table.head(n)
+        trend = {"growing": tr(lang, "增长", "growing"), "declining": tr(lang, "下滑", "declining"),
+                 "stable": tr(lang, "稳定", "stable"), "new": tr(lang, "新客户", "new"),
+                 "lost": tr(lang, "流失", "lost"), "none": "–"}
+        return pd.DataFrame({
+            "#": t["rank"].to_numpy(),
+            tr(lang, "客户", "Customer"): t["customer"].to_numpy(),
+            tr(lang, "每年价值", "Value per year"): [fmt_rmb(v, lang) for v in t["value"]],
+            tr(lang, "收入占比", "Share of revenue"): [fmt_pct(v, 1) for v in t["share"]],
+            tr(lang, "累计占比", "Cumulative"): [fmt_pct(v, 1) for v in t["cum_share"]],
+            tr(lang, "趋势", "Trend"): [trend.get(k, k) + ("" if pd.isna(g) else f" {g:+.0%}")
+                                        for k, g in zip(t["trend"], t["growth"])],
+            tr(lang, "钱包份额", "Share of wallet"): [fmt_pct(v) for v in t["wallet_share"]],
+            tr(lang, "价值分级", "Tier"): t["tier_zh" if lang == "zh" else "tier_en"].to_numpy(),
+        }).set_index("#")
+
+    def describe(self, part: str = "overview", lang: str = "zh") -> str:
+        """A short Markdown reading of one part: ``overview``, ``tiers``, ``concentration``,
+        ``farming`` or ``size`` (big company, small customer).  Every number is computed."""
+        from .i18n import check_lang, fmt_pct, fmt_rmb, tr
+
+        check_lang(lang)
+        per = self.period.label
+        t = self.table
+        active = int((t["revenue"] > 0).sum())
+        if part == "overview":
+            un = ""
+            if self.unassigned:
+                un = tr(lang, f"（其中{fmt_rmb(self.unassigned, lang)}没有对应客户，计入总收入，但不算任何客户）",
+                        f" ({fmt_rmb(self.unassigned, lang)} of it with no customer: counted in the total, never as "
+                        "a customer)")
+            top = t.loc[t["revenue"] > 0].head(1)
+            lead = ""
+            if len(top):
+                r = top.iloc[0]
+                lead = tr(lang, f"最大的客户是{r['customer']}，每年{fmt_rmb(r['value'], lang)}，占{fmt_pct(r['share'], 1)}。",
+                          f"The largest customer is {r['customer']}, {fmt_rmb(r['value'], lang)} a year, "
+                          f"{fmt_pct(r['share'], 1)} of revenue.")
+            w = int((t["wallet_share"].notna() & (t["revenue"] > 0)).sum())
+            wal = tr(lang, f"其中{w}个客户有品类采购额估计，可以算出钱包份额。", f"{w} of them have a wallet estimate, "
+                     "so their share of wallet can be computed.") if w else tr(
+                lang, "没有客户品类采购额估计，钱包份额无法计算。", "No wallet estimates: share of wallet is not available.")
+            return tr(lang,
+                      f"{per}期内总收入{fmt_rmb(self.total, lang)}{un}，来自{active}个客户。{lead}{wal}",
+                      f"In {per}, total revenue was {fmt_rmb(self.total, lang)}{un}, from {active} customers. "
+                      f"{lead} {wal}")
+        if part == "tiers":
+            ts = self.tier_summary()
+            key = set(self.config.section("accounts").get("key_tiers") or [])
+            k = ts.loc[ts["tier"].isin(key)]
+            names = "、".join(k["tier_zh"]) if lang == "zh" else " and ".join(k["tier_en"])
+            from .health import format_line
+
+            lines = [tr(lang, f"- **{r.tier_zh}**（每年≥{format_line(r.min, 'rmb', lang)}）：{r.customers}个客户，"
+                              f"收入占{fmt_pct(r.revenue_share)}",
+                        f"- **{r.tier_en}** (≥ {format_line(r.min, 'rmb', lang)} a year): {r.customers} customers, "
+                        f"{fmt_pct(r.revenue_share)} of revenue") for r in ts.itertuples()]
+            idle = int((t["revenue"] <= 0).sum())
+            if idle:
+                lines.append(tr(lang, f"\n其中{idle}个客户本期没有收入（列在客户表中，或上一期购买过），计入最低一级。",
+                                f"\n{idle} of them brought no revenue in the period (listed in the customers table, "
+                                "or bought in the previous period): they count in the lowest tier."))
+            head = tr(lang, f"{names}级的{int(k['customers'].sum())}个客户带来了{fmt_pct(k['revenue_share'].sum())}"
+                            "的收入：他们就是大客户。",
+                      f"The {int(k['customers'].sum())} {names} customers bring {fmt_pct(k['revenue_share'].sum())} "
+                      "of revenue: they are the key accounts.")
+            return head + "\n\n" + "\n".join(lines)
+        if part == "concentration":
+            c = self.concentration()
+            if c["top_share"] is None:
+                return tr(lang, "期内没有正的收入，无法计算集中度。", "No positive revenue in the period: no concentration.")
+            return tr(
+                lang,
+                f"前{c['top_n']}名客户贡献{fmt_pct(c['top_share'], 1)}的总收入；{c['customers_for_80pct']}个客户"
+                f"（有收入客户的{fmt_pct(c['customers_for_80pct'] / c['customers'])}）贡献了80%的客户收入。"
+                f"赫芬达尔指数（HHI）为{c['hhi']:,.0f}，相当于{c['equivalent_customers']:.1f}个同样大的客户。",
+                f"The {c['top_n']} largest customers bring {fmt_pct(c['top_share'], 1)} of total revenue; "
+                f"{c['customers_for_80pct']} customers ({fmt_pct(c['customers_for_80pct'] / c['customers'])} of "
+                f"those with revenue) make 80% of customer revenue. The Herfindahl-Hirschman index (HHI) is "
+                f"{c['hhi']:,.0f}, as concentrated as {c['equivalent_customers']:.1f} equal customers.")
+        if part == "farming":
+            f = self.farming()
+            if not f["previous_covered"] or f["existing_share"] is None:
+                return tr(lang, "数据没有覆盖上一期，无法区分老客户和新客户。",
+                          "The data do not reach back to the previous period: old and new customers cannot be told apart.")
+            return tr(
+                lang,
+                f"{fmt_pct(f['existing_share'])}的客户收入来自上一期就购买的{f['existing_customers']}个老客户"
+                f"（农庄耕耘），{fmt_pct(1 - f['existing_share'])}来自{f['new_customers']}个新客户（游猎）；"
+                f"上一期的客户中有{f['lost_customers']}个本期没有再购买。",
+                f"{fmt_pct(f['existing_share'])} of customer revenue came from {f['existing_customers']} customers "
+                f"who already bought in the previous period (farming), {fmt_pct(1 - f['existing_share'])} from "
+                f"{f['new_customers']} new ones (hunting); {f['lost_customers']} of last period's customers did not "
+                "buy again.")
+        if part == "size":
+            try:
+                sv = self.size_vs_value()
+            except MissingData as exc:
+                return tr(lang, f"无法判断：{exc}", f"Not available: {exc}")
+            bs = sv.loc[sv["kind"] == "big_company_small_customer"]
+            sb = sv.loc[sv["kind"] == "small_company_big_customer"]
+
+            def who(df: pd.DataFrame) -> str:
+                items = []
+                for r in df.head(5).itertuples():
+                    size = (f"{r.employees:,.0f}" + tr(lang, "人", " employees")) if pd.notna(r.employees) else \
+                        tr(lang, f"营收{fmt_rmb(r.company_revenue, lang)}", f"revenue {fmt_rmb(r.company_revenue, lang)}")
+                    items.append(f"{r.customer}（{size}，{tr(lang, '每年', '')}{fmt_rmb(r.value, lang)}"
+                                 f"{tr(lang, '', ' a year')}）" if lang == "zh" else
+                                 f"{r.customer} ({size}, {fmt_rmb(r.value, lang)} a year)")
+                return "、".join(items) if lang == "zh" else "; ".join(items)
+
+            out = [tr(lang, f"**大企业、小客户**：{len(bs)}个" + (f"，例如{who(bs)}。" if len(bs) else "。"),
+                      f"**Big company, small customer**: {len(bs)}" + (f", e.g. {who(bs)}." if len(bs) else "."))]
+            out.append(tr(lang, f"**小企业、大客户**：{len(sb)}个" + (f"，例如{who(sb)}。" if len(sb) else "。"),
+                          f"**Small company, big customer**: {len(sb)}" + (f", e.g. {who(sb)}." if len(sb) else ".")))
+            return "\n\n".join(out)
+        raise ValueError(f"part must be overview, tiers, concentration, farming or size, not {part!r}")
+
+    def to_dict(self, top: int = 20) -> dict[str, Any]:
+        """A JSON-ready summary: period, totals, concentration, tiers, farming, the ``top`` customers."""
+        cols = ["rank", "customer", "revenue", "value", "previous", "growth", "trend", "share", "tier",
+                "wallet", "wallet_share"]
+        top_rows = self.table.head(top)[cols]
+        return {
+            "period": self.period.to_dict(),
+            "total_revenue": self.total,
+            "unassigned_revenue": self.unassigned,
+            "customers": int(len(self.table)),
+            "active_customers": int((self.table["revenue"] > 0).sum()),
+            "concentration": self.concentration(),
+            "tiers": _records(self.tier_summary()),
+            "farming": self.farming(),
+            "top": _records(top_rows),
+        }
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for rec in df.to_dict(orient="records"):
+        clean = {}
+        for k, v in rec.items():
+            if hasattr(v, "item"):
+                v = v.item()
+            if isinstance(v, float) and not math.isfinite(v):
+                v = None
+            elif v is pd.NA or v is pd.NaT:
+                v = None
+            clean[k] = v
+        out.append(clean)
+    return out
+
+
+def _by_customer(rev: pd.DataFrame) -> pd.Series:
+    # groupby leaves rows with no customer out (dropna): they are never a customer
+    return rev.groupby("customer", sort=False)["amount"].sum(min_count=1).fillna(0.0).astype(float)
+
+
+def customer_value(client: Client, period: str | Period | None = None) -> CustomerValue:
+    """The value each customer brings us, per year, in ``period``.
+
+    Parameters
+    ----------
+    client
+        Needs the revenue table; uses the customers table when present
+        (wallet estimates, sizes, segments, and customers with no revenue).
+    period
+        The analysis period (default: ``client.period()``, the last full year).
+
+    Returns
+    -------
+    CustomerValue
+        See its attributes.  ``value`` = revenue in the period ÷ the period's
+        length in years, so tiers and wallet shares are per year whatever
+        the period.
+    """
+    cfg = client.config
+    per = client.period(period)
+    prev = per.previous()
+    rev_all = client.table("revenue", purpose="customer value (客户价值)")
+    for col in ("date", "amount", "customer"):
+        if col not in rev_all.columns:
+            raise MissingData(f"customer value needs the column {col!r} of the revenue table (收入).")
+    rev = rev_all.loc[per.contains(rev_all["date"]), ["customer", "amount"]]
+    rev_prev = rev_all.loc[prev.contains(rev_all["date"]), ["customer", "amount"]]
+    total = float(rev["amount"].sum())
+    unassigned = float(rev.loc[rev["customer"].isna(), "amount"].sum())
+
+    now = _by_customer(rev)
+    before = _by_customer(rev_prev)
+    names = now.index.union(before.index, sort=False)
+    cust = client.tables.get("customers")
+    if cust is not None and len(cust) and "customer" in cust:
+        listed = cust["customer"].dropna().drop_duplicates()
+        names = names.union(pd.Index(listed), sort=False)
+    t = pd.DataFrame({"customer": pd.Index(names).astype("str")})
+    t["revenue"] = t["customer"].map(now).fillna(0.0).astype(float)
+    t["value"] = t["revenue"] / per.years
+    t["previous"] = t["customer"].map(before).fillna(0.0).astype(float) / prev.years
+    t = t.loc[(t["revenue"] != 0) | (t["previous"] != 0) | t["customer"].isin(
+        cust["customer"] if cust is not None and "customer" in cust else [])]
+    t["change"] = t["value"] - t["previous"]
+    t["growth"] = np.where(t["previous"] > 0, t["change"] / t["previous"].where(t["previous"] > 0), np.nan)
+    trend_cfg = cfg.section("accounts")["trend"]
+    trend = np.select(
+        [
+            (t["previous"] <= 0) & (t["value"] > 0),
+            (t["previous"] > 0) & (t["value"] <= 0),
+            t["growth"] >= trend_cfg["growing"],
+            t["growth"] <= trend_cfg["declining"],
+            t["previous"] > 0,
+        ],
+        ["new", "lost", "growing", "declining", "stable"],
+        default="none",
+    )
+    t["trend"] = pd.Series(trend, index=t.index, dtype="str")
+    t = t.sort_values(["revenue", "customer"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    t["rank"] = np.arange(1, len(t) + 1)
+    t["share"] = t["revenue"] / total if total > 0 else np.nan
+    t["cum_share"] = t["share"].cumsum()
+    t["tier"] = assign_tiers(t["value"], cfg)
+    tiers = {x["key"]: x for x in cfg.tiers()}
+    t["tier_zh"] = t["tier"].map(lambda k: tiers[k].get("zh", k) if k in tiers else np.nan)
+    t["tier_en"] = t["tier"].map(lambda k: tiers[k].get("en", k) if k in tiers else np.nan)
+    key_tiers = set(cfg.section("accounts").get("key_tiers") or [])
+    t["key_account"] = t["tier"].isin(key_tiers) & (t["revenue"] > 0)
+
+    for col in ("wallet", "employees", "company_revenue", "segment"):
+        if cust is not None and col in cust.columns and "customer" in cust.columns:
+            m = cust.dropna(subset=["customer"]).drop_duplicates("customer").set_index("customer")[col]
+            t[col] = t["customer"].map(m)
+        else:
+            t[col] = np.nan if col != "segment" else pd.Series(pd.NA, index=t.index, dtype="str")
+    wallet = pd.to_numeric(t["wallet"], errors="coerce")
+    t["wallet"] = wallet
+    t["wallet_share"] = t["value"] / wallet.where(wallet > 0)
+    t["employees"] = pd.to_numeric(t["employees"], errors="coerce")
+    t["company_revenue"] = pd.to_numeric(t["company_revenue"], errors="coerce")
+    cols = ["rank", "customer", "revenue", "value", "previous", "change", "growth", "trend", "share", "cum_share",
+            "tier", "tier_zh", "tier_en", "key_account", "wallet", "wallet_share", "employees", "company_revenue",
+            "segment"]
+    return CustomerValue(
+        table=t[cols], period=per, total=total, unassigned=unassigned, config=cfg, previous_period=prev,
+        derived_from=client.derived.get("revenue"),
+    )

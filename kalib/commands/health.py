@@ -1,0 +1,66 @@
+"""``kalib health CLIENT``: the ten health indicators (十大健康指标) of a client."""
+
+from __future__ import annotations
+
+import argparse
+
+from ._common import add_client_argument, lang_of, load_from_args, print_json, print_warnings
+
+NAME = "health"
+HELP = "the ten health indicators: value, pass and excellent lines, status, distance"
+DESCRIPTION = (
+    "Compute the ten health indicators (十大健康指标) from a client's data for a period (default: client.yml's, "
+    "else the last full year), against the pass line (及格线) and excellent line (优分线) of the industry. "
+    "Prints a table and the reading, or with --json one object per indicator (id, key, value, pass, excellent, "
+    "status, unit, detail, period). Indicators without the data they need are 'not available', with the reason. "
+    "Exit 0 ok, 2 bad input."
+)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_client_argument(p)
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def _table(result, lang: str) -> str:
+    from ..charts import STATUS_STYLE
+    from ..health import format_line
+    from ..i18n import tr
+
+    head = [tr(lang, "#", "#"), tr(lang, "指标", "Indicator"), tr(lang, "数值", "Value"),
+            tr(lang, "及格线", "Pass"), tr(lang, "优分线", "Excellent"), tr(lang, "状态", "Status"),
+            tr(lang, "差距", "Distance")]
+    rows = [[str(i.id), i.name(lang), i.value_text(lang), format_line(i.pass_line, i.unit, lang),
+             format_line(i.excellent, i.unit, lang), f"{STATUS_STYLE[i.status]['symbol']} {i.status_text(lang)}",
+             i.distance_text(lang)] for i in result]
+
+    def width(s: str) -> int:  # CJK characters take two columns in a terminal
+        import unicodedata
+
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+    widths = [max(width(r[k]) for r in rows + [head]) for k in range(len(head) - 1)]
+
+    def line(r: list[str]) -> str:
+        cells = [r[k] + " " * (widths[k] - width(r[k])) for k in range(len(widths))]
+        return "  ".join(cells + [r[-1]])
+
+    return "\n".join([line(head), line(["-" * w for w in widths] + ["-" * 8])] + [line(r) for r in rows])
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..health import health_check
+
+    client = load_from_args(args)
+    result = health_check(client, period=getattr(args, "period", None), industry=getattr(args, "industry", None))
+    if args.json:
+        print_json(result.to_dict())
+        return 0
+    lang = lang_of(args, client)
+    print_warnings(client)
+    print(f"{client.name} · {result.period.label} ({result.period.start.date()} – {result.period.end.date()}) · "
+          f"{result.industry}")
+    print(_table(result, lang))
+    print()
+    print(result.summary(lang))
+    return 0
