@@ -55,7 +55,7 @@ docs: setup
 
 # Remove outputs and widget state from the notebooks.
 strip: setup-test
-	$(BIN)/nbstripout --extra-keys "metadata.widgets metadata.kernelspec.display_name" notebooks/*.ipynb
+	$(BIN)/nbstripout --extra-keys "metadata.widgets" notebooks/*.ipynb
 
 clean-venv:
 	rm -rf $(VENV)
