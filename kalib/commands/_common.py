@@ -45,7 +45,8 @@ def print_json(obj: Any) -> None:
     sys.stdout.write("\n")
 
 
-def print_warnings(client, *, limit: int = 10, file=sys.stderr) -> None:
+def print_warnings(client, *, limit: int = 10, file=None) -> None:
+    file = file if file is not None else sys.stderr
     warns = client.warnings
     if not warns:
         return
