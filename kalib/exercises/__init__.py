@@ -1,0 +1,633 @@
+"""Exercises with instant feedback (练习): the answer lives in kalib, the notebook only names it.
+
+An exercise asks a question about the client's data.  Its answer is computed
+by kalib from that client at run time, so the solution never appears in a
+notebook's source ("student copy from a source copy"), and the same exercise
+works on the demo company and on any real client.  A wrong answer gets a hint
+a learner can act on (which mistake it looks like, or whether it is too high
+or too low, then a nudge towards the method), never just "wrong".
+
+Kinds of exercise
+-----------------
+:func:`numeric`  a number, checked within a tolerance; accepts ``35%``,
+                 ``0.35``, ``1,234万``, ``1.2亿``, ``12.3M`` as the unit suggests.
+:func:`choice`   one option out of a few (radio buttons).
+:func:`items`    a set of items, e.g. "which salespeople are above the
+                 average?" (a multi-select list); feedback says how many are
+                 right, names the wrong picks, and never the missing ones.
+
+In a notebook one line shows an exercise (tag the cell ``course-only``)::
+
+    kalib.exercises.show("01.01-top10-share", c, lang)
+
+It returns an ipywidgets panel (question, input, Check button, feedback) and
+runs harmlessly headless.  Without widgets, :func:`check` does the same::
+
+    kalib.exercises.check("01.01-top10-share", c, "62%", lang)
+
+How to add an exercise
+----------------------
+1. Open (or create) the module for your notebook in ``kalib/exercises/``,
+   e.g. ``kalib/exercises/health_check.py`` for ``01.01-health-check``.
+   Every module of this package is imported when an exercise is first
+   looked up, so nothing else needs editing.
+2. Define the exercise with a factory; its id starts with the notebook's
+   number, then a short kebab name (``"01.01-top10-share"``).  The answer is
+   a function of the client (``lambda c: ...``) calling kalib's own analysis,
+   or a constant; questions may be strings or functions of the client (to
+   name the period, a customer...)::
+
+       from kalib.exercises import hint, numeric
+
+       numeric(
+           "01.01-top10-share",
+           "期内前10名客户的收入占总收入的比例是多少？",
+           "What share of the period's revenue did the 10 largest customers bring?",
+           answer=lambda c: health_check(c).value("top10_share"),
+           unit="share",
+           hints=[
+               hint("你用的是客户数量。该指标除以的是总收入。",
+                    "You divided by the number of customers; the indicator divides by total revenue.",
+                    when=lambda c: 10 / n_customers(c)),
+               hint("先按客户汇总期内收入，再取最大的10个。",
+                    "First total the period's revenue per customer, then take the 10 largest."),
+           ],
+       )
+
+   Exercises often ask several things of one analysis: decorate the helper
+   that computes it with :func:`per_client` so it runs once per client.
+
+   A hint with ``when`` is a *known mistake*: it is shown when the learner's
+   answer matches the value ``when`` computes (a number, an option key or a
+   set).  Hints without ``when`` are shown in order, one more per wrong try.
+3. Show it in the notebook with ``kalib.exercises.show(id, c, lang)`` in a
+   cell tagged ``course-only``; ``tests/test_course.py`` checks that every
+   notebook shows at least two exercises and that each id exists.
+
+Examples
+--------
+>>> ex = numeric("99.99-doc", "一年有几个季度？", "How many quarters in a year?",
+...              answer=4, unit="count", register=False,
+...              hints=[hint("一个季度是三个月。", "A quarter is three months.", when=12)])
+>>> ex.check("4", lang="en")
+Feedback(correct=True, message='Correct: 4.')
+>>> ex.check("12", lang="en").message
+'Not yet. A quarter is three months.'
+>>> ex.check("5", lang="en").message
+'Not yet: your answer is too high (by 1). Check your calculation step by step.'
+>>> q = choice("99.99-doc2", "哪一项是第5项指标？", "Which is indicator 5?",
+...            options=[("win", "赢单成功率", "Win rate"), ("nps", "净推荐值", "NPS")],
+...            answer="win", register=False,
+...            hints=[hint("NPS 是第4项。", "NPS is indicator 4.", when="nps")])
+>>> q.check("nps", lang="en").message
+'Not yet. NPS is indicator 4.'
+>>> q.check("win", lang="zh").correct
+True
+"""
+
+from __future__ import annotations
+
+import html
+import importlib
+import math
+import pkgutil
+import re
+import unicodedata
+import weakref
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..i18n import check_lang, fmt_pct, fmt_rmb, tr
+
+__all__ = [
+    "Exercise",
+    "Feedback",
+    "Hint",
+    "check",
+    "choice",
+    "get",
+    "hint",
+    "items",
+    "list_exercises",
+    "per_client",
+    "numeric",
+    "parse_number",
+    "register",
+    "show",
+]
+
+UNITS = {
+    # unit: (zh label, en label)
+    "share": ("%", "%"),
+    "ratio": ("倍", "×"),
+    "rmb": ("元", "RMB"),
+    "count": ("个", ""),
+    "people": ("人", "people"),
+    "days": ("天", "days"),
+    "year": ("年", ""),
+    "number": ("", ""),
+}
+
+_REGISTRY: dict[str, "Exercise"] = {}
+_DISCOVERED = False
+
+
+# ---------------------------------------------------------------------------
+# Data
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Feedback:
+    """The result of checking an answer: ``correct`` and a message a learner can act on."""
+
+    correct: bool
+    message: str
+    #: "correct", "mistake" (a known mistake matched), "hint" (a general hint), "input" or "data".
+    kind: str = field(default="", repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"correct": self.correct, "message": self.message}
+
+    def _repr_html_(self) -> str:
+        return _feedback_html(self)
+
+
+@dataclass(frozen=True)
+class Hint:
+    """A hint in two languages.  ``when`` (optional) marks a known mistake: the wrong answer it
+    leads to, as a value or a function of the client."""
+
+    zh: str
+    en: str
+    when: Any = None
+
+    def text(self, lang: str) -> str:
+        return tr(lang, self.zh, self.en)
+
+
+def hint(zh: str, en: str, when: Any = None) -> Hint:
+    """A :class:`Hint`; with ``when``, shown only when the answer matches that known mistake."""
+    return Hint(zh, en, when)
+
+
+def per_client(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Cache ``fn(client)`` per client object (for helpers several exercises call).
+
+    >>> calls = []
+    >>> @per_client
+    ... def total(c):
+    ...     calls.append(1)
+    ...     return 42
+    >>> class C: pass
+    >>> c = C()
+    >>> total(c), total(c), len(calls)
+    (42, 42, 1)
+    """
+    cache: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
+    none_key: list = []
+
+    def wrapper(client: Any) -> Any:
+        if client is None:
+            if not none_key:
+                none_key.append(fn(client))
+            return none_key[0]
+        try:
+            return cache[client]
+        except KeyError:
+            value = cache[client] = fn(client)
+            return value
+        except TypeError:  # not weak-referenceable
+            return fn(client)
+
+    wrapper.__doc__, wrapper.__name__ = fn.__doc__, fn.__name__
+    return wrapper
+
+
+def _resolve(value: Any, client: Any) -> Any:
+    return value(client) if callable(value) else value
+
+
+# ---------------------------------------------------------------------------
+# Reading what a learner typed
+# ---------------------------------------------------------------------------
+_SCALE = {"万": 1e4, "亿": 1e8, "k": 1e3, "千": 1e3, "m": 1e6, "mn": 1e6, "百万": 1e6, "b": 1e9, "bn": 1e9}
+
+
+def parse_number(text: Any, unit: str = "number") -> float:
+    """Read a number as a learner types it.
+
+    ``35%`` is 0.35; for a ``share`` a plain number above 1 is read as a
+    percentage.  Thousands separators, full-width digits, ``万``/``亿`` and
+    ``k``/``M``/``B`` suffixes, ``元``/``RMB``/``倍``/``x`` are understood.
+
+    >>> parse_number("35%", "share"), parse_number("35", "share"), parse_number("0.35", "share")
+    (0.35, 0.35, 0.35)
+    >>> parse_number("1,234.5万", "rmb"), parse_number("12.3M RMB", "rmb"), parse_number("3.2倍", "ratio")
+    (12345000.0, 12300000.0, 3.2)
+    >>> parse_number("abc")
+    Traceback (most recent call last):
+    ...
+    ValueError: cannot read 'abc' as a number
+    """
+    if isinstance(text, bool):
+        raise ValueError(f"cannot read {text!r} as a number")
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        value = float(text)
+        percent = False
+    else:
+        s = unicodedata.normalize("NFKC", str(text)).strip().lower().replace(",", "").replace(" ", "")
+        s = re.sub(r"(rmb|cny|元|人民币|¥|倍|x|×|人|个|天|days?)$", "", s)
+        s = re.sub(r"^(rmb|cny|¥)", "", s)
+        percent = s.endswith("%")
+        s = s.rstrip("%")
+        scale = 1.0
+        for suffix in sorted(_SCALE, key=len, reverse=True):
+            if s.endswith(suffix) and re.fullmatch(r"[-+]?\d*\.?\d+", s[: -len(suffix)] or "x"):
+                scale, s = _SCALE[suffix], s[: -len(suffix)]
+                break
+        try:
+            value = float(s) * scale
+        except ValueError:
+            raise ValueError(f"cannot read {text!r} as a number") from None
+        if percent:
+            value /= 100.0
+    if unit == "share" and not percent and 1.0 < abs(value) <= 100.0:
+        value /= 100.0
+    if not math.isfinite(value):
+        raise ValueError(f"cannot read {text!r} as a number")
+    return value
+
+
+def _fmt(value: Any, unit: str, lang: str) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if unit == "share":
+            return fmt_pct(value, 1 if abs(value) < 0.1 else 0)
+        if unit == "rmb":
+            return fmt_rmb(value, lang)
+        if unit == "ratio":
+            return f"{value:.1f}" + tr(lang, "倍", "×")
+        if unit == "year":
+            return str(int(round(value)))
+        if float(value).is_integer():
+            return f"{int(value):,}"
+        return f"{value:,.2f}"
+    return str(value)
+
+
+# ---------------------------------------------------------------------------
+# The exercise
+# ---------------------------------------------------------------------------
+@dataclass
+class Exercise:
+    """One exercise.  Build it with :func:`numeric`, :func:`choice` or :func:`items`.
+
+    Attributes
+    ----------
+    id
+        ``"NN.MM-short-name"``; the prefix is the notebook's number.
+    kind
+        ``"numeric"``, ``"choice"`` or ``"items"``.
+    question_zh, question_en
+        The question (a string, or a function of the client returning one).
+    answer
+        The right answer, or a function of the client computing it.
+    hints
+        :class:`Hint` list: known mistakes (with ``when``) and general hints.
+    options
+        For ``choice``: ``(key, zh, en)`` tuples; for ``items``: the items to pick
+        from (a list, or a function of the client).
+    unit, tol, abs_tol
+        For ``numeric``: the unit (see ``UNITS``) and the tolerance; an answer
+        is right when ``|given - answer| <= max(abs_tol, tol * |answer|)``.
+    explain_zh, explain_en
+        Shown after a right answer (and by the "show solution" button after
+        ``reveal_after`` wrong tries): why it is right, in the method's words.
+        Strings may use ``{answer}``; or functions of the client.
+    """
+
+    id: str
+    kind: str
+    question_zh: Any
+    question_en: Any
+    answer: Any
+    hints: list[Hint] = field(default_factory=list)
+    options: Any = None
+    unit: str = "number"
+    tol: float = 0.02
+    abs_tol: float = 0.0
+    explain_zh: Any = None
+    explain_en: Any = None
+    reveal_after: int = 3
+    module: str | None = None
+
+    # -- values ----------------------------------------------------------
+    def question(self, client: Any = None, lang: str = "zh") -> str:
+        """The question in ``lang`` for this client."""
+        return str(_resolve(self.question_zh if check_lang(lang) == "zh" else self.question_en, client))
+
+    def answer_for(self, client: Any = None) -> Any:
+        """The right answer for this client (raises MissingData when the client lacks the data)."""
+        value = _resolve(self.answer, client)
+        if self.kind == "items":
+            return frozenset(str(v) for v in value)
+        if self.kind == "numeric":
+            value = float(value)
+            if not math.isfinite(value):
+                raise ValueError(f"exercise {self.id}: the answer is not available for this client")
+        return value
+
+    def options_for(self, client: Any = None) -> list:
+        opts = _resolve(self.options, client)
+        return list(opts) if opts is not None else []
+
+    def explanation(self, client: Any = None, lang: str = "zh") -> str:
+        """The worked explanation (empty when none is given)."""
+        text = _resolve(self.explain_zh if lang == "zh" else self.explain_en, client)
+        if not text:
+            return ""
+        return str(text).replace("{answer}", self.format_answer(client, lang))
+
+    def format_answer(self, client: Any = None, lang: str = "zh") -> str:
+        ans = self.answer_for(client)
+        if self.kind == "choice":
+            for key, zh, en in self.options_for(client):
+                if key == ans:
+                    return tr(lang, zh, en)
+            return str(ans)
+        if self.kind == "items":
+            return "、".join(sorted(ans)) if lang == "zh" else ", ".join(sorted(ans))
+        return _fmt(ans, self.unit, lang)
+
+    # -- checking --------------------------------------------------------
+    def _parse(self, value: Any) -> Any:
+        if self.kind == "numeric":
+            return parse_number(value, self.unit)
+        if self.kind == "choice":
+            return value if value is None else str(value)
+        if isinstance(value, str):
+            parts = re.split(r"[,，、;；\n]+", value)
+            return frozenset(p.strip() for p in parts if p.strip())
+        return frozenset(str(v).strip() for v in (value or ()))
+
+    def _matches(self, given: Any, target: Any) -> bool:
+        if self.kind == "numeric":
+            try:
+                target = float(target)
+            except (TypeError, ValueError):
+                return False
+            if not math.isfinite(target):
+                return False
+            return abs(given - target) <= max(self.abs_tol, self.tol * abs(target)) + 1e-12
+        if self.kind == "items":
+            return frozenset(str(v) for v in target) == given
+        return given == target
+
+    def check(self, value: Any, client: Any = None, lang: str = "zh", attempt: int = 1) -> Feedback:
+        """Check an answer; ``attempt`` (1, 2, ...) decides which general hint is shown.
+
+        Returns a :class:`Feedback` whose message says what to do next.
+        """
+        check_lang(lang)
+        if value is None or (isinstance(value, str) and not value.strip()) or (
+                self.kind == "items" and not isinstance(value, str) and len(value or ()) == 0):
+            return Feedback(False, tr(lang, "请先输入答案。", "Type an answer first."), "input")
+        try:
+            given = self._parse(value)
+        except ValueError:
+            example = {"share": "35%", "rmb": "1234万", "ratio": "2.5"}.get(self.unit, "42")
+            return Feedback(False, tr(lang, f"无法把“{value}”读作数字；请输入例如 {example}。",
+                                      f"Cannot read {value!r} as a number; type e.g. {example}."), "input")
+        from ..client import MissingData
+
+        try:
+            answer = self.answer_for(client)
+        except MissingData as exc:
+            return Feedback(False, tr(lang, f"这个客户缺少本练习需要的数据：{exc}",
+                                      f"This client lacks the data this exercise needs: {exc}"), "data")
+        if self._matches(given, answer):
+            msg = tr(lang, "正确：", "Correct: ") + self.format_answer(client, lang) + tr(lang, "。", ".")
+            extra = self.explanation(client, lang)
+            return Feedback(True, f"{msg} {extra}".strip(), "correct")
+        # A known mistake?
+        for h in self.hints:
+            if h.when is None:
+                continue
+            try:
+                target = _resolve(h.when, client)
+                if self.kind == "items":
+                    target = frozenset(str(v) for v in target)
+            except Exception:  # a mistake we cannot compute for this client is simply not offered
+                continue
+            if self._matches(given, target):
+                return Feedback(False, tr(lang, "还不对。", "Not yet. ") + h.text(lang), "mistake")
+        general = [h for h in self.hints if h.when is None]
+        nudge = general[min(attempt, len(general)) - 1].text(lang) if general else tr(
+            lang, "请逐步检查你的计算。", "Check your calculation step by step.")
+        if self.kind == "numeric":
+            if answer == 0:
+                side = tr(lang, "偏高" if given > 0 else "偏低", "too high" if given > 0 else "too low")
+                return Feedback(False, tr(lang, f"还不对：你的答案{side}。", f"Not yet: your answer is {side}. ") + nudge, "hint")
+            off = (given - answer) / abs(answer)
+            side_zh, side_en = ("偏高", "too high") if off > 0 else ("偏低", "too low")
+            size = fmt_pct(abs(off))
+            if self.unit in ("count", "people", "days", "year"):
+                size = _fmt(abs(given - answer), "number" if self.unit == "year" else self.unit, lang)
+            elif abs(off) > 5:
+                size = tr(lang, f"{abs(given / answer):.0f}倍", f"{abs(given / answer):.0f} times")
+                if self.unit == "share":
+                    nudge = tr(lang, "比例请用百分比或小数（如 35% 或 0.35）。",
+                               "Give a share as a percentage or a fraction (35% or 0.35). ") + nudge
+            return Feedback(False, tr(lang, f"还不对：你的答案{side_zh}（差 {size}）。",
+                                      f"Not yet: your answer is {side_en} (by {size}). ") + nudge, "hint")
+        if self.kind == "items":
+            right = given & answer
+            wrong = sorted(given - answer)
+            missing = len(answer - given)
+            parts = [tr(lang, f"还不对：{len(right)} 个选对了", f"Not yet: {len(right)} right")]
+            if wrong:
+                parts.append(tr(lang, "，这些不该选：" + "、".join(wrong), "; these do not belong: " + ", ".join(wrong)))
+            if missing:
+                parts.append(tr(lang, f"，还漏了 {missing} 个", f"; {missing} missing"))
+            return Feedback(False, "".join(parts) + tr(lang, "。", ". ") + nudge, "hint")
+        return Feedback(False, tr(lang, "还不对。", "Not yet. ") + nudge, "hint")
+
+    # -- the panel ---------------------------------------------------------
+    def widget(self, client: Any = None, lang: str = "zh"):
+        """An ipywidgets panel: question, input, Check button, feedback (no ``display()``).
+
+        ``panel.children`` are ``[question HTML, input row, feedback HTML, solution row]``;
+        the input row holds the input widget and the Check button, so tests can
+        set ``panel.input.value``, call ``panel.button.click()`` and read
+        ``panel.feedback.value``.
+        """
+        import ipywidgets as w
+
+        check_lang(lang)
+        question = w.HTML(value=(
+            f'<div class="kalib-exercise"><b>{html.escape(tr(lang, "练习", "Exercise"))} {html.escape(self.id)}</b>'
+            f"<br>{html.escape(self.question(client, lang))}</div>"))
+        if self.kind == "numeric":
+            inp = w.Text(value="", placeholder=tr(lang, "你的答案", "your answer"), layout=w.Layout(width="14em"))
+            unit_label = UNITS.get(self.unit, ("", ""))[0 if lang == "zh" else 1]
+            row_items = [inp, w.Label(value=unit_label)]
+        elif self.kind == "choice":
+            opts = [(tr(lang, zh, en), key) for key, zh, en in self.options_for(client)]
+            inp = w.RadioButtons(options=opts, value=None, layout=w.Layout(width="auto"))
+            row_items = [inp]
+        else:
+            try:
+                opts = [str(o) for o in self.options_for(client)]
+            except Exception:  # missing data: the check will say so
+                opts = []
+            inp = w.SelectMultiple(options=opts, value=(), rows=min(max(len(opts), 3), 10),
+                                   layout=w.Layout(width="22em"))
+            row_items = [inp]
+        button = w.Button(description=tr(lang, "检查 · Check", "Check"), button_style="primary")
+        feedback = w.HTML(value="")
+        solution_btn = w.Button(description=tr(lang, "显示解答", "Show solution"),
+                                layout=w.Layout(display="none"))
+        solution = w.HTML(value="")
+        state = {"wrong": 0, "hints": 0}
+
+        def on_check(_=None):
+            try:
+                fb = self.check(inp.value, client, lang, attempt=state["hints"] + 1)
+            except Exception as exc:  # shown, never swallowed
+                fb = Feedback(False, tr(lang, f"出错了：{exc}", f"Error: {exc}"), "error")
+            state["hints"] += fb.kind == "hint"
+            state["wrong"] += fb.kind in ("hint", "mistake")
+            feedback.value = _feedback_html(fb)
+            if not fb.correct and state["wrong"] >= self.reveal_after:
+                solution_btn.layout.display = None
+
+        def on_solution(_=None):
+            try:
+                text = tr(lang, "答案：", "Answer: ") + self.format_answer(client, lang)
+                extra = self.explanation(client, lang)
+            except Exception as exc:
+                text, extra = str(exc), ""
+            solution.value = f'<div class="kalib-solution">{html.escape(text)}<br>{html.escape(extra)}</div>'
+
+        button.on_click(on_check)
+        solution_btn.on_click(on_solution)
+        panel = w.VBox([question, w.HBox(row_items + [button]), feedback, w.VBox([solution_btn, solution])])
+        panel.input, panel.button, panel.feedback = inp, button, feedback
+        panel.solution_button, panel.solution = solution_btn, solution
+        panel.exercise = self
+        return panel
+
+
+def _feedback_html(fb: Feedback) -> str:
+    colour, symbol = ("#1e8449", "✓") if fb.correct else ("#b9770e", "✗")
+    return (f'<div class="kalib-feedback" style="border-left:4px solid {colour};padding:4px 8px">'
+            f'<b style="color:{colour}">{symbol}</b> {html.escape(fb.message)}</div>')
+
+
+# ---------------------------------------------------------------------------
+# Factories and the registry
+# ---------------------------------------------------------------------------
+def register(ex: Exercise) -> Exercise:
+    """Add an exercise to the registry (the factories do this unless ``register=False``)."""
+    if not re.fullmatch(r"\d\d\.\d\d-[a-z0-9][a-z0-9-]*", ex.id):
+        raise ValueError(f"exercise id {ex.id!r} must look like 'NN.MM-short-name' (the notebook's number first)")
+    old = _REGISTRY.get(ex.id)
+    if old is not None and old.module != ex.module:
+        raise ValueError(f"exercise id {ex.id!r} is defined twice ({old.module} and {ex.module})")
+    _REGISTRY[ex.id] = ex
+    return ex
+
+
+def _caller_module() -> str | None:
+    import sys
+
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_globals.get("__name__") == __name__:
+        frame = frame.f_back
+    return frame.f_globals.get("__name__") if frame is not None else None
+
+
+def _make(kind: str, id: str, question_zh: Any, question_en: Any, *, answer: Any, register_it: bool,
+          **kw: Any) -> Exercise:
+    hints = list(kw.pop("hints", None) or [])
+    for h in hints:
+        if not isinstance(h, Hint):
+            raise TypeError(f"exercise {id}: hints must be made with kalib.exercises.hint(zh, en, when=...)")
+    ex = Exercise(id=id, kind=kind, question_zh=question_zh, question_en=question_en, answer=answer,
+                  hints=hints, module=_caller_module(), **kw)
+    return register(ex) if register_it else ex
+
+
+def numeric(id: str, question_zh: Any, question_en: Any, *, answer: Any, unit: str = "number",
+            tol: float = 0.02, abs_tol: float | None = None, hints: Sequence[Hint] = (),
+            explain_zh: Any = None, explain_en: Any = None, reveal_after: int = 3,
+            register: bool = True) -> Exercise:
+    """A numeric exercise.
+
+    ``unit`` is one of ``share`` (a fraction, typed as 35% or 0.35), ``ratio``,
+    ``rmb``, ``count``, ``people``, ``days``, ``year``, ``number``; count-like
+    units say by how much an answer is off, the others by what percentage.  ``tol`` is relative;
+    ``abs_tol`` defaults to half a percentage point for shares, else 0.
+    """
+    if unit not in UNITS:
+        raise ValueError(f"unit must be one of {', '.join(UNITS)}, not {unit!r}")
+    if abs_tol is None:
+        abs_tol = 0.005 if unit == "share" else (0.05 if unit == "ratio" else 0.0)
+    return _make("numeric", id, question_zh, question_en, answer=answer, register_it=register, unit=unit,
+                 tol=tol, abs_tol=abs_tol, hints=hints, explain_zh=explain_zh, explain_en=explain_en,
+                 reveal_after=reveal_after)
+
+
+def choice(id: str, question_zh: Any, question_en: Any, *, options: Iterable[tuple[str, str, str]],
+           answer: Any, hints: Sequence[Hint] = (), explain_zh: Any = None, explain_en: Any = None,
+           reveal_after: int = 2, register: bool = True) -> Exercise:
+    """A one-of-several exercise; ``options`` are ``(key, zh, en)``; ``answer`` is a key (or a
+    function of the client returning one).  Give a ``hint(..., when=key)`` for each tempting wrong option."""
+    options = list(options) if not callable(options) else options
+    return _make("choice", id, question_zh, question_en, answer=answer, register_it=register, options=options,
+                 hints=hints, explain_zh=explain_zh, explain_en=explain_en, reveal_after=reveal_after)
+
+
+def items(id: str, question_zh: Any, question_en: Any, *, options: Any, answer: Any,
+          hints: Sequence[Hint] = (), explain_zh: Any = None, explain_en: Any = None,
+          reveal_after: int = 3, register: bool = True) -> Exercise:
+    """A pick-the-set exercise; ``options`` lists the items to choose from (or a function of the
+    client), ``answer`` is the right set (or a function of the client returning an iterable)."""
+    return _make("items", id, question_zh, question_en, answer=answer, register_it=register, options=options,
+                 hints=hints, explain_zh=explain_zh, explain_en=explain_en, reveal_after=reveal_after)
+
+
+def _discover() -> None:
+    """Import every module of this package once, so their exercises register themselves."""
+    global _DISCOVERED
+    if _DISCOVERED:
+        return
+    _DISCOVERED = True
+    for info in pkgutil.iter_modules(__path__):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{info.name}")
+
+
+def get(id: str) -> Exercise:
+    """The exercise ``id`` (raises KeyError listing the notebook's exercises when unknown)."""
+    _discover()
+    try:
+        return _REGISTRY[id]
+    except KeyError:
+        near = [k for k in sorted(_REGISTRY) if k[:5] == id[:5]]
+        raise KeyError(f"no exercise {id!r}" + (f"; this notebook has: {', '.join(near)}" if near else "")) from None
+
+
+def list_exercises(notebook: str | None = None) -> list[str]:
+    """Exercise ids, all or those of a notebook number (``"01.01"``), sorted."""
+    _discover()
+    return sorted(k for k in _REGISTRY if notebook is None or k.startswith(f"{notebook}-"))
+
+
+def show(id: str, client: Any = None, lang: str = "zh"):
+    """The panel of exercise ``id`` for ``client`` (put it last in a cell; no ``display()`` needed)."""
+    return get(id).widget(client, lang)
+
+
+def check(id: str, client: Any, value: Any, lang: str = "zh") -> Feedback:
+    """Check ``value`` against exercise ``id`` for ``client`` without widgets."""
+    return get(id).check(value, client, lang)

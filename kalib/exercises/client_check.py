@@ -1,0 +1,96 @@
+"""Exercises of notebook 05.00, the whole check on a client."""
+
+from __future__ import annotations
+
+from . import choice, hint, numeric, per_client
+
+
+@per_client
+def _health(c):
+    from ..health import health_check
+
+    return health_check(c)
+
+
+numeric(
+    "05.00-indicators-passed",
+    lambda c: f"这个客户的十大健康指标中，有几项达到了及格线（含优分）？",
+    lambda c: "How many of this client's ten health indicators reach the pass line (excellent included)?",
+    answer=lambda c: _health(c).counts()["pass"],
+    unit="count",
+    tol=0.0,
+    hints=[
+        hint("你只数了达到优分线的指标；达到及格线的也要算。",
+             "You counted only those at the excellent line; those at the pass line count too.",
+             when=lambda c: _health(c).counts()["excellent"]),
+        hint("你数的是所有能计算的指标，包括未及格的。",
+             "You counted every indicator that could be measured, including those below the line.",
+             when=lambda c: _health(c).counts()["measured"]),
+        hint("你数的是未及格的指标。", "You counted the indicators below the line.",
+             when=lambda c: _health(c).counts()["below"]),
+        hint("看体检表的“状态”一列：✓ 和 ★ 都算。", "Read the status column of the health table: ✓ and ★ both count."),
+    ],
+)
+
+
+def _indicator_options(c):
+    cfg = c.config if c is not None else __import__("kalib").default_config()
+    opts = []
+    for k in cfg.indicator_keys():
+        ind = cfg.indicator(k)
+        opts.append((k, f"{ind['id']}. {ind['zh']}", f"{ind['id']}. {ind['en']}"))
+    return opts + [("none", "没有未及格的指标", "No indicator is below its pass line")]
+
+
+def _biggest_gap(c) -> str:
+    gaps = _health(c).gaps(1)
+    return gaps[0].key if gaps else "none"
+
+
+def _passing_hint(key: str):
+    return hint("这项指标已经达到及格线了。", "That indicator already reaches its pass line.",
+                when=lambda c: key if _health(c)[key].status in ("pass", "excellent") else None)
+
+
+def _na_hint(key: str):
+    return hint("这项指标没有数据，无法判断差距。", "That indicator has no data, so it has no gap.",
+                when=lambda c: key if _health(c)[key].status == "na" else None)
+
+
+choice(
+    "05.00-biggest-gap",
+    "按相对于及格线的差距，这个客户最需要先补的是哪项指标？",
+    "Relative to its pass line, which of this client's indicators is furthest below it?",
+    options=_indicator_options,
+    answer=_biggest_gap,
+    hints=[_passing_hint(k) for k in __import__("kalib").default_config().indicator_keys()]
+    + [_na_hint(k) for k in __import__("kalib").default_config().indicator_keys()]
+    + [hint("这项也未及格，但差距不是最大的。差距按（及格线 − 数值）÷ 及格线比较。",
+            "That one is below too, but not the furthest; gaps compare (pass line − value) ÷ pass line.")],
+    explain_zh="体检先找差距最大的一项，再回到对应的层级去找原因。",
+    explain_en="A check starts with the largest gap, then goes back to the layer it belongs to for the causes.",
+)
+
+
+@per_client
+def _team(c):
+    from ..team import team_analysis
+
+    return team_analysis(c)
+
+
+numeric(
+    "05.00-prospecting-count",
+    "团队分组中，有几名销售人员需要“拓客支持”？",
+    "In the team grouping, how many salespeople need prospecting support?",
+    answer=lambda c: int((_team(c).people["need"] == "prospecting").sum()),
+    unit="people",
+    tol=0.0,
+    hints=[
+        hint("你数的是所有储备低于储备线的人；其中赢率也低且业绩低于平均的人在“全面改进计划”组，新人在“上手期培养”组。",
+             "You counted everyone below the pipeline line; those also low on win rate with below-average "
+             "sales are in the performance plan, and new hires in ramp-up.",
+             when=lambda c: int((_team(c).people["coverage"] < (_team(c).lines["pipeline_coverage"] or 0)).sum())),
+        hint("看团队分组表中“拓客支持”一行的人数。", "Read the people count of the prospecting row in the team groups."),
+    ],
+)

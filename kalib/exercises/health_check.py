@@ -1,0 +1,81 @@
+"""Exercises of notebook 01.01, the ten health indicators (十大健康指标)."""
+
+from __future__ import annotations
+
+from . import hint, numeric, per_client
+
+
+@per_client
+def _health(c):
+    from ..health import health_check
+
+    return health_check(c)
+
+
+def _value(c, key: str) -> float:
+    from ..client import MissingData
+
+    ind = _health(c)[key]
+    if ind.value is None:
+        raise MissingData(ind.reason_en or "not available")
+    return ind.value
+
+
+def _won_over_all(c) -> float:
+    """Won over every opportunity closed in the period plus every open one."""
+    d = _health(c)["win_rate"].detail
+    n_open = int((c.tables["opportunities"]["status"] == "open").sum())
+    return d["won"] / max(1, d["won"] + d["lost"] + n_open)
+
+
+def _won_over_lost(c) -> float:
+    d = _health(c)["win_rate"].detail
+    return d["won"] / d["lost"] if d.get("lost") else float("nan")
+
+
+numeric(
+    "01.01-win-rate",
+    lambda c: f"{_health(c).period.label} 的赢单成功率是多少（第5项指标）？",
+    lambda c: f"What was the win rate in {_health(c).period.label} (indicator 5)?",
+    answer=lambda c: _value(c, "win_rate"),
+    unit="share",
+    hints=[
+        hint("赢单率的分母是期内关闭的机会（赢单 + 丢单），不包括还在跟进的机会。",
+             "The denominator is the opportunities closed in the period (won + lost), not the open ones.",
+             when=_won_over_all),
+        hint("你用赢单数除以丢单数；应除以赢单数与丢单数之和。",
+             "You divided won by lost; divide by won plus lost.", when=_won_over_lost),
+        hint("数一数期内关闭日期落在本期的赢单和丢单。", "Count the won and lost deals whose close date is in the period."),
+    ],
+    explain_zh="及格线是 33%：赢三单中的一单。它与第6项（储备销售机会 3 倍于目标）相互呼应：33% 的赢率需要 3 倍的储备。",
+    explain_en="The pass line is 33%: win one in three. It agrees with indicator 6 (pipeline 3× the target): at a "
+               "33% win rate you need 3× coverage.",
+)
+
+
+def _only_pass(c) -> int:
+    return sum(i.status == "pass" for i in _health(c))
+
+
+def _measured(c) -> int:
+    return _health(c).counts()["measured"]
+
+
+numeric(
+    "01.01-passing-count",
+    lambda c: f"看记分卡：{_health(c).period.label} 有几项指标达到或超过及格线（优秀也算）？",
+    lambda c: f"From the scorecard: how many indicators reach the pass line or better in {_health(c).period.label} "
+              "(excellent ones count)?",
+    answer=lambda c: _health(c).counts()["pass"],
+    unit="count",
+    tol=0.0,
+    hints=[
+        hint("达到优分线的指标也达到了及格线，请把 ★ 也算上。",
+             "Indicators at the excellent line also pass: count the ★ ones too.", when=_only_pass),
+        hint("你数的是能计算的指标；还要去掉未及格（✗）的。",
+             "You counted the measured indicators; leave out those below pass (✗).", when=_measured),
+        hint("数记分卡右边带 ✓ 和 ★ 的行。", "Count the rows marked ✓ or ★ on the scorecard."),
+    ],
+    explain_zh="问诊先看整体：几项及格、几项优秀，再看差距最大的三项。",
+    explain_en="A check-up starts with the whole: how many pass, how many excel, then the three largest gaps.",
+)

@@ -1,0 +1,231 @@
+"""Exercises: answers checked by kalib, feedback a learner can act on, panels that work headless."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import kalib.exercises as E
+from kalib import MissingData
+from kalib.exercises import Feedback, choice, hint, items, numeric, parse_number
+
+
+# ---------------------------------------------------------------------------
+# Reading answers
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "unit", "value"),
+    [
+        ("35%", "share", 0.35), ("35", "share", 0.35), ("0.35", "share", 0.35), ("３５％", "share", 0.35),
+        ("1,234万", "rmb", 12_340_000.0), ("1.2亿", "rmb", 120_000_000.0), ("12.3M", "rmb", 12_300_000.0),
+        ("800k RMB", "rmb", 800_000.0), ("¥5,000", "rmb", 5000.0), ("3.2倍", "ratio", 3.2), ("2.5x", "ratio", 2.5),
+        ("7人", "people", 7.0), (" 12 ", "count", 12.0), (4, "count", 4.0), ("-3", "number", -3.0),
+    ],
+)
+def test_parse_number(text, unit, value):
+    assert parse_number(text, unit) == pytest.approx(value)
+
+
+@pytest.mark.parametrize("text", ["", "abc", "12..3", "nan", None, True])
+def test_parse_number_rejects(text):
+    with pytest.raises(ValueError):
+        parse_number(text, "number")
+
+
+# ---------------------------------------------------------------------------
+# Checking, hints, kinds
+# ---------------------------------------------------------------------------
+def _share_exercise():
+    return numeric(
+        "99.01-share", "占比？", "Share?", answer=lambda c: c["share"], unit="share", register=False,
+        hints=[hint("你除以了客户数。", "You divided by the number of customers.", when=lambda c: c["wrong"]),
+               hint("第一条提示。", "First hint."), hint("第二条提示。", "Second hint.")],
+        explain_zh="因为 {answer}。", explain_en="Because {answer}.")
+
+
+def test_numeric_right_within_tolerance():
+    ex = _share_exercise()
+    c = {"share": 0.6234, "wrong": 0.1}
+    for given in ("62%", "0.62", "62.3", 0.625):
+        fb = ex.check(given, c, "en")
+        assert fb.correct, (given, fb)
+    assert ex.check("62%", c, "en").message == "Correct: 62%. Because 62%."
+    assert not ex.check("60%", c, "en").correct
+
+
+def test_numeric_known_mistake_gets_its_hint():
+    ex = _share_exercise()
+    fb = ex.check("10%", {"share": 0.62, "wrong": 0.1}, "en")
+    assert fb == Feedback(False, "Not yet. You divided by the number of customers.")
+    assert fb.kind == "mistake"
+    assert ex.check("10%", {"share": 0.62, "wrong": 0.1}, "zh").message == "还不对。你除以了客户数。"
+
+
+def test_numeric_general_hints_say_which_way_and_progress():
+    ex = _share_exercise()
+    c = {"share": 0.62, "wrong": 0.1}
+    first = ex.check("40%", c, "en", attempt=1).message
+    second = ex.check("90%", c, "en", attempt=2).message
+    third = ex.check("90%", c, "en", attempt=5).message
+    assert first.startswith("Not yet: your answer is too low") and first.endswith("First hint.")
+    assert "too high" in second and second.endswith("Second hint.")
+    assert third.endswith("Second hint.")  # the last hint stays
+
+
+def test_numeric_far_off_share_suggests_the_format():
+    ex = numeric("99.02-x", "?", "?", answer=0.004, unit="share", register=False)
+    msg = ex.check("0.9", None, "en").message
+    assert "percentage or a fraction" in msg
+
+
+def test_bad_input_is_explained_not_counted():
+    ex = _share_exercise()
+    fb = ex.check("lots", {"share": 0.62, "wrong": 0.1}, "en")
+    assert not fb.correct and fb.kind == "input" and "35%" in fb.message
+    assert ex.check("", None, "zh").message == "请先输入答案。"
+
+
+def test_missing_data_is_said_plainly():
+    def needs_revenue(c):
+        raise MissingData("indicator 1 needs the revenue table (收入), which this client does not have.")
+
+    ex = numeric("99.03-x", "?", "?", answer=needs_revenue, register=False)
+    fb = ex.check("1", None, "en")
+    assert not fb.correct and fb.kind == "data" and "revenue table" in fb.message
+
+
+def test_choice():
+    ex = choice("99.04-x", "哪个？", "Which?", options=[("a", "甲", "A"), ("b", "乙", "B"), ("c", "丙", "C")],
+                answer="a", register=False, hints=[hint("乙是另一回事。", "B is something else.", when="b")])
+    assert ex.check("a", None, "en").correct
+    assert ex.check("b", None, "en").message == "Not yet. B is something else."
+    assert ex.check("c", None, "en").message.startswith("Not yet. ")
+    assert len(ex.check("c", None, "en").message) > len("Not yet. ")
+    assert ex.format_answer(None, "zh") == "甲"
+
+
+def test_items_names_wrong_picks_but_never_the_missing_ones():
+    ex = items("99.05-x", "哪些？", "Which?", options=["甲", "乙", "丙", "丁"], answer=["甲", "乙"], register=False)
+    fb = ex.check(["甲", "丙"], None, "en")
+    assert not fb.correct
+    assert "丙" in fb.message and "1 missing" in fb.message and "乙" not in fb.message
+    assert ex.check("乙, 甲", None, "en").correct
+    assert ex.check(("甲", "乙"), None, "zh").correct
+
+
+def test_ids_must_name_the_notebook():
+    with pytest.raises(ValueError, match="NN.MM"):
+        numeric("top10", "?", "?", answer=1)
+
+
+def test_duplicate_ids_from_two_modules_are_refused():
+    ex = E.get("04.00-dimension")
+    clone = E.Exercise(**{**ex.__dict__, "module": "somewhere.else"})
+    with pytest.raises(ValueError, match="defined twice"):
+        E.register(clone)
+
+
+def test_per_client_caches_per_object():
+    calls = []
+
+    @E.per_client
+    def f(c):
+        calls.append(c)
+        return len(calls)
+
+    class C:
+        pass
+
+    a, b = C(), C()
+    assert (f(a), f(a), f(b), f(a)) == (1, 1, 2, 1)
+
+
+# ---------------------------------------------------------------------------
+# The panel
+# ---------------------------------------------------------------------------
+def test_numeric_panel_headless():
+    ex = _share_exercise()
+    c = {"share": 0.62, "wrong": 0.1}
+    panel = ex.widget(c, "en")
+    assert "Share?" in panel.children[0].value
+    panel.input.value = "10%"
+    panel.button.click()
+    assert "divided by the number of customers" in panel.feedback.value and "✗" in panel.feedback.value
+    assert panel.solution_button.layout.display == "none"
+    panel.input.value = "40%"
+    panel.button.click()
+    assert "First hint." in panel.feedback.value  # general hints count only general misses
+    panel.input.value = "90%"
+    panel.button.click()
+    assert panel.solution_button.layout.display is None  # offered after three wrong tries
+    panel.solution_button.click()
+    assert "62%" in panel.solution.value
+    panel.input.value = "62%"
+    panel.button.click()
+    assert "✓" in panel.feedback.value and "Correct" in panel.feedback.value
+
+
+def test_choice_and_items_panels_headless():
+    ch = choice("99.06-x", "哪个？", "Which?", options=[("a", "甲", "A"), ("b", "乙", "B")], answer="b",
+                register=False)
+    panel = ch.widget(None, "zh")
+    panel.button.click()
+    assert "请先输入答案" in panel.feedback.value
+    panel.input.value = "b"
+    panel.button.click()
+    assert "正确" in panel.feedback.value
+    it = items("99.07-x", "哪些？", "Which?", options=lambda c: ["甲", "乙"], answer=lambda c: ["乙"], register=False)
+    panel = it.widget(None, "en")
+    panel.input.value = ("乙",)
+    panel.button.click()
+    assert "Correct" in panel.feedback.value
+
+
+# ---------------------------------------------------------------------------
+# Every registered exercise, on both clients
+# ---------------------------------------------------------------------------
+ALL = E.list_exercises()
+
+
+def test_registry_is_populated_and_well_formed():
+    assert len(ALL) >= 6
+    for i in ALL:
+        assert re.fullmatch(r"\d\d\.\d\d-[a-z0-9-]+", i)
+        assert E.get(i).hints, f"{i} has no hints"
+    with pytest.raises(KeyError, match="this notebook has"):
+        E.get("04.00-no-such-exercise")
+
+
+def _wrong_answer(ex, client):
+    ans = ex.answer_for(client)
+    if ex.kind == "numeric":
+        return ans * 3 + 7
+    if ex.kind == "choice":
+        return next(k for k, _, _ in ex.options_for(client) if k != ans)
+    opts = [str(o) for o in ex.options_for(client)]
+    others = [o for o in opts if o not in ans]
+    return others[:1] or opts[:1]
+
+
+@pytest.mark.parametrize("client_name", ["demo_client", "acme_client"])
+@pytest.mark.parametrize("ex_id", ALL)
+def test_every_exercise_answers_and_hints(ex_id, client_name, request):
+    client = request.getfixturevalue(client_name)
+    ex = E.get(ex_id)
+    for lang in ("zh", "en"):
+        assert ex.question(client, lang).strip()
+    try:
+        ans = ex.answer_for(client)
+    except MissingData as exc:  # said plainly in the panel
+        fb = ex.check("1", client, "en")
+        assert fb.kind == "data" and str(exc) in fb.message
+        return
+    right = ans if ex.kind != "items" else sorted(ans)
+    if ex.kind == "numeric":
+        right = ex.format_answer(client, "en")  # what a learner reads is accepted back
+    assert ex.check(right, client, "en").correct, (ex_id, right)
+    wrong = ex.check(_wrong_answer(ex, client), client, "zh")
+    assert not wrong.correct
+    assert len(wrong.message) > len("还不对。") + 4, wrong.message  # never just "wrong"
+    assert E.show(ex_id, client, "en").feedback.value == ""
