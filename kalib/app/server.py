@@ -1,0 +1,289 @@
+"""Start and stop the local web servers the live tools run in (Voilà, JupyterLab).
+
+A :class:`Server` is a child process listening on 127.0.0.1 in a process group
+of its own, so that :meth:`Server.stop` ends the server and every process it
+started (kernels included), whether it is called on Ctrl-C or by a test.
+
+>>> port = free_port()
+>>> 1024 < port < 65536 and port_is_free(port)
+True
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+__all__ = [
+    "HOST",
+    "DEFAULT_PORT",
+    "ENV_SETTINGS",
+    "Server",
+    "ServerError",
+    "free_port",
+    "port_is_free",
+    "descendants",
+    "launch",
+    "voila_command",
+    "lab_command",
+    "start_app",
+]
+
+HOST = "127.0.0.1"
+DEFAULT_PORT = 8866
+#: Environment variable through which ``kalib app`` hands its settings (JSON) to the app notebook.
+ENV_SETTINGS = "KALIB_APP_SETTINGS"
+
+# Log lines of the kernel and server that say nothing to a person using the tools.
+_NOISE = ("Kernel is running over TCP without encryption", "is not a valid JSON or could not be read")
+
+
+class ServerError(RuntimeError):
+    """A server did not start; the message ends with the last lines of its log."""
+
+
+def port_is_free(port: int, host: str = HOST) -> bool:
+    """Whether nothing listens on ``host:port``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        if os.name == "posix":  # as servers bind: a port in TIME_WAIT after a server stopped is free
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(preferred: int | None = None, host: str = HOST) -> int:
+    """``preferred`` when it is free, else a port the system reports free."""
+    if preferred and port_is_free(preferred, host):
+        return preferred
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def _listening(port: int, host: str = HOST) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(0.5)
+        return s.connect_ex((host, port)) == 0
+
+
+def descendants(pid: int) -> list[int]:
+    """Process ids started by ``pid`` (children, grandchildren...); empty where /proc is absent."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return []
+    children: dict[int, list[int]] = {}
+    for d in proc.iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            stat = (d / "stat").read_text()
+        except OSError:
+            continue
+        # "pid (comm) state ppid ..."; comm may contain spaces and parentheses
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(d.name))
+    out: list[int] = []
+    todo = [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+@dataclass
+class Server:
+    """A server started by :func:`launch`; stop it with :meth:`stop` (or use it as a context manager)."""
+
+    name: str
+    process: subprocess.Popen
+    port: int
+    host: str = HOST
+    log_path: Path | None = None
+    _log: IO[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        """The address to open in a browser, ending in ``/``."""
+        return f"http://{self.host}:{self.port}/"
+
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def log_tail(self, lines: int = 30) -> str:
+        """The last lines the server wrote (empty when it logs to the terminal)."""
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        text = self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+        return "\n".join(line for line in text[-lines:] if not any(n in line for n in _NOISE))
+
+    def wait_until_up(self, timeout: float = 60.0) -> "Server":
+        """Block until the server accepts connections; raise :class:`ServerError` if it exits or times out."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.running():
+                raise ServerError(f"{self.name} stopped while starting (exit code {self.process.returncode}).\n"
+                                  f"{self.log_tail()}")
+            if _listening(self.port, self.host):
+                return self
+            time.sleep(0.1)
+        self.stop()
+        raise ServerError(f"{self.name} did not answer on {self.url} within {timeout:.0f} s.\n{self.log_tail()}")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """End the server and everything it started: SIGTERM first (kernels shut down), then SIGKILL."""
+        pid = self.process.pid
+        stragglers = descendants(pid)
+        if self.running():
+            try:
+                if os.name == "posix":
+                    os.killpg(pid, signal.SIGTERM)
+                else:  # pragma: no cover - Windows
+                    self.process.terminate()
+            except ProcessLookupError:
+                pass
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                try:
+                    if os.name == "posix":
+                        os.killpg(pid, signal.SIGKILL)
+                    else:  # pragma: no cover
+                        self.process.kill()
+                except ProcessLookupError:
+                    pass
+                self.process.wait(5)
+        # Kernels run in sessions of their own; end any that outlived the server.
+        for p in stragglers:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def __enter__(self) -> "Server":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+def launch(name: str, cmd: Sequence[str], port: int, *, env: Mapping[str, str] | None = None,
+           cwd: str | os.PathLike | None = None, log_path: str | os.PathLike | None = None,
+           host: str = HOST) -> Server:
+    """Start ``cmd`` (a server that will listen on ``port``) in a process group of its own.
+
+    Output goes to ``log_path`` when given, else to this terminal. The server is
+    not yet answering when this returns: call :meth:`Server.wait_until_up`.
+    """
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    full_env.setdefault("PYTHONUNBUFFERED", "1")
+    log = None
+    if log_path is not None:
+        log_path = Path(log_path)
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = open(log_path, "wb")
+    kwargs: dict[str, Any] = {}
+    if os.name == "posix":
+        kwargs["start_new_session"] = True
+    proc = subprocess.Popen(list(cmd), env=full_env, cwd=cwd, stdin=subprocess.DEVNULL,
+                            stdout=log if log else None, stderr=subprocess.STDOUT if log else None, **kwargs)
+    return Server(name=name, process=proc, port=port, host=host,
+                  log_path=Path(log_path) if log_path else None, _log=log)
+
+
+def voila_command(notebook: str | os.PathLike, port: int, *, host: str = HOST) -> list[str]:
+    """The command line that serves ``notebook`` with Voilà on ``host:port`` (no browser, no code shown)."""
+    return [
+        sys.executable, "-m", "voila", str(notebook),
+        "--no-browser",
+        f"--port={port}",
+        f"--Voila.ip={host}",
+        "--Voila.port_retries=0",
+        "--VoilaConfiguration.show_tracebacks=True",
+        "--Voila.log_level=WARN",
+    ]
+
+
+def lab_command(root_dir: str | os.PathLike, port: int, *, host: str = HOST) -> list[str]:
+    """The command line that serves JupyterLab on ``host:port`` over ``root_dir``, without a token.
+
+    Only for a server on the loopback address used by one person (or a test).
+    """
+    cmd = [
+        sys.executable, "-m", "jupyterlab",
+        "--no-browser",
+        f"--port={port}",
+        f"--ServerApp.ip={host}",
+        "--ServerApp.port_retries=0",
+        "--IdentityProvider.token=",
+        "--ServerApp.password=",
+        f"--ServerApp.root_dir={root_dir}",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.extension_manager=readonly",
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and CI often run as root
+        cmd.append("--allow-root")
+    return cmd
+
+
+def start_app(settings: Mapping[str, Any], *, port: int | None = None, log_path: str | os.PathLike | None = None,
+              notebook: str | os.PathLike | None = None, timeout: float = 60.0,
+              while_starting: Callable[[], Any] | None = None) -> Server:
+    """Serve the live tools with Voilà and wait until the page answers.
+
+    Parameters
+    ----------
+    settings
+        What the page shows: ``client`` (a folder, workbook or ``"demo"``),
+        ``lang`` (``"zh"``/``"en"``) and optionally ``period``, ``industry``,
+        ``as_of``. Passed to the notebook as JSON in :data:`ENV_SETTINGS`, so a
+        path with spaces or Chinese characters arrives as it is, and is only
+        ever read as a path.
+    port
+        The port to listen on; :data:`DEFAULT_PORT` when free, else any free port.
+    log_path
+        Write the server's log there (default: this terminal).
+    notebook
+        The page to serve (default: the app notebook shipped with kalib).
+    while_starting
+        Called once while Voilà starts (e.g. to check the client meanwhile);
+        if it raises, the server is stopped and the error goes on.
+    """
+    from . import NOTEBOOK
+
+    nb = Path(notebook) if notebook else NOTEBOOK
+    env = {ENV_SETTINGS: json.dumps(dict(settings), ensure_ascii=False)}
+    last: ServerError | None = None
+    for _ in range(3):  # a port found free can be taken before Voilà binds it: try another
+        p = free_port(port or DEFAULT_PORT)
+        server = launch("Voilà", voila_command(nb, p), p, env=env, log_path=log_path, cwd=nb.parent)
+        try:
+            if while_starting is not None:
+                task, while_starting = while_starting, None
+                task()
+            return server.wait_until_up(timeout)
+        except ServerError as exc:
+            server.stop()
+            last = exc
+        except BaseException:  # Ctrl-C while starting: leave nothing running
+            server.stop()
+            raise
+    assert last is not None
+    raise last
