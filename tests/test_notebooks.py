@@ -50,7 +50,7 @@ def runs(request, tmp_path_factory):
     wanted = []
     for item in request.session.items:
         spec = getattr(item, "callspec", None)
-        if item.module is request.module and spec is not None and "case" in spec.params:
+        if getattr(item, "module", None) is request.module and spec is not None and "case" in spec.params:
             wanted.append(spec.params["case"])
     out_dir = tmp_path_factory.mktemp("executed")
     workers = int(os.environ.get("KALIB_NB_WORKERS", max(2, os.cpu_count() or 2)))
