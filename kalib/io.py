@@ -250,7 +250,9 @@ def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                  strings_can_be_null=True, null_values=P.NULLISH),
         )
-        df = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get)
+        df = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get,
+                             self_destruct=True, split_blocks=True)
+        del table
     except ImportError:  # pragma: no cover - pyarrow is a dependency
         df = None
     except Exception as exc:  # ragged rows and the like: let pandas name the line
