@@ -1,0 +1,451 @@
+"""One self-contained HTML page from executed notebooks.
+
+Each executed notebook is turned into HTML with nbconvert's ``basic`` template
+(cells only: no code, no prompts, no scripts; PNG charts embedded as data
+URIs), after :class:`ReportPreprocessor` has
+
+* left out cells tagged ``course-only``, ``nav``, ``parameters`` (and
+  papermill's ``injected-parameters``), and the notebook's course title;
+* dropped what a reader should not see: error and ``stderr`` outputs, recorded
+  numbers (:mod:`kalib.record`), live widgets (they do not export);
+* rendered Markdown outputs to HTML and *sanitised* every HTML output: tags
+  outside a short allow-list (``<script>``, ``<iframe>``, event handlers...)
+  are shown as text, so names and text from a client's files appear escaped.
+
+:func:`assemble` then puts the sections in a page of our own (Jinja template
+``page.html`` and ``style.css`` in this folder) with a cover, a table of
+contents built from the headings, and the CSS inlined: the file opens offline
+and prints to PDF.  :func:`check_offline` proves nothing is fetched from the
+network.
+
+>>> check_offline('<img src="data:image/png;base64,AA"><a href="https://x.org">ok</a>')
+>>> check_offline('<script src="https://cdn.example/require.js"></script>')
+Traceback (most recent call last):
+...
+ValueError: the report would load https://cdn.example/require.js from the network
+"""
+
+from __future__ import annotations
+
+import html as _html
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..i18n import tr
+from ..record import MIME as RECORD_MIME
+from .sections import HIDDEN_TAGS, RECOMMENDATION_TAG, Section
+
+__all__ = [
+    "RenderedSection",
+    "Heading",
+    "ReportPreprocessor",
+    "render_notebook",
+    "number_headings",
+    "split_recommendations",
+    "drop_course_blocks",
+    "assemble",
+    "check_offline",
+    "sanitize_html",
+    "link_sections",
+    "escape",
+]
+
+_HERE = Path(__file__).parent
+_WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+
+# HTML a notebook output may use; anything else is escaped (shown as text).
+_TAGS = frozenset("""
+a abbr b blockquote br caption code col colgroup dd del details div dl dt em figcaption figure
+h1 h2 h3 h4 h5 h6 hr i img ins kbd li mark ol p pre q s small span strong sub summary sup
+table tbody td tfoot th thead tr u ul
+""".split())
+_ATTRIBUTES = {
+    "*": ["class", "id", "title", "style", "lang", "dir"],
+    "a": ["href", "title", "class", "id"],
+    "img": ["src", "alt", "width", "height", "class", "style"],
+    "td": ["colspan", "rowspan", "align", "class", "id", "style", "title"],
+    "th": ["colspan", "rowspan", "align", "class", "id", "style", "title"],
+    "table": ["border", "class", "id", "style"],
+    "col": ["span", "class", "style"],
+    "ol": ["start", "class"],
+}
+_PROTOCOLS = frozenset({"http", "https", "mailto", "data"})
+_STYLE_BLOCK = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.I | re.S)
+_UNSAFE_CSS = re.compile(r"@import|url\s*\(|expression\s*\(|javascript:|behavio(u)?r\s*:|-moz-binding|<", re.I)
+
+
+@lru_cache(maxsize=1)
+def _css_sanitizer():
+    from bleach.css_sanitizer import ALLOWED_CSS_PROPERTIES, CSSSanitizer
+
+    return CSSSanitizer(allowed_css_properties=ALLOWED_CSS_PROPERTIES)
+
+
+def sanitize_html(text: str) -> str:
+    """HTML from a notebook output, with every tag outside the allow-list escaped.
+
+    ``<style>`` blocks (pandas and Styler tables use them) are kept when they
+    load nothing (no ``url()``, ``@import``...).
+
+    >>> sanitize_html('<b>A&amp;B</b><script>alert("x")</script>')
+    '<b>A&amp;B</b>&lt;script&gt;alert("x")&lt;/script&gt;'
+    >>> sanitize_html('<span onclick="x()" style="color: red; position: fixed">1</span>')
+    '<span style="color: red;">1</span>'
+    """
+    import bleach
+
+    styles: list[str] = []
+
+    def keep(m: re.Match) -> str:
+        css = m.group(1)
+        if _UNSAFE_CSS.search(css):
+            return ""
+        styles.append(css)
+        return f"KALIBSTYLEBLOCK{len(styles) - 1}X"
+
+    text = _STYLE_BLOCK.sub(keep, text)
+    out = bleach.clean(
+        text, tags=_TAGS, attributes=_ATTRIBUTES, protocols=_PROTOCOLS, strip=False, strip_comments=True,
+        css_sanitizer=_css_sanitizer(),
+    )
+    for i, css in enumerate(styles):
+        out = out.replace(f"KALIBSTYLEBLOCK{i}X", f"<style>{css}</style>", 1)
+    return out
+
+
+def _markdown_to_html(text: str) -> str:
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    return markdown2html_mistune(text)
+
+
+def _tags(cell: Mapping[str, Any]) -> set[str]:
+    return set(cell.get("metadata", {}).get("tags", []) or [])
+
+
+def _keep_output(output: Mapping[str, Any]) -> bool:
+    kind = output.get("output_type")
+    if kind == "error":
+        return False
+    if kind == "stream":
+        return output.get("name") != "stderr"
+    data = output.get("data", {})
+    if RECORD_MIME in data or _WIDGET_MIME in data:
+        return False
+    return bool(data)
+
+
+_TITLE_LINE = re.compile(r"^\s*#\s+[^#\n].*$", re.M)
+_HEADING_TEXT = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.M)
+_HEADING_LINE = re.compile(r"^\s{0,3}(#{1,6})\s")
+_COURSE_HEADINGS = re.compile(r"^\s{0,3}#{1,6}\s+(?:\d+[.、]?\s*)?(?:学习目标|学习目的|练习|Learning goals|Exercises\b)",
+                              re.I)
+
+
+def drop_course_blocks(markdown: str) -> str:
+    """Remove course-only blocks from Markdown: a "学习目标 · Learning goals" (or exercises) heading and
+    everything under it, up to the next heading of the same or a higher level.
+
+    >>> drop_course_blocks("# T\\n\\nIntro\\n\\n## 学习目标 · Learning goals\\n- a\\n\\n## Next\\ntext")
+    '# T\\n\\nIntro\\n\\n## Next\\ntext'
+    """
+    out: list[str] = []
+    skipping: int | None = None  # heading level being skipped
+    fence = False
+    for line in markdown.split("\n"):
+        if line.lstrip().startswith(("```", "~~~")):
+            fence = not fence
+        m = None if fence else _HEADING_LINE.match(line)
+        if m:
+            level = len(m.group(1))
+            if skipping is not None and level <= skipping:
+                skipping = None
+            if skipping is None and _COURSE_HEADINGS.search(line):
+                skipping = level
+                continue
+        if skipping is None:
+            out.append(line)
+    return "\n".join(out).strip("\n")
+
+
+class ReportPreprocessor:
+    """Prepare an executed notebook for the report (returns a new notebook; the input is not changed).
+
+    Parameters
+    ----------
+    hidden_tags
+        Cells with any of these tags are left out.
+    drop_title
+        Leave out the notebook's first level-1 heading (the course title:
+        the report gives each section its own title).
+    """
+
+    def __init__(self, hidden_tags: Iterable[str] = HIDDEN_TAGS, drop_title: bool = True):
+        self.hidden_tags = frozenset(hidden_tags)
+        self.drop_title = drop_title
+
+    def __call__(self, nb):
+        import copy
+
+        nb = copy.deepcopy(nb)
+        cells = []
+        title_done = not self.drop_title
+        heading = ""  # the latest heading, to describe the charts under it (alt text)
+        for cell in nb.cells:
+            if _tags(cell) & self.hidden_tags:
+                continue
+            if cell.cell_type == "raw":
+                continue
+            if cell.cell_type == "markdown":
+                if not title_done and _TITLE_LINE.search(cell.source):
+                    cell.source = _TITLE_LINE.sub("", cell.source, count=1).strip()
+                    title_done = True
+                cell.source = drop_course_blocks(cell.source)
+                if not cell.source.strip():
+                    continue
+                found = _HEADING_TEXT.findall(cell.source)
+                heading = found[-1].strip() if found else heading
+                cell.attachments = {}  # attachments would need the notebook's files
+                cells.append(cell)
+                continue
+            outputs = []
+            for out in cell.get("outputs", []):
+                if not _keep_output(out):
+                    continue
+                data = out.get("data")
+                if data is not None:
+                    if "text/markdown" in data and "text/html" not in data:
+                        data["text/html"] = _markdown_to_html(_as_text(data["text/markdown"]))
+                    data.pop("text/markdown", None)
+                    if "text/html" in data:
+                        data["text/html"] = sanitize_html(_as_text(data["text/html"]))
+                    for key in [k for k in data if k not in _SAFE_MIMES]:
+                        del data[key]
+                    if not data:
+                        continue
+                    for mime in ("image/png", "image/jpeg"):
+                        if mime in data:
+                            meta = out.setdefault("metadata", {}).setdefault(mime, {})
+                            meta.setdefault("alt", f"图表 · Chart: {heading}" if heading else "图表 · Chart")
+                outputs.append(out)
+            if not outputs:
+                continue
+            cell.outputs = outputs
+            cells.append(cell)
+        nb.cells = cells
+        nb.metadata.pop("widgets", None)
+        ks = nb.metadata.get("kernelspec")
+        if isinstance(ks, dict):  # stripped notebooks lack display_name, which nbconvert requires
+            ks.setdefault("display_name", ks.get("name") or "Python 3")
+        return nb
+
+
+_SAFE_MIMES = frozenset({"text/html", "text/plain", "image/png", "image/jpeg"})
+
+
+def _as_text(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def split_recommendations(nb, tag: str = RECOMMENDATION_TAG):
+    """Split ``nb`` into (the notebook without cells tagged ``tag``, a notebook of those cells)."""
+    import copy
+
+    main, rec = copy.copy(nb), copy.copy(nb)
+    main.cells = [c for c in nb.cells if tag not in _tags(c)]
+    rec.cells = [c for c in nb.cells if tag in _tags(c)]
+    return main, rec
+
+
+@lru_cache(maxsize=1)
+def _exporter():
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
+        template_name="basic", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+        anchor_link_text="",
+    )
+
+
+_CELL_ID = re.compile(r"\s+id=\"cell-id=[^\"]*\"")
+
+
+def render_notebook(nb) -> str:
+    """HTML body (cells only) of a notebook already passed through :class:`ReportPreprocessor`."""
+    body, _ = _exporter().from_notebook_node(nb)
+    return _CELL_ID.sub("", body)  # cell ids repeat from one notebook to the next
+
+
+@dataclass
+class Heading:
+    level: int  # 1 = section, 2 = part of a section
+    text: str  # already HTML-escaped
+    id: str
+
+
+@dataclass
+class RenderedSection:
+    """A section of the report: its title and its HTML body."""
+
+    section: Section
+    body: str
+    headings: list[Heading] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.section.key
+
+
+_HEADING = re.compile(r"<h([1-6])\b([^>]*)>(.*?)</h\1\s*>", re.S | re.I)
+_ANCHOR = re.compile(r"<a\b[^>]*class=\"anchor-link\"[^>]*>.*?</a>", re.S)
+_TAG = re.compile(r"<[^>]+>")
+_ID_ATTR = re.compile(r"\s+id=(\"[^\"]*\"|'[^']*'|\S+)", re.I)
+
+
+def number_headings(section: Section, body: str) -> RenderedSection:
+    """Give every heading of ``body`` a unique id under the section and list the level-1/2 ones.
+
+    Headings of level 1 and 2 in a notebook become level 2 of the report
+    (level 1 is the section's own title); deeper ones move up by one level
+    at most to keep the outline.
+    """
+    headings: list[Heading] = []
+    counter = 0
+
+    def repl(m: re.Match) -> str:
+        nonlocal counter
+        level, attrs, inner = int(m.group(1)), m.group(2), m.group(3)
+        counter += 1
+        hid = f"{section.key}-{counter}"
+        inner = _ANCHOR.sub("", inner).strip()
+        attrs = _ID_ATTR.sub("", attrs)
+        new_level = max(2, level + (1 if level == 1 else 0))
+        new_level = min(new_level, 6)
+        text = _TAG.sub("", inner).strip()
+        if new_level == 2 and text:
+            headings.append(Heading(2, text, hid))
+        return f'<h{new_level} id="{hid}"{attrs}>{inner}</h{new_level}>'
+
+    body = _HEADING.sub(repl, body)
+    return RenderedSection(section, body, headings)
+
+
+_SPLIT_TAGS = re.compile(r"(<[^>]+>)")
+
+
+def link_sections(body: str, sections: Sequence[Section], lang: str) -> str:
+    """Turn the names of report notebooks in the text of ``body`` (e.g. "see 04.00-sales-team") into
+    links to their sections, titled in ``lang``; text inside links and tags is left alone.
+
+    >>> s = Section("04.00-sales-team", "销售团队", "Sales team")
+    >>> link_sections("<p>see 04.00-sales-team</p>", [s], "en")
+    '<p>see <a href="#s0400">Sales team</a></p>'
+    """
+    names = {s.notebook: s for s in sections}
+    if not names:
+        return body
+    pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+    parts = _SPLIT_TAGS.split(body)
+    in_link = False
+    for i, part in enumerate(parts):
+        if i % 2:  # a tag
+            low = part[:3].lower()
+            if low.startswith("<a ") or low == "<a>":
+                in_link = True
+            elif low.startswith("</a"):
+                in_link = False
+            continue
+        if not in_link and part:
+            parts[i] = pattern.sub(
+                lambda m: f'<a href="#{names[m.group(0)].key}">{escape(names[m.group(0)].title(lang))}</a>', part)
+    return "".join(parts)
+
+
+_NETWORK_REF = re.compile(
+    r"<(?:script|link|img|iframe|embed|object|source|video|audio|input)\b[^>]*?\b(?:src|href|data)\s*=\s*"
+    r"[\"']?\s*((?:https?:)?//[^\"'\s>]+)",
+    re.I,
+)
+_CSS_NETWORK = re.compile(r"(?:@import\s+(?:url\()?|url\()\s*[\"']?\s*((?:https?:)?//[^\"')\s]+)", re.I)
+
+
+def check_offline(page: str) -> None:
+    """Raise ValueError if ``page`` would fetch anything from the network (scripts, styles, images, fonts)."""
+    for pattern in (_NETWORK_REF, _CSS_NETWORK):
+        m = pattern.search(page)
+        if m:
+            raise ValueError(f"the report would load {m.group(1)} from the network")
+
+
+@lru_cache(maxsize=1)
+def _environment():
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(_HERE)), autoescape=True, trim_blocks=True, lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def assemble(
+    sections: Sequence[RenderedSection],
+    *,
+    lang: str,
+    client_name: str,
+    facts: Sequence[tuple[str, str]] = (),
+    notes: Sequence[str] = (),
+    data_notes: Sequence[str] = (),
+    generated: str = "",
+    version: str = "",
+) -> str:
+    """The whole report page.
+
+    Parameters
+    ----------
+    sections
+        Rendered sections, in order.
+    lang
+        ``"zh"`` or ``"en"``: the language of the page's own words.
+    client_name
+        Shown on the cover (escaped).
+    facts
+        (label, value) pairs for the cover, e.g. the period and the as-of date (escaped).
+    notes
+        Short notices shown on the cover, e.g. sections left out (escaped).
+    data_notes
+        What the loader noticed in the client's files, listed at the end (escaped).
+    """
+    import markupsafe
+
+    css = (_HERE / "style.css").read_text(encoding="utf-8")
+    page = _environment().get_template("page.html").render(
+        lang=lang,
+        html_lang="zh-CN" if lang == "zh" else "en",
+        t=lambda zh, en: tr(lang, zh, en),
+        css=markupsafe.Markup(css),
+        client_name=client_name,
+        facts=list(facts),
+        notes=list(notes),
+        data_notes=list(data_notes),
+        sections=[{
+            "id": s.id,
+            "title": s.section.title(lang),
+            "subtitle": s.section.subtitle(lang),
+            "body": markupsafe.Markup(s.body),
+            "headings": [{"text": markupsafe.Markup(h.text), "id": h.id} for h in s.headings],
+        } for s in sections],
+        generated=generated,
+        version=version,
+    )
+    check_offline(page)
+    return page
+
+
+def escape(text: Any) -> str:
+    """HTML-escape any value (``None`` becomes an empty string)."""
+    return "" if text is None else _html.escape(str(text))
+
