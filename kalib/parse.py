@@ -133,7 +133,7 @@ def parse_money(s: pd.Series, unit: str | None = None) -> tuple[pd.Series, pd.Se
         try:
             v = pc.cast(_arrow_clean(arr), pa.float64())
             return _from_arrow(v, s.index) * factor, pd.Series(False, index=s.index)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        except pa.ArrowException:
             pass  # something to clean: the generic path below
     b = blank(s)
     if pd.api.types.is_numeric_dtype(s):
@@ -227,7 +227,7 @@ def parse_date(s: pd.Series, order: str = "mdy") -> tuple[pd.Series, pd.Series]:
             d = pc.strptime(pc.utf8_slice_codeunits(clean, 0, 10), format="%Y-%m-%d", unit="s")
             if d.null_count == clean.null_count:
                 return _from_arrow(d, s.index), pd.Series(False, index=s.index)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        except pa.ArrowException:
             pass  # other formats: the generic path below
     b = blank(s)
     if pd.api.types.is_numeric_dtype(s):
