@@ -688,37 +688,37 @@ def _coerce(t: Table, df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _where(df: pd.DataFrame, mask: pd.Series, column: str | None = None) -> tuple[str | None, str | None, int | None, str]:
+def _report(out: list[Problem], df: pd.DataFrame, mask: pd.Series, message: str, column: str | None = None,
+            severity: str = "error") -> None:
+    """Add one problem covering the rows in ``mask`` (``{n}`` in the message is their count).
+
+    Locates it by the table's source file/sheet, the first row (all rows for
+    an error; only a single row for a warning) and the client's header.
+    """
+    n = int(mask.sum())
+    if n == 0:
+        return
     src = df.attrs.get("source") or {}
     rows = df.loc[mask, "_row"] if "_row" in df else pd.Series([], dtype="int64")
+    first = int(rows.iloc[0]) if len(rows) else None
     extra = ""
-    first = None
-    if len(rows):
-        first = int(rows.iloc[0])
-        if len(rows) > 1:
-            extra = f" (rows {', '.join(map(str, rows.iloc[:MAX_LISTED]))}{' and more' if len(rows) > MAX_LISTED else ''})"
-    return src.get("file"), src.get("sheet"), first, extra
+    if len(rows) > 1:
+        more = " and more" if len(rows) > MAX_LISTED else ""
+        extra = f" (rows {', '.join(map(str, rows.iloc[:MAX_LISTED]))}{more})"
+    cols = df.attrs.get("columns")
+    header = (cols.get(column) if cols is not None else column) if column else None
+    if severity == "warning" and n > 1:
+        first = None
+    out.append(Problem(message.replace("{n}", str(n)) + extra, file=src.get("file"), sheet=src.get("sheet"),
+                       row=first, column=header, severity=severity, count=n))
 
 
 def _warn(out: list[Problem], df: pd.DataFrame, mask: pd.Series, message: str, column: str | None = None) -> None:
-    n = int(mask.sum())
-    if n == 0:
-        return
-    file, sheet, first, extra = _where(df, mask, column)
-    cols = df.attrs.get("columns")
-    header = (cols.get(column) if cols is not None else column) if column else None
-    out.append(Problem(message.replace("{n}", str(n)) + extra, file=file, sheet=sheet, row=first if n == 1 else None,
-                       column=header, severity="warning", count=n))
+    _report(out, df, mask, message, column, severity="warning")
 
 
 def _error(out: list[Problem], df: pd.DataFrame, mask: pd.Series, message: str, column: str | None = None) -> None:
-    n = int(mask.sum())
-    if n == 0:
-        return
-    file, sheet, first, extra = _where(df, mask, column)
-    cols = df.attrs.get("columns")
-    header = (cols.get(column) if cols is not None else column) if column else None
-    out.append(Problem(message.replace("{n}", str(n)) + extra, file=file, sheet=sheet, row=first, column=header))
+    _report(out, df, mask, message, column)
 
 
 def _fast_map(s: pd.Series, mapping: Mapping[Any, Any], dtype: str = "str") -> pd.Series:
