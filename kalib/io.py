@@ -21,9 +21,9 @@ sheet per table, plus an optional ``client.yml``.  The loader
 
 Examples
 --------
->>> c = load_client("demo")                    # doctest: +SKIP
->>> c.summary()["opportunities"]["rows"] > 0   # doctest: +SKIP
-True
+>>> c = load_client("demo")
+>>> c.summary()["opportunities"]["rows"] > 0, c.table("opportunities")["stage"].isin(c.config.stage_order()).all()
+(True, True)
 """
 
 from __future__ import annotations
