@@ -22,7 +22,7 @@ sheet per table, plus an optional ``client.yml``.  The loader
 Examples
 --------
 >>> c = load_client("demo")
->>> c.summary()["opportunities"]["rows"] > 0, c.table("opportunities")["stage"].isin(c.config.stage_order()).all()
+>>> c.summary()["opportunities"]["rows"] > 0, bool(c.table("opportunities")["stage"].isin(c.config.stage_order()).all())
 (True, True)
 """
 
