@@ -47,7 +47,7 @@ app: setup
 
 # Regenerate the demo company's files from the seeded generator.
 demo-data: setup
-	$(BIN)/python -m kalib.demo data/demo
+	$(BIN)/python -m kalib.demo kalib/demo_data
 
 # Rewrite the README's data-format section from kalib/schema.py.
 docs: setup

@@ -10,8 +10,11 @@ real company is a coincidence.
 :mod:`kalib.schema`) and a ``meta`` dict for ``client.yml``;
 :func:`write_client` writes them as a client folder a coach would receive
 (CSV in UTF-8 with BOM, a couple of small tables as ``.xlsx``, Chinese or
-English headers); ``python -m kalib.demo data/demo`` regenerates the
-repository's ``data/demo`` folder (same seed, byte-identical CSVs).
+English headers); ``python -m kalib.demo`` regenerates the committed
+``kalib/demo_data`` folder, which ships with the package (same seed,
+byte-identical CSVs).  Sorts are stable and every date is whole days in
+integer arithmetic, so tied values and floating-point details cannot move a
+row or a date.
 Everything is vectorised with numpy, so ``generate(scale=...)`` or explicit
 ``n_opportunities=`` / ``n_revenue=`` produce a million opportunities and five
 million revenue rows in seconds (for load benchmarks).
@@ -24,16 +27,16 @@ come out *mixed*, as they do in most companies a coach meets:
 ====  ==================================  ==========  ==========================
  #    indicator                           outcome     value (line)
 ====  ==================================  ==========  ==========================
- 1    top-10 share 大客户贡献度             excellent   71.9% (pass 50%, best 70%)
+ 1    top-10 share 大客户贡献度             excellent   72.2% (pass 50%, best 70%)
  2    renewal 老客户续约率                   failing     69.8% (pass 80%)
  3    wallet share 老单一大客户份额          passing     median 35.0% (pass 30%)
- 4    NPS 净推荐值                          passing     14.1% (pass 10%, best 20%)
- 5    win rate 赢单成功率                    passing     36.1% (pass 33%)
- 6    pipeline 储备销售机会                  failing     2.13x target (pass 3x)
+ 4    NPS 净推荐值                          passing     14.5% (pass 10%, best 20%)
+ 5    win rate 赢单成功率                    passing     36.0% (pass 33%)
+ 6    pipeline 储备销售机会                  failing     2.18x target (pass 3x)
  7    sales per rep 销售人员年人均销售额      failing     8.8M RMB (pass 10M)
  8    output per employee 企业人均年生产产值  failing     0.39M RMB (pass 1M)
  9    reps above mean 销售人员分布           failing     34.4% (pass 50%)
- 10   core products 产品竞争力               passing     73.0% (pass 70%)
+ 10   core products 产品竞争力               passing     73.8% (pass 70%)
 ====  ==================================  ==========  ==========================
 
 The levers are explicit (``_TOP10_SHARE``, ``_RENEWAL``, ``_WALLET_SHARES``,
@@ -276,6 +279,20 @@ def _round_money(x: np.ndarray, step: float = 1.0) -> np.ndarray:
     return np.round(np.asarray(x, dtype=float) / step) * step
 
 
+def _whole_days(x: np.ndarray) -> np.ndarray:
+    """A drawn duration as whole days (floored once; every date is then integer days)."""
+    return np.floor(np.asarray(x, dtype=float)).astype(np.int64)
+
+
+def _day_within(rng: np.random.Generator, length: np.ndarray, lo_pct: int, hi_pct: int, size=None) -> np.ndarray:
+    """A whole-day offset drawn uniformly between ``lo_pct`` % and ``hi_pct`` % of ``length`` days,
+    in integer arithmetic only (the same days on every machine)."""
+    length = np.asarray(length, dtype=np.int64)
+    lo = length * lo_pct // 100
+    hi = np.maximum(length * hi_pct // 100, lo + 1)
+    return rng.integers(lo, hi, size=size if size is not None else length.shape)
+
+
 # ---------------------------------------------------------------------------
 # The generator
 # ---------------------------------------------------------------------------
@@ -458,7 +475,7 @@ def _salespeople(rng: np.random.Generator, n: int, end_ts: pd.Timestamp, size: f
     left = np.zeros(n, dtype=bool)
     left[perm[n_new:n_new + n_left]] = True
     # tenure: mostly 2-12 years
-    tenure_days = (rng.gamma(2.2, 1.6, n) * 365).astype(np.int64) + 400
+    tenure_days = _whole_days(rng.gamma(2.2, 1.6, n) * 365) + 400
     tenure_days[new] = rng.integers(60, 330, n_new)
     hire = end_day - tenure_days
     leave = np.full(n, np.nan)
@@ -657,7 +674,7 @@ def _revenue(rng, cust, active, prods, reps, year_list, end_day, n_rows, revenue
     # dates: uniform within the year, not after `end`
     y0 = np.array([_days(f"{y}-01-01") for y in year_list])
     y1 = np.minimum(np.array([_days(f"{y}-12-31") for y in year_list]), end_day)
-    day = y0[yi] + (rng.random(m) * (y1[yi] - y0[yi] + 1)).astype(np.int64)
+    day = y0[yi] + rng.integers(0, y1[yi] - y0[yi] + 1)
     # amounts: the customer-year's value split over its rows
     wt = rng.lognormal(0, 1.0, m)
     sums = np.bincount(cy, weights=wt, minlength=n * ny)
@@ -771,7 +788,7 @@ def _opportunities(rng, cust, prods, reps, first_year, year, state_day, n_opp, s
     w = base ** 0.55
     w = np.where(cust["kind"].to_numpy() == "soe", np.median(w) * 3, w)
     ci = rng.choice(n_c, n_opp, p=w / w.sum())
-    created = start_day + (rng.random(n_opp) ** 0.9 * (state_day - start_day)).astype(np.int64)
+    created = start_day + rng.integers(0, state_day - start_day, n_opp)
     owner = cust["owner_idx"].to_numpy()[ci]
     succ = _successor(reps)
     leave = reps["leave_day"].to_numpy()
@@ -790,13 +807,15 @@ def _opportunities(rng, cust, prods, reps, first_year, year, state_day, n_opp, s
     pop = prods["share"].to_numpy() * prods["price"].to_numpy() ** 0.3
     prod = rng.choice(len(prods), n_opp, p=pop / pop.sum())
     # outcome: win chance grows with skill, falls with size; SOE tries rarely win
-    size_rank = np.argsort(np.argsort(amount0)) / max(n_opp - 1, 1)
+    rank = np.empty(n_opp, dtype=np.int64)
+    rank[np.argsort(amount0, kind="stable")] = np.arange(n_opp)  # ties (capped amounts) by position
+    size_rank = rank / max(n_opp - 1, 1)
     p_win = np.clip(0.36 + 0.12 * np.log(skill) - 0.5 * (size_rank - 0.5), 0.05, 0.85)
     p_win[soe] *= 0.35
     won = rng.random(n_opp) < p_win
     abandoned_u = rng.random(n_opp)
     # cycle length (days): longer for bigger deals; some zombies drag on
-    cycle = (rng.gamma(3.0, 40, n_opp) * (0.3 + 3.0 * size_rank ** 2)).astype(np.int64) + 20
+    cycle = _whole_days(rng.gamma(3.0, 40, n_opp) * (0.3 + 3.0 * size_rank * size_rank)) + 20
     zombie = rng.random(n_opp) < 0.03 + 0.1 * size_rank
     cycle[zombie] += rng.integers(200, 500, zombie.sum())
     close_day = created + cycle
@@ -824,10 +843,10 @@ def _opportunities(rng, cust, prods, reps, first_year, year, state_day, n_opp, s
     L = np.full((n_opp, K), -1, dtype=np.int64)
     T[:, 0] = created
     L[:, 0] = entry
-    u = np.sort(rng.random((n_opp, 5)), axis=1) * 0.92 + 0.02
+    u = np.sort(_day_within(rng, cycle[:, None], 2, 94, (n_opp, 5)), axis=1)
     for j in range(1, 6):
         has = n_steps >= j
-        T[has, j] = created[has] + (u[has, j - 1] * cycle[has]).astype(np.int64)
+        T[has, j] = created[has] + u[has, j - 1]
         L[has, j] = entry[has] + j
     term_pos = n_steps + 1
     term_code = np.where(won, _CODES.index("won"), np.where(abandoned, _CODES.index("abandoned"), _CODES.index("lost")))
@@ -839,18 +858,18 @@ def _opportunities(rng, cust, prods, reps, first_year, year, state_day, n_opp, s
     T[rows[done], term_pos[done] + 1] = comp_day[done]
     L[rows[done], term_pos[done] + 1] = _CODES.index("completed")
     # expected close: optimistic first; updated (slipped) later by diligent reps
-    e0 = created + (cycle * rng.uniform(0.45, 0.95, n_opp)).astype(np.int64)
+    e0 = created + _day_within(rng, cycle, 45, 95)
     diligent = rng.random(n_opp) < np.clip(0.45 + 0.2 * np.log(skill), 0.15, 0.9)
     slip_day = np.where(diligent & (e0 < close_day), e0 + rng.integers(5, 45, n_opp), _FAR)
     e1 = close_day + rng.integers(-20, 40, n_opp)
     e1 = np.maximum(e1, slip_day + 14)
     # early amounts are optimistic: most deals are re-scoped or discounted later in the cycle
     amt_change = rng.random(n_opp) < 0.6
-    amt_day = np.where(amt_change, created + (cycle * rng.uniform(0.5, 0.95, n_opp)).astype(np.int64), _FAR)
+    amt_day = np.where(amt_change, created + _day_within(rng, cycle, 50, 95), _FAR)
     amount1 = amount0 * np.where(amt_change, rng.uniform(0.4, 1.05, n_opp), 1.0)
     # a rep's own win rate (override), entered at some point on ~15% of deals
     override = rng.random(n_opp) < 0.15
-    ov_day = np.where(override, created + (cycle * rng.uniform(0.1, 0.7, n_opp)).astype(np.int64), _FAR)
+    ov_day = np.where(override, created + _day_within(rng, cycle, 10, 70), _FAR)
     ov_val = np.round(rng.choice([0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 0.9], n_opp) * 20) / 20
     # names
     kinds = np.asarray(["采购项目", "扩产项目", "技改项目", "替换项目", "新厂建设", "年度框架"], dtype=object)
@@ -1008,7 +1027,7 @@ def _key_deals(rng, opps: pd.DataFrame, hidden: pd.DataFrame, reps: pd.DataFrame
     raw = np.clip(np.round(mean + rng.normal(0, 0.9, (k, len(score_cols)))), 1, 5)
     raw[rng.random((k, len(score_cols))) < 0.08] = np.nan
     team_of = dict(zip(reps["salesperson"], reps["team"]))
-    leaders = reps.sort_values(["team", "skill"], ascending=[True, False]).drop_duplicates("team")
+    leaders = reps.iloc[np.lexsort((-reps["skill"].to_numpy(), reps["team_idx"].to_numpy()))].drop_duplicates("team")
     leader = dict(zip(leaders["team"], leaders["salesperson"]))
     evaluator = [leader.get(team_of.get(o), "") for o in cand["owner"]]
     evaluated = state_day - rng.integers(3, 40, k)
@@ -1289,8 +1308,9 @@ def _write_csv_fast(df: pd.DataFrame, path: Path) -> None:
 # The repository's demo folder
 # ---------------------------------------------------------------------------
 def demo_folder() -> Path:
-    """Where the committed demo client lives (``data/demo`` in the repository)."""
-    return Path(__file__).resolve().parent.parent / "data" / "demo"
+    """Where the committed demo client lives in a source checkout (``kalib/demo_data``; it ships with the
+    package and is read through :func:`kalib.io.find_demo`)."""
+    return Path(__file__).resolve().parent / "demo_data"
 
 
 def load_demo_frames(seed: int = DEMO_SEED) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:

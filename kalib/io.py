@@ -54,6 +54,8 @@ CLIENT_YML_KEYS = {
     "fiscal_year_start", "language", "date_format", "amount_unit", "encoding", "columns", "stages", "files",
     "overrides", "notes",
 }
+# The demo company's files, inside the package.
+DEMO_PACKAGE_DIR = "demo_data"
 # At most this many rows are named per problem before "and N more".
 MAX_LISTED = 8
 
@@ -62,19 +64,33 @@ MAX_LISTED = 8
 # locating the client
 # ---------------------------------------------------------------------------
 def find_demo() -> Path:
-    """The demo company's folder: the repository's ``data/demo``, else a copy
-    generated (by the seeded generator) into the user's cache."""
-    here = Path(__file__).resolve().parent
-    repo = here.parent / "data" / "demo"
-    if repo.is_dir() and any(repo.iterdir()):
-        return repo
-    cache = Path(os.environ.get("KALIB_CACHE", Path.home() / ".cache" / "kalib")) / "demo"
-    if not (cache.is_dir() and any(cache.iterdir())):
-        from . import demo
+    """The demo company's folder, shipped inside the package (``kalib/demo_data``).
 
-        frames, meta = demo.generate()
-        demo.write_client(frames, meta, cache)
-    return cache
+    Read through :mod:`importlib.resources`, so every installation reads the same
+    committed files; nothing is generated.  A missing folder is an incomplete
+    installation and raises :class:`FileNotFoundError` saying so.
+    """
+    from importlib import resources
+
+    res = resources.files("kalib") / DEMO_PACKAGE_DIR
+    path = res if isinstance(res, Path) else _extracted(res)
+    if not (path / "client.yml").is_file():
+        raise FileNotFoundError(
+            f"the demo company's files are missing from this installation of kalib (looked in {path}); "
+            "reinstall kalib, or in a source checkout restore kalib/demo_data with git")
+    return path
+
+
+def _extracted(res) -> Path:
+    """A copy on disk of a packaged folder that is not a plain directory (e.g. inside a zip)."""
+    import tempfile
+
+    out = Path(tempfile.mkdtemp(prefix="kalib-demo-"))
+    if res.is_dir():
+        for item in res.iterdir():
+            if item.is_file():
+                (out / item.name).write_bytes(item.read_bytes())
+    return out
 
 
 def _resolve(source: str | os.PathLike) -> Path:

@@ -1,6 +1,6 @@
 """Shared test fixtures: the repository root and the two ready-loaded clients.
 
-``demo_client``  the demo company (``data/demo``, 华东精工装备, manufacturing, RMB);
+``demo_client``  the demo company (``kalib/demo_data``, read as ``"demo"``, 华东精工装备, manufacturing, RMB);
 ``acme_client``  the small hand-checkable client in ``tests/fixtures/acme`` (services, USD,
                  one workbook plus a GBK CSV; rebuilt by ``tests/fixtures/make_fixtures.py``).
 
@@ -26,10 +26,10 @@ def repo_root() -> Path:
 
 @pytest.fixture(scope="session")
 def demo_client():
-    """The demo company, loaded from ``data/demo`` as a user would."""
+    """The demo company, loaded as a user would (``kalib.load_client("demo")``: the packaged files)."""
     import kalib
 
-    return kalib.load_client(REPO_ROOT / "data" / "demo")
+    return kalib.load_client("demo")
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""The demo company (kalib.demo), the committed data/demo folder, and the acme test client.
+"""The demo company (kalib.demo), the committed kalib/demo_data folder, and the acme test client.
 
 Expected values are computed here from the raw rows (never by the analyses under test).
 """
@@ -20,7 +20,7 @@ from kalib.config import default_config, normalise_label
 from kalib.schema import FACTORS, TABLES
 
 REPO = Path(__file__).resolve().parents[1]
-DEMO_DIR = REPO / "data" / "demo"
+DEMO_DIR = REPO / "kalib" / "demo_data"
 ACME_DIR = REPO / "tests" / "fixtures" / "acme"
 
 
@@ -210,8 +210,9 @@ def _indicators(frames, meta, year=2024):
     sp = frames["salespeople"]
     active = sp[(sp["hire_date"] <= f"{year}-12-31") & (sp["leave_date"].isna() | (sp["leave_date"] >= f"{year}-01-01"))]
     per = y.groupby("salesperson")["amount"].sum().reindex(active["salesperson"]).fillna(0)
-    core = frames["products"].loc[frames["products"]["core"], "product"]
-    core_rev = y.groupby("product")["amount"].sum().reindex(core).fillna(0).sort_values(ascending=False)
+    core = frames["products"].loc[frames["products"]["core"], "product"].map(normalise_label)
+    by_product = y.groupby(y["product"].map(normalise_label))["amount"].sum()
+    core_rev = by_product.reindex(core).fillna(0).sort_values(ascending=False)
     return {
         "top10_share": top.sum() / total,
         "renewal_rate": len(prev & now) / len(prev),
@@ -269,10 +270,182 @@ def _same_folder(a: Path, b: Path) -> None:
             assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 
+# Regeneration is compared cell by cell: text and whole numbers exactly, other numbers to this
+# relative tolerance (the last bits of a float may differ between platforms' maths libraries).
+FLOAT_RTOL = 1e-9
+
+
+def _cells_equal(a, b) -> bool:
+    if a == b:
+        return True
+    try:
+        x, y = float(a), float(b)
+    except (TypeError, ValueError):
+        return False
+    if x.is_integer() and y.is_integer():
+        return False
+    return math.isclose(x, y, rel_tol=FLOAT_RTOL)
+
+
+def _rows(path: Path) -> list[tuple]:
+    """A file's rows as text cells (CSV) or values (XLSX), header first; no kalib code involved."""
+    if path.suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        wb = load_workbook(path, read_only=True)
+        return [tuple(r) for ws in wb.worksheets for r in ws.iter_rows(values_only=True)]
+    import csv
+
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return [tuple(r) for r in csv.reader(fh)]
+
+
+def _same_within_tolerance(a: Path, b: Path) -> None:
+    assert sorted(p.name for p in a.iterdir()) == sorted(p.name for p in b.iterdir())
+    for p in sorted(a.iterdir()):
+        if p.suffix == ".yml":
+            assert p.read_text(encoding="utf-8") == (b / p.name).read_text(encoding="utf-8")
+            continue
+        ra, rb = _rows(p), _rows(b / p.name)
+        assert len(ra) == len(rb), p.name
+        for i, (x, y) in enumerate(zip(ra, rb)):
+            assert len(x) == len(y) and all(_cells_equal(u, v) for u, v in zip(x, y)), (p.name, i + 1, x, y)
+
+
 def test_committed_demo_equals_a_fresh_generation(tmp_path, demo_frames):
     frames, meta = demo_frames
     demo.write_client(frames, meta, tmp_path / "demo")
-    _same_folder(DEMO_DIR, tmp_path / "demo")
+    _same_within_tolerance(DEMO_DIR, tmp_path / "demo")
+
+
+def test_regeneration_check_catches_a_moved_date_or_a_tiny_float_change(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "t.csv").write_text("d,n,x\n2024-01-01,3,0.25\n", encoding="utf-8-sig")
+    (tmp_path / "b" / "t.csv").write_text("d,n,x\n2024-01-01,3,0.2500000000001\n", encoding="utf-8-sig")
+    _same_within_tolerance(tmp_path / "a", tmp_path / "b")  # within 1e-9
+    for changed in ("2024-01-02,3,0.25", "2024-01-01,4,0.25", "2024-01-01,3,0.2501"):
+        (tmp_path / "b" / "t.csv").write_text("d,n,x\n" + changed + "\n", encoding="utf-8-sig")
+        with pytest.raises(AssertionError):
+            _same_within_tolerance(tmp_path / "a", tmp_path / "b")
+
+
+def test_generator_does_not_depend_on_the_order_of_ties(monkeypatch):
+    """Another numpy or CPU may order tied values (e.g. capped deal amounts) differently in a
+    non-stable sort: with every such sort reversing its ties, the demo must not change."""
+    import types
+
+    def argsort_flipping_ties(a, axis=-1, kind=None, order=None, **kw):
+        if kind in ("stable", "mergesort"):
+            return np.argsort(a, axis=axis, kind=kind, order=order, **kw)
+        a = np.asarray(a)
+        assert a.ndim == 1, "the check handles 1-d sorts"
+        return np.lexsort((-np.arange(len(a)), a))
+
+    frames, _ = demo.generate(seed=5, n_customers=60, years=2, n_key_deals=6)
+    flipped = types.SimpleNamespace(**{k: getattr(np, k) for k in dir(np) if not k.startswith("__")})
+    flipped.argsort = argsort_flipping_ties
+    monkeypatch.setattr(demo, "np", flipped)
+    again, _ = demo.generate(seed=5, n_customers=60, years=2, n_key_deals=6)
+    for name in frames:
+        pd.testing.assert_frame_equal(frames[name], again[name], obj=name)
+
+
+def test_day_offsets_are_integer_arithmetic():
+    rng = np.random.default_rng(0)
+    length = np.array([20, 57, 400, 3], dtype=np.int64)
+    days = demo._day_within(rng, length[:, None], 10, 70, (4, 50))
+    assert days.dtype == np.int64
+    assert (days >= (length * 10 // 100)[:, None]).all() and (days < np.maximum(length * 70 // 100, length * 10 // 100 + 1)[:, None]).all()
+
+
+def test_demo_is_packaged_and_found_through_importlib_resources():
+    from importlib import resources
+
+    from kalib.io import find_demo
+
+    path = find_demo()
+    assert path == Path(str(resources.files("kalib") / "demo_data"))
+    assert path.resolve() == DEMO_DIR.resolve()
+    assert (path / "client.yml").is_file()
+
+
+def test_missing_demo_is_a_clear_error_and_nothing_is_generated(tmp_path, monkeypatch):
+    import kalib.io as kio
+
+    monkeypatch.setattr(kio, "DEMO_PACKAGE_DIR", "no_such_folder")
+    monkeypatch.setenv("KALIB_CACHE", str(tmp_path))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="missing from this installation"):
+        kalib.load_client("demo")
+    assert not list(tmp_path.iterdir())
+
+
+# ---------------------------------------------------------------------------
+# the committed files, read plainly, against what kalib loads from them
+# ---------------------------------------------------------------------------
+_STATUS = {"进行中": "open", "赢单": "won", "丢单": "lost"}
+
+
+def _raw_frames() -> tuple[dict[str, pd.DataFrame], dict]:
+    """The committed demo files read with pandas/openpyxl only, headers mapped by their zh names."""
+    meta = yaml.safe_load((DEMO_DIR / "client.yml").read_text(encoding="utf-8"))
+    out = {}
+    for name, t in TABLES.items():
+        path = next((DEMO_DIR / f"{t.zh}{ext}" for ext in (".csv", ".xlsx") if (DEMO_DIR / f"{t.zh}{ext}").exists()))
+        rows = _rows(path)
+        df = pd.DataFrame(rows[1:], columns=[{c.zh: c.name for c in t.columns}[h] for h in rows[0]])
+        for col in t.columns:
+            if col.name not in df.columns:
+                continue
+            s = df[col.name].replace("", None)
+            if col.kind == "date":
+                df[col.name] = pd.to_datetime(s)
+            elif col.kind in ("money", "int", "number", "rate", "score"):
+                df[col.name] = pd.to_numeric(s)
+            elif col.kind == "status":
+                df[col.name] = s.map(_STATUS)
+            elif col.kind == "bool":
+                df[col.name] = s.map({"是": True, "否": False})
+            else:
+                df[col.name] = s
+        out[name] = df
+    return out, meta
+
+
+@pytest.fixture(scope="module")
+def raw_demo():
+    return _raw_frames()
+
+
+def test_loaded_demo_matches_the_committed_rows(demo_client, raw_demo):
+    raw, meta = raw_demo
+    c = demo_client
+    for name, df in raw.items():
+        assert len(c.table(name)) == len(df), name
+    for name, col in (("revenue", "amount"), ("opportunities", "amount"), ("snapshots", "amount"),
+                      ("salespeople", "quota"), ("customers", "wallet")):
+        assert c.table(name)[col].sum() == pytest.approx(raw[name][col].sum(), rel=FLOAT_RTOL), (name, col)
+    assert c.meta.employees == meta["employees"] and c.meta.sales_target == meta["sales_target"]
+
+
+def test_the_ten_indicators_of_the_committed_demo(demo_client, raw_demo):
+    from kalib.health import health_check
+
+    expected = _indicators(*raw_demo)
+    got = {i.key: i.value for i in health_check(demo_client).indicators}
+    assert set(got) == set(expected)
+    for key, value in expected.items():
+        assert got[key] == pytest.approx(value, rel=FLOAT_RTOL), key
+
+
+def test_committed_teaching_case_is_mixed(raw_demo):
+    """The outcome kalib.demo's docstring promises, on the files every install reads."""
+    v = _indicators(*raw_demo)
+    assert v["top10_share"] >= 0.70 and v["renewal_rate"] < 0.80 and 0.30 <= v["wallet_share"] < 1.0
+    assert 0.10 <= v["nps"] < 0.20 and 0.33 <= v["win_rate"] < 0.40 and v["pipeline_coverage"] < 3.0
+    assert v["sales_per_rep"] < 10e6 and v["output_per_employee"] < 1e6 and v["reps_above_mean"] < 0.5
+    assert v["core_product_share"] >= 0.70
 
 
 def test_demo_files_are_small_utf8_bom_and_mixed_formats():

@@ -35,7 +35,7 @@ from kalib.report.runner import execute_notebook, notebook_parameters, notebooks
 from kalib.report.sections import RECOMMENDATIONS, Section
 
 REPO = Path(__file__).resolve().parents[1]
-DEMO = REPO / "data" / "demo"
+DEMO = REPO / "kalib" / "demo_data"
 ACME = REPO / "tests" / "fixtures" / "acme"
 NASTY = 'a"b\'; import os; os.system("touch PWNED") #客户 $(touch PWNED2) `x`'
 EVIL_NAME = "Acme <script>alert('x')</script> & 安信"
