@@ -1,8 +1,9 @@
 # kalib: two commands do everything on a fresh machine (python3 >= 3.10 and make).
-#   make report   set up .venv and write the demo client's report under reports/demo/
+#   make report   set up .venv (exact versions from requirements/lock.txt) and write the demo report
 #   make test     set up .venv with the test tools and run the whole suite
 #   make lab      open the course in JupyterLab
 #   make app      serve the three live tools (Voila) on 127.0.0.1
+#   make lock     refresh requirements/lock.txt from pyproject.toml
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -11,27 +12,51 @@ PY := $(BIN)/python
 PYTEST_ARGS ?=
 CLIENT ?= demo
 LANG_REPORT ?= zh
+# Exact versions for Linux, macOS and Windows, Python 3.10+ (refresh with `make lock`).
+LOCK ?= requirements/lock.txt
+# The installer: uv (the one on PATH, else this version installed into the venv), pip when uv
+# cannot be had. INSTALLER=pip forces pip.
+UV_VERSION ?= 0.13.9
+INSTALLER ?= auto
 
-.PHONY: report test lab app setup setup-test clean-venv strip demo-data docs help
+.PHONY: report test lab app setup setup-test clean-venv strip demo-data docs lock help
 
 help:
-	@sed -n '2,6p' Makefile
+	@sed -n '2,7p' Makefile
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "kalib needs Python 3.10 or newer")'
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.kalib-installed: $(PY) pyproject.toml
-	$(PY) -m pip install --quiet -e .
+# Which uv to use (a path), or empty for pip.
+$(VENV)/.uv: $(PY)
+	@if [ "$(INSTALLER)" = pip ]; then : > $@; \
+	elif command -v uv >/dev/null 2>&1; then command -v uv > $@; \
+	elif $(PY) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"; then echo "$(BIN)/uv" > $@; \
+	else echo "uv could not be installed: installing with pip"; : > $@; fi
+
+# $(call install,REQUIREMENT): install it with every version taken from the lock.
+install = uv="$$(cat $(VENV)/.uv)"; \
+	if [ -n "$$uv" ]; then echo "installing $(1) with $$uv (versions from $(LOCK))"; \
+	  "$$uv" pip install --quiet --python $(PY) -c $(LOCK) $(1); \
+	else echo "installing $(1) with pip (versions from $(LOCK))"; \
+	  $(PY) -m pip install --quiet --disable-pip-version-check -c $(LOCK) $(1); fi
+
+$(VENV)/.kalib-installed: $(VENV)/.uv pyproject.toml $(LOCK)
+	@$(call install,-e .)
 	@touch $@
 
-$(VENV)/.kalib-test-installed: $(VENV)/.kalib-installed pyproject.toml
-	$(PY) -m pip install --quiet -e ".[test]"
+$(VENV)/.kalib-test-installed: $(VENV)/.kalib-installed pyproject.toml $(LOCK)
+	@$(call install,-e ".[test]")
 	@touch $@
 
 setup: $(VENV)/.kalib-installed
 setup-test: $(VENV)/.kalib-test-installed
+
+# Refresh the lock from pyproject.toml (every extra), for every platform and Python >= 3.10.
+lock: $(VENV)/.uv
+	@uv="$$(cat $(VENV)/.uv)"; [ -n "$$uv" ] || { echo "make lock needs uv"; exit 1; }; \
+	"$$uv" pip compile pyproject.toml --all-extras --universal --python-version 3.10 -o $(LOCK)
 
 report: setup
 	$(BIN)/kalib report $(CLIENT) --lang $(LANG_REPORT) -o reports/$(CLIENT)

@@ -1,4 +1,5 @@
-"""environment.yml (conda, Binder) and pyproject.toml (pip) list the same dependencies."""
+"""environment.yml (conda, Binder) and pyproject.toml (pip) list the same dependencies, and
+requirements/lock.txt pins every one of them, within their bounds, on every supported platform."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ CONDA_TO_PYPI: dict[str, str] = {}
 
 
 def _split(req: str) -> tuple[str, str]:
+    req = req.split(";")[0]  # an environment marker is not part of the bound
     m = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$", req)
     assert m, req
     return m.group(1).lower().replace("_", "-"), m.group(2).replace(" ", "")
@@ -96,3 +98,105 @@ def test_every_import_is_declared():
             seen.update(m for m in mods if m not in stdlib and m != "kalib")
     undeclared = sorted(m for m in seen if import_names.get(m, m.lower()) not in declared)
     assert not undeclared, f"kalib imports modules no dependency provides: {undeclared}"
+
+
+# ---------------------------------------------------------------------------
+# the lock
+# ---------------------------------------------------------------------------
+LOCK = ROOT / "requirements" / "lock.txt"
+# What the lock promises: these platforms and Python versions (README "Installing").
+PLATFORMS = {  # sys_platform: (platform_system, os_name)
+    "linux": ("Linux", "posix"),
+    "darwin": ("Darwin", "posix"),
+    "win32": ("Windows", "nt"),
+}
+PYTHONS = ("3.10", "3.11", "3.12", "3.13")
+
+
+def _environments():
+    for py in PYTHONS:
+        for plat, (system, os_name) in PLATFORMS.items():
+            yield {"python_version": py, "python_full_version": py + ".0", "sys_platform": plat,
+                   "platform_system": system, "os_name": os_name, "implementation_name": "cpython",
+                   "platform_python_implementation": "CPython", "platform_machine": "x86_64", "extra": ""}
+
+
+def lock_entries(text: str | None = None):
+    """(Requirement, pinned Version) for every line of the lock."""
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    out = []
+    for line in (LOCK.read_text(encoding="utf-8") if text is None else text).splitlines():
+        line = line.strip()
+        if not line or line.startswith(("#", "-")):
+            continue
+        req = Requirement(line)
+        pins = [s for s in req.specifier if s.operator == "=="]
+        assert len(pins) == 1 and len(req.specifier) == 1, f"not an exact pin in the lock: {line}"
+        out.append((req, Version(pins[0].version)))
+    return out
+
+
+def declared_requirements():
+    """Every dependency of pyproject.toml (all extras) and environment.yml, as packaging Requirements."""
+    from packaging.requirements import Requirement
+
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    reqs = [("pyproject.toml", Requirement(r)) for r in data["project"]["dependencies"]]
+    for extra, items in data["project"].get("optional-dependencies", {}).items():
+        reqs += [(f"pyproject.toml [{extra}]", Requirement(r)) for r in items]
+    # conda has no environment markers: an entry applies where pyproject.toml's does (tomli: Python < 3.11)
+    markers = {r.name.lower(): r.marker for _, r in reqs if r.marker is not None}
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    for dep in env["dependencies"]:
+        if isinstance(dep, str) and _split(dep)[0] not in ("python", "pip"):
+            req = Requirement(dep)
+            req.marker = markers.get(req.name.lower())
+            reqs.append(("environment.yml", req))
+    return reqs
+
+
+def check_lock(entries, declared) -> list[str]:
+    """What the lock gets wrong: a dependency without exactly one pin, or a pin outside its bounds,
+    on some supported platform and Python version."""
+    from packaging.utils import canonicalize_name
+
+    problems = []
+    for env in _environments():
+        pinned: dict[str, list] = {}
+        for req, version in entries:
+            if req.marker is None or req.marker.evaluate(env):
+                pinned.setdefault(canonicalize_name(req.name), []).append(version)
+        where = f"Python {env['python_version']} on {env['sys_platform']}"
+        for source, req in declared:
+            if req.marker is not None and not req.marker.evaluate(env):
+                continue
+            versions = pinned.get(canonicalize_name(req.name), [])
+            if len(versions) != 1:
+                problems.append(f"{req.name} ({source}): {len(versions)} pins for {where}")
+            elif not req.specifier.contains(versions[0], prereleases=True):
+                problems.append(f"{req.name}=={versions[0]} is outside {source}'s {req.specifier} for {where}")
+    return problems
+
+
+def test_lock_pins_every_dependency_within_its_bounds_everywhere():
+    assert check_lock(lock_entries(), declared_requirements()) == []
+
+
+def test_lock_check_finds_a_missing_pin_and_a_pin_out_of_bounds():
+    from packaging.requirements import Requirement
+
+    declared = [("pyproject.toml", Requirement("pandas>=2.2")), ("pyproject.toml", Requirement("numpy>=1.26"))]
+    text = "pandas==2.1.0\nnumpy==2.2.6 ; python_full_version < '3.11'\n"
+    problems = check_lock(lock_entries(text), declared)
+    assert any("pandas==2.1.0 is outside" in p for p in problems)
+    assert any(p.startswith("numpy") and "0 pins for Python 3.12 on win32" in p for p in problems)
+    assert not any(p.startswith("numpy") and "3.10" in p for p in problems)
+
+
+def test_make_installs_from_the_lock():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "LOCK ?= requirements/lock.txt" in makefile
+    assert makefile.count("-c $(LOCK)") == 2  # uv and the pip fallback
+    assert "--universal" in makefile and "--all-extras" in makefile
