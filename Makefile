@@ -19,7 +19,7 @@ LOCK ?= requirements/lock.txt
 UV_VERSION ?= 0.13.9
 INSTALLER ?= auto
 
-.PHONY: report test lab app setup setup-test clean-venv strip demo-data docs lock help
+.PHONY: report test lab app setup setup-test clean-venv strip outputs demo-data docs lock help
 
 help:
 	@sed -n '2,7p' Makefile
@@ -78,9 +78,14 @@ demo-data: setup
 docs: setup
 	$(PY) -c 'from kalib.schema import update_readme; update_readme("README.md")'
 
-# Remove outputs and widget state from the notebooks.
+# Remove outputs and widget state from the notebooks (nbstripout's rules; the cells marked
+# "# NBVAL_CHECK_OUTPUT" and tagged keep_output keep their output and count for nbval).
 strip: setup-test
-	$(BIN)/nbstripout --extra-keys "metadata.widgets" notebooks/*.ipynb
+	$(PY) -m kalib.course --strip
+
+# Rerun the notebooks with checked cells on the demo and store those cells' outputs.
+outputs: setup-test
+	$(PY) -m kalib.course --outputs
 
 clean-venv:
 	rm -rf $(VENV)

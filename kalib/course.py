@@ -19,6 +19,13 @@ navigation and the exercises never appear in a client's report.
 skeleton (title, learning goals, ``parameters`` cell, at least two exercises,
 no stored outputs); the tests run it on every notebook.
 
+A few cells show the demo's key numbers that the course text describes (the
+ten indicators, the weighted pipeline, the verdict of the worked deal).  They
+start with ``# NBVAL_CHECK_OUTPUT``, are tagged ``keep_output`` and keep the
+output of a real run (:func:`refresh_outputs`, ``make outputs``); ``pytest
+--nbval-lax`` reruns them and fails when the output changes.  Every other
+output is stripped (:func:`strip_notebook`, ``make strip``).
+
 Examples
 --------
 >>> parse_name("04.00-sales-team.ipynb")
@@ -290,16 +297,98 @@ def check_notebook(path: str | Path, *, min_exercises: int = 2) -> list[str]:
         if cell.cell_type == "code" and "exercises.show(" in cell.source and "course-only" not in _tags(cell):
             problems.append("an exercise cell is not tagged 'course-only'")
             break
-    for cell in nb.cells:
-        if cell.cell_type == "code" and (cell.get("outputs") or cell.get("execution_count") is not None):
-            problems.append("outputs are stored (run 'make strip')")
-            break
+    problems += stored_output_problems(nb)
     if "widgets" in nb.metadata:
         problems.append("widget state is stored in the notebook metadata (run 'make strip')")
     navs = [c for c in nb.cells if "nav" in _tags(c)]
     if len(navs) != 1 or nb.cells[-1] is not navs[0]:
         problems.append("the navigation cell (tag 'nav') should be the last cell (run 'python -m kalib.course')")
     return problems
+
+
+CHECK_MARKER = "# NBVAL_CHECK_OUTPUT"
+KEEP_TAG = "keep_output"
+# Stored outputs must read the same on every run: no memory addresses, no widget or image data.
+_UNSTABLE = re.compile(r"0x[0-9a-fA-F]{6,}|\bat 0x|object at |Wall time|CPU times")
+_UNSTABLE_MIME = ("application/vnd.jupyter.widget-view+json", "image/png", "image/jpeg", "image/svg+xml")
+
+
+def is_checked(cell: Any) -> bool:
+    """A code cell whose output is stored and compared by nbval (a line ``# NBVAL_CHECK_OUTPUT``)."""
+    return cell.get("cell_type") == "code" and any(
+        line.strip() == CHECK_MARKER for line in cell.get("source", "").splitlines())
+
+
+def stored_output_problems(nb: Any) -> list[str]:
+    """What is wrong with the outputs stored in a notebook: any output outside the checked cells,
+    a checked cell without its output, tag or execution count, or an output that cannot repeat."""
+    problems = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        where = f"cell {i + 1}"
+        if not is_checked(cell):
+            if cell.get("outputs") or cell.get("execution_count") is not None:
+                problems.append(f"{where}: outputs are stored (run 'make strip')")
+            elif KEEP_TAG in _tags(cell):
+                problems.append(f"{where}: tagged {KEEP_TAG!r} without '{CHECK_MARKER}'")
+            continue
+        if KEEP_TAG not in _tags(cell):
+            problems.append(f"{where}: '{CHECK_MARKER}' without the tag {KEEP_TAG!r} (nbstripout would strip it)")
+        if not cell.get("outputs") or cell.get("execution_count") is None:
+            problems.append(f"{where}: '{CHECK_MARKER}' but no stored output of a run (run 'make outputs')")
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            text = "".join(out.get("text", "")) + "".join(
+                v if isinstance(v, str) else "".join(v) for k, v in data.items() if k.startswith("text/"))
+            if out.get("output_type") == "error" or (out.get("output_type") == "stream" and out.get("name") == "stderr"):
+                problems.append(f"{where}: the stored output is an error or a warning")
+            if any(m in data for m in _UNSTABLE_MIME) or _UNSTABLE.search(text):
+                problems.append(f"{where}: the stored output would differ run to run (addresses, timings, widgets, "
+                                "images)")
+    return problems
+
+
+def strip_notebook(path: str | Path) -> bool:
+    """Strip a notebook as nbstripout does (its ``keep_output`` tag honoured, widget state out), keeping the
+    execution count of the checked cells, which nbval needs to compare them.  True when the file changed."""
+    import nbformat
+    from nbstripout import strip_output
+
+    path = Path(path)
+    before = path.read_text(encoding="utf-8")
+    nb = nbformat.reads(before, as_version=4)
+    counts = {i: c.get("execution_count") for i, c in enumerate(nb.cells) if is_checked(c)}
+    strip_output(nb, keep_output=False, keep_count=False, keep_id=True, extra_keys=["metadata.widgets"])
+    for i, cell in enumerate(nb.cells):
+        if i in counts and KEEP_TAG in _tags(cell) and cell.get("outputs"):
+            cell["execution_count"] = counts[i]
+    after = nbformat.writes(nb) + "\n"
+    if after != before:
+        path.write_text(after, encoding="utf-8")
+    return after != before
+
+
+def refresh_outputs(path: str | Path, *, timeout: int = 600) -> int:
+    """Run a notebook top to bottom (its default parameters: the demo) and store the outputs of its
+    checked cells, stripping everything else.  Returns the number of checked cells."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = Path(path)
+    nb = nbformat.read(str(path), as_version=4)
+    checked = [i for i, c in enumerate(nb.cells) if is_checked(c)]
+    if not checked:
+        return 0
+    run = nbformat.read(str(path), as_version=4)
+    NotebookClient(run, timeout=timeout, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    for i in checked:
+        nb.cells[i]["outputs"] = run.cells[i]["outputs"]
+        nb.cells[i]["execution_count"] = run.cells[i]["execution_count"]
+    path.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
+    strip_notebook(path)
+    return len(checked)
 
 
 def method_overview(client: Any = None, lang: str = "zh", industry: str | None = None):
@@ -344,8 +433,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--check", action="store_true",
                    help="change nothing; exit 1 when contents or navigation are stale, or a notebook breaks the "
                         "skeleton")
+    p.add_argument("--strip", action="store_true",
+                   help="strip every notebook's outputs except the checked cells' (# NBVAL_CHECK_OUTPUT)")
+    p.add_argument("--outputs", action="store_true",
+                   help="run the notebooks that have checked cells and store those cells' outputs")
     args = p.parse_args(argv)
     folder = Path(args.folder) if args.folder else notebooks_dir()
+    if args.strip or args.outputs:
+        for cn in find_notebooks(folder):
+            if args.outputs and (n := refresh_outputs(cn.path)):
+                print(f"{cn.name}: stored the output of {n} checked cell(s)")
+            elif args.strip and strip_notebook(cn.path):
+                print(f"{cn.name}: stripped")
+        return 0
     changed = update(folder, write=not args.check)
     if args.check:
         bad = 0

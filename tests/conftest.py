@@ -38,3 +38,10 @@ def acme_client():
     import kalib
 
     return kalib.load_client(FIXTURES / "acme")
+
+
+def pytest_collection_modifyitems(config, items):
+    """nbval's cells (from the notebooks in testpaths) belong to the notebooks tier (``-m "not notebooks"``)."""
+    for item in items:
+        if item.nodeid.split("::")[0].endswith(".ipynb"):
+            item.add_marker(pytest.mark.notebooks)

@@ -41,14 +41,118 @@ def test_notebook_follows_the_skeleton(path):
     assert course.check_notebook(path) == []
 
 
+# The cells whose output is stored and compared by nbval: the demo's key numbers the course text
+# describes (notebook -> the call whose output is shown).
+CHECKED = {
+    "01.01-health-check": "h.to_frame(lang, formatted=True)",  # the ten indicators
+    "02.00-how-to-sell": "display(Markdown(ev.summary(lang)))",  # the worked deal's verdict
+    "03.00-win-rate-model": 'display(Markdown(dash.summary(lang).replace("\\n", "  \\n")))',  # weighted pipeline
+}
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
 def test_stored_without_outputs_or_widget_state(path):
+    """Only the checked cells keep an output (of a real run, with its count); nothing else is stored."""
     nb = nbformat.read(str(path), as_version=4)
+    assert course.stored_output_problems(nb) == []
     for cell in nb.cells:
-        if cell.cell_type == "code":
+        if cell.cell_type == "code" and not course.is_checked(cell):
             assert cell.outputs == [] and cell.execution_count is None
         assert "attachments" not in cell or not cell.attachments
     assert "widgets" not in nb.metadata
+
+
+def test_exactly_the_key_numbers_are_checked_and_run_under_nbval():
+    import sys
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    found = {}
+    for path in NOTEBOOKS:
+        nb = nbformat.read(str(path), as_version=4)
+        for cell in nb.cells:
+            if course.is_checked(cell):
+                assert path.stem not in found, f"{path.name}: more than one checked cell"
+                found[path.stem] = cell.source.splitlines()[-1]
+                assert "keep_output" in cell.metadata.get("tags", [])
+                assert cell.outputs and cell.execution_count is not None
+    assert found == CHECKED
+    ini = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"]["ini_options"]
+    assert "--nbval-lax" in ini["addopts"].split()
+    assert sorted(p for p in ini["testpaths"] if p.endswith(".ipynb")) == [f"notebooks/{n}.ipynb" for n in sorted(CHECKED)]
+
+
+def test_the_stored_ten_indicators_are_the_committed_demo_s(demo_client):
+    """The stored output is the demo as committed (what nbval compares a fresh run with)."""
+    from kalib.health import health_check
+
+    nb = nbformat.read(str(ROOT / "notebooks" / "01.01-health-check.ipynb"), as_version=4)
+    (cell,) = [c for c in nb.cells if course.is_checked(c)]
+    (table,) = [o for o in cell.outputs if "text/plain" in o.get("data", {})]
+    expected = health_check(demo_client).to_frame("zh", formatted=True)
+    assert table["data"]["text/plain"] == repr(expected)
+
+
+def _dirty(nb):
+    """Outputs and counts on every code cell, and widget state, as after a session in Lab."""
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            cell.execution_count = i + 1
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"run {i}\n")]
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+
+
+def test_strip_keeps_exactly_the_checked_outputs(tmp_path):
+    src = ROOT / "notebooks" / "01.01-health-check.ipynb"
+    path = tmp_path / src.name
+    path.write_bytes(src.read_bytes())
+    assert course.strip_notebook(path) is False  # the committed notebook is already stripped
+    nb = nbformat.read(str(path), as_version=4)
+    kept = [(i, c.outputs, c.execution_count) for i, c in enumerate(nb.cells) if course.is_checked(c)]
+    _dirty(nb)
+    for i, outputs, count in kept:
+        nb.cells[i].outputs, nb.cells[i].execution_count = outputs, count
+    nbformat.write(nb, str(path))
+    assert course.strip_notebook(path) is True
+    assert path.read_bytes() == src.read_bytes()
+
+
+def test_nbstripout_itself_honours_keep_output_but_drops_the_count(tmp_path):
+    """Why `make strip` runs kalib.course --strip: nbstripout keeps the tagged outputs but clears their
+    execution count, and nbval refuses stored outputs of a cell without a count."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "01.01-health-check.ipynb"
+    path.write_bytes((ROOT / "notebooks" / path.name).read_bytes())
+    subprocess.run([sys.executable, "-m", "nbstripout", str(path)], check=True)
+    nb = nbformat.read(str(path), as_version=4)
+    (cell,) = [c for c in nb.cells if course.is_checked(c)]
+    assert cell.outputs and cell.execution_count is None
+    assert any("no stored output of a run" in p for p in course.stored_output_problems(nb))
+
+
+def test_stored_output_problems_catch_unstable_or_misplaced_outputs():
+    nb = nbformat.v4.new_notebook()
+    ok = nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\nx", execution_count=1, metadata={"tags": ["keep_output"]},
+                                   outputs=[nbformat.v4.new_output("execute_result", data={"text/plain": "3"},
+                                                                   execution_count=1)])
+    nb.cells = [ok]
+    assert course.stored_output_problems(nb) == []
+    addr = nbformat.v4.new_output("execute_result", data={"text/plain": "<Foo object at 0x7f3a2b1c9d00>"},
+                                  execution_count=1)
+    untagged = nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\ny", execution_count=2, outputs=[addr])
+    stray = nbformat.v4.new_code_cell("z", execution_count=3,
+                                      outputs=[nbformat.v4.new_output("stream", name="stdout", text="z")])
+    unrun = nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\nw", metadata={"tags": ["keep_output"]})
+    nb.cells = [ok, untagged, stray, unrun]
+    text = "\n".join(course.stored_output_problems(nb))
+    assert "cell 2: '# NBVAL_CHECK_OUTPUT' without the tag" in text
+    assert "cell 2: the stored output would differ run to run" in text
+    assert "cell 3: outputs are stored" in text
+    assert "cell 4: '# NBVAL_CHECK_OUTPUT' but no stored output of a run" in text
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
