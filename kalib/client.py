@@ -14,76 +14,24 @@ Examples
 >>> c.table("revenue", purpose="indicator 1")
 Traceback (most recent call last):
 ...
-kalib.client.MissingData: indicator 1 needs the revenue table (收入), which this client does not have.
+kalib.problems.MissingData: indicator 1 needs the revenue table (收入), which this client does not have.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .config import INDUSTRIES, Config, default_config
+from .config import Config, default_config
+from .problems import InputError, MissingData, Problem
+from .settings import ClientMeta
 from .schema import TABLES
 
 __all__ = ["Client", "ClientMeta", "Problem", "InputError", "MissingData", "Period", "parse_period"]
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong (or worth knowing) about the input, located as precisely as possible.
-
-    ``row`` is the row number a person sees in Excel or a text editor (the
-    header is row 1), or None when the problem is about a whole table/file.
-    """
-
-    message: str
-    file: str | None = None
-    sheet: str | None = None
-    row: int | None = None
-    column: str | None = None
-    severity: str = "error"  # "error" or "warning"
-    count: int = 1  # how many rows this warning covers
-
-    def where(self) -> str:
-        parts = [p for p in (self.file, self.sheet) if p]
-        if self.row is not None:
-            parts.append(f"row {self.row}")
-        if self.column:
-            parts.append(f"column {self.column!r}")
-        return " › ".join(parts)
-
-    def __str__(self) -> str:
-        where = self.where()
-        return f"{where}: {self.message}" if where else self.message
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "severity": self.severity, "file": self.file, "sheet": self.sheet, "row": self.row,
-            "column": self.column, "message": self.message, "count": self.count,
-        }
-
-
-class InputError(ValueError):
-    """The client's input cannot be used.  ``problems`` lists every reason, located."""
-
-    def __init__(self, problems: Iterable[Problem], source: str | None = None):
-        self.problems = [p for p in problems]
-        self.source = source
-        head = f"{len(self.problems)} problem(s) in the input" + (f" {source}" if source else "")
-        shown = "\n".join(f"  - {p}" for p in self.problems[:50])
-        more = f"\n  ... and {len(self.problems) - 50} more" if len(self.problems) > 50 else ""
-        super().__init__(f"{head}:\n{shown}{more}")
-
-
-class MissingData(LookupError):
-    """An analysis needs data the client does not have.  The message says which and why."""
-
-    def __str__(self) -> str:  # plain message, no quotes
-        return str(self.args[0]) if self.args else "data missing"
 
 
 @dataclass(frozen=True)
@@ -175,27 +123,6 @@ def parse_period(text: str | Period | None, *, as_of: pd.Timestamp | None = None
     raise ValueError(
         f"cannot read the period {s!r}; use 2024, FY2024, 2024-Q3, 2024-05, 2024-01-01..2024-06-30 or last-12-months"
     )
-
-
-@dataclass
-class ClientMeta:
-    """What ``client.yml`` says about the client (all optional)."""
-
-    name: str = "client"
-    industry: str = "manufacturing"
-    currency: str = "RMB"
-    fx_to_rmb: float = 1.0
-    employees: int | None = None
-    sales_target: float | None = None  # per year, RMB
-    period: str | None = None
-    as_of: str | None = None
-    fiscal_year_start: int = 1
-    language: str = "zh"
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if self.industry not in INDUSTRIES:
-            raise ValueError(f"industry must be one of {', '.join(INDUSTRIES)}, not {self.industry!r}")
 
 
 class Client:

@@ -37,23 +37,22 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from . import parse as P
-from .client import Client, ClientMeta, InputError, Problem
-from .config import INDUSTRIES, Config, ConfigError, default_config, normalise_label
+from .client import Client
+from .config import INDUSTRIES, Config, default_config, normalise_label
+from .problems import InputError, Problem
 from .schema import TABLES, Table, header_lookup, table_lookup
+from .settings import (CLIENT_YML_KEYS, ClientMeta, Located, Settings, check_date, check_overrides,
+                       meta_from_settings, read_settings)
 
 __all__ = ["load_client", "read_client_yml", "normalise_tables", "find_demo", "CLIENT_YML_KEYS", "MAX_LISTED"]
 
 DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm"}
 IGNORED_SHEETS = {normalise_label(x) for x in ("说明", "readme", "说明readme", "instructions", "使用说明", "填写说明",
                                                 "notes", "备注")}
-CLIENT_YML_KEYS = {
-    "name", "industry", "currency", "fx_to_rmb", "employees", "sales_target", "period", "as_of",
-    "fiscal_year_start", "language", "date_format", "amount_unit", "encoding", "columns", "stages", "files",
-    "overrides", "notes",
-}
+#: Read and check a client.yml (kept under this name for callers of the loader).
+read_client_yml = read_settings
 # At most this many rows are named per problem before "and N more".
 MAX_LISTED = 8
 
@@ -88,119 +87,6 @@ def _resolve(source: str | os.PathLike) -> Path:
             return path.parent
         raise ValueError(f"{path}: a client is a folder of CSV/XLSX files or one .xlsx workbook")
     return path
-
-
-# ---------------------------------------------------------------------------
-# client.yml
-# ---------------------------------------------------------------------------
-def read_client_yml(path: Path | None, problems: list[Problem]) -> dict[str, Any]:
-    """Read and check ``client.yml`` (a safe YAML load: nothing in it is executed)."""
-    if path is None or not path.exists():
-        return {}
-    fname = path.name
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError:
-        try:
-            data = yaml.safe_load(path.read_text(encoding="gb18030"))
-        except Exception as exc:  # pragma: no cover - unusual
-            problems.append(Problem(f"cannot read the file: {exc}", file=fname))
-            return {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problems.append(Problem(f"is not valid YAML: {getattr(exc, 'problem', exc)}", file=fname,
-                                row=(mark.line + 1) if mark else None))
-        return {}
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        problems.append(Problem("must be a mapping of settings (key: value lines)", file=fname))
-        return {}
-    unknown = sorted(set(map(str, data)) - CLIENT_YML_KEYS)
-    for key in unknown:
-        problems.append(Problem(f"unknown setting {key!r}; known settings: {', '.join(sorted(CLIENT_YML_KEYS))}",
-                                file=fname, column=key))
-    return data
-
-
-def _meta_from_yml(data: Mapping[str, Any], default_name: str, problems: list[Problem],
-                   fname: str = "client.yml") -> ClientMeta:
-    def num(key: str, kind=float, positive=True):
-        v = data.get(key)
-        if v is None or v == "":
-            return None
-        try:
-            if isinstance(v, str):
-                parsed, bad = P.parse_money(pd.Series([v]))
-                if bad.iloc[0]:
-                    raise ValueError
-                v = parsed.iloc[0]
-            x = kind(v)
-            if positive and x <= 0:
-                raise ValueError
-            return x
-        except (TypeError, ValueError):
-            problems.append(Problem(f"{key} must be a positive number, not {v!r}", file=fname, column=key))
-            return None
-
-    industry = str(data.get("industry") or "manufacturing").strip().lower()
-    zh_industry = {"制造业": "manufacturing", "制造": "manufacturing", "服务业": "services", "服务": "services",
-                   "service": "services"}
-    industry = zh_industry.get(industry, industry)
-    if industry not in INDUSTRIES:
-        problems.append(Problem(f"industry must be manufacturing (制造业) or services (服务业), not {industry!r}",
-                                file=fname, column="industry"))
-        industry = "manufacturing"
-    fx = num("fx_to_rmb") or 1.0
-    currency = str(data.get("currency") or "RMB").strip().upper()
-    if currency not in ("RMB", "CNY", "元") and "fx_to_rmb" not in data:
-        problems.append(Problem(f"currency is {currency}: set fx_to_rmb (how many RMB one {currency} is worth)",
-                                file=fname, column="fx_to_rmb"))
-    unit = data.get("amount_unit")
-    unit_factor = 1.0
-    if unit:
-        if str(unit).strip().lower() not in P.UNIT_FACTORS:
-            problems.append(Problem(f"amount_unit must be one of {', '.join(P.UNIT_FACTORS)}, not {unit!r}",
-                                    file=fname, column="amount_unit"))
-        else:
-            unit_factor = P.UNIT_FACTORS[str(unit).strip().lower()]
-    target = num("sales_target")
-    lang = str(data.get("language") or "zh")
-    if lang not in ("zh", "en"):
-        problems.append(Problem(f"language must be zh or en, not {lang!r}", file=fname, column="language"))
-        lang = "zh"
-    fys = data.get("fiscal_year_start", 1)
-    if not isinstance(fys, int) or not 1 <= fys <= 12:
-        problems.append(Problem(f"fiscal_year_start must be a month number 1–12, not {fys!r}", file=fname,
-                                column="fiscal_year_start"))
-        fys = 1
-    emp = num("employees", kind=float)
-    order = str(data.get("date_format") or "mdy").lower().replace("/", "").replace("-", "")
-    if order not in ("mdy", "dmy", "ymd"):
-        problems.append(Problem(f"date_format must be ymd, mdy or dmy, not {data.get('date_format')!r}",
-                                file=fname, column="date_format"))
-        order = "mdy"
-    as_of = data.get("as_of")
-    if as_of is not None:
-        d, bad = P.parse_date(pd.Series([str(as_of)]))
-        if bad.iloc[0]:
-            problems.append(Problem(f"as_of must be a date, not {as_of!r}", file=fname, column="as_of"))
-            as_of = None
-        else:
-            as_of = str(d.iloc[0].date())
-    return ClientMeta(
-        name=str(data.get("name") or default_name),
-        industry=industry,
-        currency=currency,
-        fx_to_rmb=float(fx),
-        employees=int(emp) if emp else None,
-        sales_target=float(target) * fx * unit_factor if target else None,
-        period=str(data["period"]) if data.get("period") is not None else None,
-        as_of=as_of,
-        fiscal_year_start=fys,
-        language=lang,
-        extra={"date_format": order, "amount_unit": unit_factor, "encoding": data.get("encoding")},
-    )
 
 
 # ---------------------------------------------------------------------------
@@ -409,9 +295,10 @@ def load_client(
         yml = next((p for p in cands if p.exists()), None)
         files = [path]
         default_name = path.stem
-    settings = read_client_yml(yml, problems)
-    yname = yml.name if yml else "client.yml"
-    meta = _meta_from_yml(settings, default_name, problems, yname)
+    settings = read_settings(yml, problems)
+    yname = settings.fname
+    where = settings.located(problems)
+    meta = meta_from_settings(settings, default_name, problems)
     if industry is not None:
         if industry not in INDUSTRIES:
             raise ValueError(f"industry must be one of {', '.join(INDUSTRIES)}, not {industry!r}")
@@ -419,22 +306,17 @@ def load_client(
     if period is not None:
         meta.period = str(period)
     if as_of is not None:
-        meta.as_of = str(pd.Timestamp(as_of).date())
-    try:
-        cfg = default_config().with_overrides(settings.get("overrides"))
-        cfg = cfg.with_overrides(overrides)
-    except ConfigError as exc:
-        problems.append(Problem(f"overrides: {exc}", file=yname, column="overrides"))
-        cfg = default_config()
+        day = check_date(as_of, "--as-of", Located(None, {}, problems), ())
+        meta.as_of = day.isoformat() if day else None
+    cfg = settings.config or default_config()
+    if overrides is not None:
+        cfg = check_overrides(overrides, Located(None, {}, problems, root=("overrides",)), cfg) or cfg
     stage_map = settings.get("stages") or {}
-    if stage_map and not isinstance(stage_map, Mapping):
-        problems.append(Problem("stages must map your stage names to kalib's stage keys", file=yname, column="stages"))
-        stage_map = {}
     known = set(cfg.stage_order())
     for raw, key in dict(stage_map).items():
         if key not in known:
-            problems.append(Problem(f"stages: {raw!r} is mapped to {key!r}, which is not a stage; "
-                                    f"stages are: {', '.join(cfg.stage_order())}", file=yname, column="stages"))
+            where.add(("stages", str(raw)), f"stages: {raw!r} is mapped to {key!r}, which is not a stage; "
+                                            f"stages are: {', '.join(cfg.stage_order())}")
     col_map = settings.get("columns") or {}
     files_map = settings.get("files") or {}
     if not files:
@@ -489,7 +371,8 @@ def load_client(
     frames: dict[str, pd.DataFrame] = {}
     sources: dict[str, str] = {}
     for table, (frame, fname, sheet) in raw_tables.items():
-        parsed = _parse_table(TABLES[table], frame, fname, sheet, col_map.get(table) or {}, meta, problems, warnings)
+        parsed = _parse_table(TABLES[table], frame, fname, sheet, col_map.get(table) or {}, meta, problems, warnings,
+                              where=where)
         if parsed is not None:
             parsed.attrs["source"] = {"file": fname, "sheet": sheet}
             frames[table] = parsed
@@ -505,7 +388,8 @@ def load_client(
         try:
             client.period()
         except ValueError as exc:
-            raise InputError([Problem(str(exc), file=yname if period is None else None, column="period")],
+            raise InputError([Problem(str(exc), file=yname if period is None else None, column="period",
+                                      row=where.line(("period",)) if period is None else None)],
                              source=str(path)) from None
     return client
 
@@ -538,14 +422,16 @@ _KIND_EXPECT = {
 
 
 def _parse_table(t: Table, frame: pd.DataFrame, fname: str, sheet: str | None, mapping: Mapping[str, str],
-                 meta: ClientMeta, problems: list[Problem], warnings: list[Problem]) -> pd.DataFrame | None:
+                 meta: ClientMeta, problems: list[Problem], warnings: list[Problem],
+                 where: Located | None = None) -> pd.DataFrame | None:
+    where = where or Located("client.yml", {}, problems)
     lookup = header_lookup(t)
     user = {normalise_label(k): v for k, v in (mapping or {}).items()}
     for raw, canon in (mapping or {}).items():
         if canon not in t.column_names:
-            problems.append(Problem(f"columns mapping for {t.name}: {raw!r} -> {canon!r}, but {t.name} has no "
-                                    f"column {canon!r}; its columns are {', '.join(t.column_names)}",
-                                    file="client.yml", column="columns"))
+            where.add(("columns", t.name, str(raw)),
+                      f"columns mapping for {t.name}: {raw!r} -> {canon!r}, but {t.name} has no column {canon!r}; "
+                      f"its columns are {', '.join(t.column_names)}")
     chosen: dict[str, str] = {}
     for header in frame.columns[1:]:
         key = normalise_label(header)
