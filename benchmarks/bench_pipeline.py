@@ -24,7 +24,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from kalib import Client, ClientMeta, default_config
+from kalib import Client, default_config
 from kalib.forecast import simulate
 from kalib.pipeline import board1, dashboard, win_rate_model
 from kalib.review import review
@@ -104,8 +104,8 @@ def peak_mb() -> float:
 
 
 def bench_board2(n_open: int, repeat: int) -> None:
-    c = Client({"opportunities": opportunities(n_open, n_open // 2)}, meta=ClientMeta(as_of=str(AS_OF.date()),
-                                                                                      sales_target=5e9))
+    c = Client.from_frames({"opportunities": opportunities(n_open, n_open // 2)}, as_of=str(AS_OF.date()),
+                           sales_target=5e9)
     win_rate_model(c)  # warm-up (imports, caches)
     t_model, model = timed(lambda: win_rate_model(c), repeat, "model")
     t_dash, _ = timed(lambda: dashboard(c, MILESTONE, model=model), repeat, "dash")
@@ -123,7 +123,7 @@ def bench_board2(n_open: int, repeat: int) -> None:
 def bench_board1(n: int, repeat: int) -> None:
     s = snapshots(n)
     o = s.loc[s["snapshot_date"] == s["snapshot_date"].max()].drop(columns="snapshot_date")
-    c = Client({"opportunities": o, "snapshots": s}, meta=ClientMeta(as_of=str(AS_OF.date())))
+    c = Client.from_frames({"opportunities": o, "snapshots": s}, as_of=str(AS_OF.date()))
     t, b = timed(lambda: board1(c), repeat, "board1")
     print(f"Board 1 of {len(b):,} open deals with two snapshots ({len(s):,} rows): {t:6.2f} s wall / "
           f"{CPU['board1']:.2f} s CPU | peak {peak_mb():.0f} MB")
@@ -131,7 +131,7 @@ def bench_board1(n: int, repeat: int) -> None:
 
 def bench_review(n: int, repeat: int) -> None:
     s = snapshots(n)
-    c = Client({"snapshots": s}, meta=ClientMeta(as_of=str(AS_OF.date())))
+    c = Client.from_frames({"snapshots": s}, as_of=str(AS_OF.date()))
     t, r = timed(lambda: review(c), repeat, "review")
     print(f"review of two snapshots of {n:,} opportunities ({len(s):,} rows): {t:6.2f} s wall / "
           f"{CPU['review']:.2f} s CPU | "

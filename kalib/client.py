@@ -1,8 +1,10 @@
 """A client: its settings, its tables and what the loader noticed.
 
 :class:`Client` is what every analysis receives.  Build one with
-:func:`kalib.io.load_client` (from files) or directly from DataFrames that use
-the canonical columns of :mod:`kalib.schema` (tests and generated data do).
+:func:`kalib.io.load_client` (from files) or :meth:`Client.from_frames` (from
+DataFrames that use the canonical columns of :mod:`kalib.schema`: tests and
+generated data); both go through :func:`normalise`, the one way from frames to
+a client, so every client gets the same checks.
 
 Examples
 --------
@@ -14,76 +16,25 @@ Examples
 >>> c.table("revenue", purpose="indicator 1")
 Traceback (most recent call last):
 ...
-kalib.client.MissingData: indicator 1 needs the revenue table (收入), which this client does not have.
+kalib.problems.MissingData: indicator 1 needs the revenue table (收入), which this client does not have.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .config import INDUSTRIES, Config, default_config
+from .config import Config, default_config
+from .problems import InputError, MissingData, Problem
+from .settings import ClientMeta, Located, check_overrides
+from .tables import normalise_tables
 from .schema import TABLES
 
-__all__ = ["Client", "ClientMeta", "Problem", "InputError", "MissingData", "Period", "parse_period"]
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong (or worth knowing) about the input, located as precisely as possible.
-
-    ``row`` is the row number a person sees in Excel or a text editor (the
-    header is row 1), or None when the problem is about a whole table/file.
-    """
-
-    message: str
-    file: str | None = None
-    sheet: str | None = None
-    row: int | None = None
-    column: str | None = None
-    severity: str = "error"  # "error" or "warning"
-    count: int = 1  # how many rows this warning covers
-
-    def where(self) -> str:
-        parts = [p for p in (self.file, self.sheet) if p]
-        if self.row is not None:
-            parts.append(f"row {self.row}")
-        if self.column:
-            parts.append(f"column {self.column!r}")
-        return " › ".join(parts)
-
-    def __str__(self) -> str:
-        where = self.where()
-        return f"{where}: {self.message}" if where else self.message
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "severity": self.severity, "file": self.file, "sheet": self.sheet, "row": self.row,
-            "column": self.column, "message": self.message, "count": self.count,
-        }
-
-
-class InputError(ValueError):
-    """The client's input cannot be used.  ``problems`` lists every reason, located."""
-
-    def __init__(self, problems: Iterable[Problem], source: str | None = None):
-        self.problems = [p for p in problems]
-        self.source = source
-        head = f"{len(self.problems)} problem(s) in the input" + (f" {source}" if source else "")
-        shown = "\n".join(f"  - {p}" for p in self.problems[:50])
-        more = f"\n  ... and {len(self.problems) - 50} more" if len(self.problems) > 50 else ""
-        super().__init__(f"{head}:\n{shown}{more}")
-
-
-class MissingData(LookupError):
-    """An analysis needs data the client does not have.  The message says which and why."""
-
-    def __str__(self) -> str:  # plain message, no quotes
-        return str(self.args[0]) if self.args else "data missing"
+__all__ = ["Client", "normalise", "ClientMeta", "Problem", "InputError", "MissingData", "Period", "parse_period"]
 
 
 @dataclass(frozen=True)
@@ -177,35 +128,18 @@ def parse_period(text: str | Period | None, *, as_of: pd.Timestamp | None = None
     )
 
 
-@dataclass
-class ClientMeta:
-    """What ``client.yml`` says about the client (all optional)."""
-
-    name: str = "client"
-    industry: str = "manufacturing"
-    currency: str = "RMB"
-    fx_to_rmb: float = 1.0
-    employees: int | None = None
-    sales_target: float | None = None  # per year, RMB
-    period: str | None = None
-    as_of: str | None = None
-    fiscal_year_start: int = 1
-    language: str = "zh"
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if self.industry not in INDUSTRIES:
-            raise ValueError(f"industry must be one of {', '.join(INDUSTRIES)}, not {self.industry!r}")
-
-
 class Client:
     """One client's data, settings and method configuration.
 
-    Parameters
+    Every client is built by :func:`normalise` (directly, through
+    :func:`kalib.io.load_client`, or through :meth:`from_frames`), so every
+    client's tables have had the same checks and the same normalisation.
+    ``Client(tables, meta, config)`` is the same as ``normalise(tables, meta, config)``.
+
+    Attributes
     ----------
     tables
         Canonical DataFrames by table name (see :data:`kalib.schema.TABLES`).
-        Absent tables are simply not given.
     meta
         The client's settings (:class:`ClientMeta`).
     config
@@ -217,41 +151,49 @@ class Client:
         when revenue comes from won opportunities).
     """
 
-    def __init__(
-        self,
-        tables: Mapping[str, pd.DataFrame],
-        meta: ClientMeta | None = None,
-        config: Config | None = None,
-        warnings: Iterable[Problem] = (),
-        path: str | Path | None = None,
-        sources: Mapping[str, str] | None = None,
-        derived: Mapping[str, str] | None = None,
-    ):
-        unknown = set(tables) - set(TABLES)
-        if unknown:
-            raise ValueError(f"unknown table(s): {', '.join(sorted(unknown))}")
-        self.tables: dict[str, pd.DataFrame] = dict(tables)
-        self.meta = meta or ClientMeta()
-        self.config = config or default_config()
+    tables: dict[str, pd.DataFrame]
+    meta: ClientMeta
+    config: Config
+    warnings: list[Problem]
+    path: Path | None
+    sources: dict[str, str]
+    derived: dict[str, str]
+
+    def __init__(self, tables: Mapping[str, pd.DataFrame] | None = None, meta: ClientMeta | None = None,
+                 config: Config | None = None):
+        self.__dict__.update(normalise(tables or {}, meta, config).__dict__)
+
+    @classmethod
+    def _from_normalised(cls, tables: Mapping[str, pd.DataFrame], meta: ClientMeta, config: Config,
+                         warnings: Iterable[Problem] = (), path: str | Path | None = None,
+                         sources: Mapping[str, str] | None = None,
+                         derived: Mapping[str, str] | None = None) -> "Client":
+        """A client around tables that :func:`normalise` has already checked and normalised (internal)."""
+        self = cls.__new__(cls)
+        self.tables = dict(tables)
+        self.meta = meta
+        self.config = config
         self.warnings = list(warnings)
         self.path = Path(path) if path else None
         self.sources = dict(sources or {})
         self.derived = dict(derived or {})
-        self._as_of: pd.Timestamp | None = pd.Timestamp(self.meta.as_of) if self.meta.as_of else None
+        self._as_of = pd.Timestamp(meta.as_of) if meta.as_of else None
+        return self
 
     @classmethod
     def from_frames(cls, tables: Mapping[str, pd.DataFrame], **meta: Any) -> "Client":
         """A client from canonical DataFrames (missing optional columns are added empty).
 
-        Stage names are mapped and statuses derived as the loader does.
+        ``meta`` holds :class:`ClientMeta` fields and ``overrides`` (checked as
+        in client.yml); the tables are checked and normalised as the loader
+        does (:func:`normalise`).
         """
-        from .io import normalise_tables
-
         overrides = meta.pop("overrides", None)
-        cfg = default_config().with_overrides(overrides)
-        m = ClientMeta(**meta)
-        frames, warnings, derived = normalise_tables(dict(tables), cfg, m)
-        return cls(frames, meta=m, config=cfg, warnings=warnings, derived=derived)
+        problems: list[Problem] = []
+        cfg = check_overrides(overrides, Located(None, {}, problems, root=("overrides",)))
+        if cfg is None:
+            raise InputError(problems)
+        return normalise(tables, ClientMeta(**meta), cfg)
 
     # -- tables -----------------------------------------------------------
     def has(self, name: str) -> bool:
@@ -286,13 +228,19 @@ class Client:
 
     def with_as_of(self, as_of: str | pd.Timestamp | None) -> "Client":
         """The same client analysed as of another date."""
-        c = Client(self.tables, self.meta, self.config, self.warnings, self.path, self.sources, self.derived)
+        c = Client._from_normalised(self.tables, self.meta, self.config, self.warnings, self.path, self.sources,
+                                    self.derived)
         c._as_of = pd.Timestamp(as_of) if as_of is not None else None
         return c
 
     def with_config(self, overrides: Mapping[str, Any] | None) -> "Client":
-        c = Client(self.tables, self.meta, self.config.with_overrides(overrides), self.warnings, self.path,
-                   self.sources, self.derived)
+        """The same client with more overrides (checked as in client.yml; :class:`InputError` if wrong)."""
+        problems: list[Problem] = []
+        cfg = check_overrides(overrides, Located(None, {}, problems, root=("overrides",)), self.config)
+        if cfg is None:
+            raise InputError(problems)
+        c = Client._from_normalised(self.tables, self.meta, cfg, self.warnings, self.path, self.sources,
+                                    self.derived)
         c._as_of = self._as_of
         return c
 
@@ -358,3 +306,31 @@ class Client:
     def __repr__(self) -> str:
         tabs = ", ".join(f"{k}={len(v)}" for k, v in self.tables.items())
         return f"Client({self.name!r}, industry={self.industry!r}, {tabs})"
+
+
+def normalise(tables: Mapping[str, pd.DataFrame], meta: ClientMeta | None = None, config: Config | None = None, *,
+              stage_map: Mapping[str, str] | None = None, path: str | Path | None = None,
+              sources: Mapping[str, str] | None = None, warnings: Iterable[Problem] = (),
+              problems: list[Problem] | None = None) -> Client:
+    """The one way from frames to a :class:`Client`: check and normalise ``tables`` (see :mod:`kalib.tables`).
+
+    ``problems`` already found (by the loader) are reported together with the
+    ones found here, in one :class:`InputError`.
+
+    >>> import pandas as pd
+    >>> normalise({"nps": pd.DataFrame({"date": ["2024-01-05"], "customer": ["甲"], "score": [11]})})
+    Traceback (most recent call last):
+    ...
+    kalib.problems.InputError: 1 problem(s) in the input:
+      - row 2 › column 'score': an NPS score is from 0 to 10, found 11
+    """
+    unknown = set(tables) - set(TABLES)
+    if unknown:
+        raise ValueError(f"unknown table(s): {', '.join(sorted(unknown))}")
+    problems = [] if problems is None else problems
+    meta = meta or ClientMeta()
+    cfg = config or default_config()
+    frames, more, derived = normalise_tables(dict(tables), cfg, meta, stage_map=stage_map, problems=problems)
+    if problems:
+        raise InputError(problems, source=str(path) if path else None)
+    return Client._from_normalised(frames, meta, cfg, [*warnings, *more], path, sources, derived)

@@ -12,7 +12,8 @@ sheet per table, plus an optional ``client.yml``.  The loader
 3. parses every column by its kind (:mod:`kalib.parse`) and collects **every**
    problem with its file, sheet, row and column, then raises one
    :class:`~kalib.client.InputError` listing them all;
-4. normalises the tables (:func:`normalise_tables`): stage names to stage
+4. builds the client through :func:`kalib.client.normalise` (the one way from
+   frames to a client, see :mod:`kalib.tables`): stage names to stage
    keys, status won/lost/open, amounts to RMB, revenue from won opportunities
    when there is no revenue table, account IDs to customer names, product
    spellings to the product list.  Messy-but-usable rows (open deals without
@@ -37,27 +38,25 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from . import parse as P
-from .client import Client, ClientMeta, InputError, Problem
-from .config import INDUSTRIES, Config, ConfigError, default_config, normalise_label
+from .client import Client, normalise
+from .config import INDUSTRIES, Config, default_config, normalise_label
+from .problems import InputError, Problem
 from .schema import TABLES, Table, header_lookup, table_lookup
+from .tables import MAX_LISTED, _rows_text, normalise_tables
+from .settings import (CLIENT_YML_KEYS, ClientMeta, Located, check_date, check_overrides, meta_from_settings,
+                       read_settings)
 
 __all__ = ["load_client", "read_client_yml", "normalise_tables", "find_demo", "CLIENT_YML_KEYS", "MAX_LISTED"]
 
 DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm"}
 IGNORED_SHEETS = {normalise_label(x) for x in ("说明", "readme", "说明readme", "instructions", "使用说明", "填写说明",
                                                 "notes", "备注")}
-CLIENT_YML_KEYS = {
-    "name", "industry", "currency", "fx_to_rmb", "employees", "sales_target", "period", "as_of",
-    "fiscal_year_start", "language", "date_format", "amount_unit", "encoding", "columns", "stages", "files",
-    "overrides", "notes",
-}
+#: Read and check a client.yml (kept under this name for callers of the loader).
+read_client_yml = read_settings
 # The demo company's files, inside the package.
 DEMO_PACKAGE_DIR = "demo_data"
-# At most this many rows are named per problem before "and N more".
-MAX_LISTED = 8
 
 
 # ---------------------------------------------------------------------------
@@ -104,119 +103,6 @@ def _resolve(source: str | os.PathLike) -> Path:
             return path.parent
         raise ValueError(f"{path}: a client is a folder of CSV/XLSX files or one .xlsx workbook")
     return path
-
-
-# ---------------------------------------------------------------------------
-# client.yml
-# ---------------------------------------------------------------------------
-def read_client_yml(path: Path | None, problems: list[Problem]) -> dict[str, Any]:
-    """Read and check ``client.yml`` (a safe YAML load: nothing in it is executed)."""
-    if path is None or not path.exists():
-        return {}
-    fname = path.name
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError:
-        try:
-            data = yaml.safe_load(path.read_text(encoding="gb18030"))
-        except Exception as exc:  # pragma: no cover - unusual
-            problems.append(Problem(f"cannot read the file: {exc}", file=fname))
-            return {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problems.append(Problem(f"is not valid YAML: {getattr(exc, 'problem', exc)}", file=fname,
-                                row=(mark.line + 1) if mark else None))
-        return {}
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        problems.append(Problem("must be a mapping of settings (key: value lines)", file=fname))
-        return {}
-    unknown = sorted(set(map(str, data)) - CLIENT_YML_KEYS)
-    for key in unknown:
-        problems.append(Problem(f"unknown setting {key!r}; known settings: {', '.join(sorted(CLIENT_YML_KEYS))}",
-                                file=fname, column=key))
-    return data
-
-
-def _meta_from_yml(data: Mapping[str, Any], default_name: str, problems: list[Problem],
-                   fname: str = "client.yml") -> ClientMeta:
-    def num(key: str, kind=float, positive=True):
-        v = data.get(key)
-        if v is None or v == "":
-            return None
-        try:
-            if isinstance(v, str):
-                parsed, bad = P.parse_money(pd.Series([v]))
-                if bad.iloc[0]:
-                    raise ValueError
-                v = parsed.iloc[0]
-            x = kind(v)
-            if positive and x <= 0:
-                raise ValueError
-            return x
-        except (TypeError, ValueError):
-            problems.append(Problem(f"{key} must be a positive number, not {v!r}", file=fname, column=key))
-            return None
-
-    industry = str(data.get("industry") or "manufacturing").strip().lower()
-    zh_industry = {"制造业": "manufacturing", "制造": "manufacturing", "服务业": "services", "服务": "services",
-                   "service": "services"}
-    industry = zh_industry.get(industry, industry)
-    if industry not in INDUSTRIES:
-        problems.append(Problem(f"industry must be manufacturing (制造业) or services (服务业), not {industry!r}",
-                                file=fname, column="industry"))
-        industry = "manufacturing"
-    fx = num("fx_to_rmb") or 1.0
-    currency = str(data.get("currency") or "RMB").strip().upper()
-    if currency not in ("RMB", "CNY", "元") and "fx_to_rmb" not in data:
-        problems.append(Problem(f"currency is {currency}: set fx_to_rmb (how many RMB one {currency} is worth)",
-                                file=fname, column="fx_to_rmb"))
-    unit = data.get("amount_unit")
-    unit_factor = 1.0
-    if unit:
-        if str(unit).strip().lower() not in P.UNIT_FACTORS:
-            problems.append(Problem(f"amount_unit must be one of {', '.join(P.UNIT_FACTORS)}, not {unit!r}",
-                                    file=fname, column="amount_unit"))
-        else:
-            unit_factor = P.UNIT_FACTORS[str(unit).strip().lower()]
-    target = num("sales_target")
-    lang = str(data.get("language") or "zh")
-    if lang not in ("zh", "en"):
-        problems.append(Problem(f"language must be zh or en, not {lang!r}", file=fname, column="language"))
-        lang = "zh"
-    fys = data.get("fiscal_year_start", 1)
-    if not isinstance(fys, int) or not 1 <= fys <= 12:
-        problems.append(Problem(f"fiscal_year_start must be a month number 1–12, not {fys!r}", file=fname,
-                                column="fiscal_year_start"))
-        fys = 1
-    emp = num("employees", kind=float)
-    order = str(data.get("date_format") or "mdy").lower().replace("/", "").replace("-", "")
-    if order not in ("mdy", "dmy", "ymd"):
-        problems.append(Problem(f"date_format must be ymd, mdy or dmy, not {data.get('date_format')!r}",
-                                file=fname, column="date_format"))
-        order = "mdy"
-    as_of = data.get("as_of")
-    if as_of is not None:
-        d, bad = P.parse_date(pd.Series([str(as_of)]))
-        if bad.iloc[0]:
-            problems.append(Problem(f"as_of must be a date, not {as_of!r}", file=fname, column="as_of"))
-            as_of = None
-        else:
-            as_of = str(d.iloc[0].date())
-    return ClientMeta(
-        name=str(data.get("name") or default_name),
-        industry=industry,
-        currency=currency,
-        fx_to_rmb=float(fx),
-        employees=int(emp) if emp else None,
-        sales_target=float(target) * fx * unit_factor if target else None,
-        period=str(data["period"]) if data.get("period") is not None else None,
-        as_of=as_of,
-        fiscal_year_start=fys,
-        language=lang,
-        extra={"date_format": order, "amount_unit": unit_factor, "encoding": data.get("encoding")},
-    )
 
 
 # ---------------------------------------------------------------------------
@@ -425,9 +311,10 @@ def load_client(
         yml = next((p for p in cands if p.exists()), None)
         files = [path]
         default_name = path.stem
-    settings = read_client_yml(yml, problems)
-    yname = yml.name if yml else "client.yml"
-    meta = _meta_from_yml(settings, default_name, problems, yname)
+    settings = read_settings(yml, problems)
+    yname = settings.fname
+    where = settings.located(problems)
+    meta = meta_from_settings(settings, default_name, problems)
     if industry is not None:
         if industry not in INDUSTRIES:
             raise ValueError(f"industry must be one of {', '.join(INDUSTRIES)}, not {industry!r}")
@@ -435,22 +322,17 @@ def load_client(
     if period is not None:
         meta.period = str(period)
     if as_of is not None:
-        meta.as_of = str(pd.Timestamp(as_of).date())
-    try:
-        cfg = default_config().with_overrides(settings.get("overrides"))
-        cfg = cfg.with_overrides(overrides)
-    except ConfigError as exc:
-        problems.append(Problem(f"overrides: {exc}", file=yname, column="overrides"))
-        cfg = default_config()
+        day = check_date(as_of, "--as-of", Located(None, {}, problems), ())
+        meta.as_of = day.isoformat() if day else None
+    cfg = settings.config or default_config()
+    if overrides is not None:
+        cfg = check_overrides(overrides, Located(None, {}, problems, root=("overrides",)), cfg) or cfg
     stage_map = settings.get("stages") or {}
-    if stage_map and not isinstance(stage_map, Mapping):
-        problems.append(Problem("stages must map your stage names to kalib's stage keys", file=yname, column="stages"))
-        stage_map = {}
     known = set(cfg.stage_order())
     for raw, key in dict(stage_map).items():
         if key not in known:
-            problems.append(Problem(f"stages: {raw!r} is mapped to {key!r}, which is not a stage; "
-                                    f"stages are: {', '.join(cfg.stage_order())}", file=yname, column="stages"))
+            where.add(("stages", str(raw)), f"stages: {raw!r} is mapped to {key!r}, which is not a stage; "
+                                            f"stages are: {', '.join(cfg.stage_order())}")
     col_map = settings.get("columns") or {}
     files_map = settings.get("files") or {}
     if not files:
@@ -505,23 +387,20 @@ def load_client(
     frames: dict[str, pd.DataFrame] = {}
     sources: dict[str, str] = {}
     for table, (frame, fname, sheet) in raw_tables.items():
-        parsed = _parse_table(TABLES[table], frame, fname, sheet, col_map.get(table) or {}, meta, problems, warnings)
+        parsed = _parse_table(TABLES[table], frame, fname, sheet, col_map.get(table) or {}, meta, problems, warnings,
+                              where=where)
         if parsed is not None:
             parsed.attrs["source"] = {"file": fname, "sheet": sheet}
             frames[table] = parsed
             sources[table] = fname + (f" › {sheet}" if sheet else "")
-    if problems:
-        raise InputError(problems, source=str(path))
-    frames, more, derived = normalise_tables(frames, cfg, meta, stage_map=stage_map, problems=problems)
-    warnings.extend(more)
-    if problems:
-        raise InputError(problems, source=str(path))
-    client = Client(frames, meta=meta, config=cfg, warnings=warnings, path=path, sources=sources, derived=derived)
+    client = normalise(frames, meta, cfg, stage_map=stage_map, path=path, sources=sources, warnings=warnings,
+                       problems=problems)
     if period is not None or meta.period is not None:
         try:
             client.period()
         except ValueError as exc:
-            raise InputError([Problem(str(exc), file=yname if period is None else None, column="period")],
+            raise InputError([Problem(str(exc), file=yname if period is None else None, column="period",
+                                      row=where.line(("period",)) if period is None else None)],
                              source=str(path)) from None
     return client
 
@@ -529,17 +408,6 @@ def load_client(
 def _required_names(t: Table) -> str:
     cols = [c for c in t.columns if c.required]
     return ", ".join(f"{c.zh} ({c.en})" for c in cols) or "(none)"
-
-
-def _rows_text(rows: pd.Series, values: pd.Series | None = None) -> tuple[str, int | None]:
-    rows = rows.astype("int64")
-    n = len(rows)
-    first = int(rows.iloc[0]) if n else None
-    if n == 1:
-        return "", first
-    listed = ", ".join(str(r) for r in rows.iloc[:MAX_LISTED])
-    more = f" and {n - MAX_LISTED} more" if n > MAX_LISTED else ""
-    return f" (rows {listed}{more})", first
 
 
 _KIND_EXPECT = {
@@ -554,14 +422,16 @@ _KIND_EXPECT = {
 
 
 def _parse_table(t: Table, frame: pd.DataFrame, fname: str, sheet: str | None, mapping: Mapping[str, str],
-                 meta: ClientMeta, problems: list[Problem], warnings: list[Problem]) -> pd.DataFrame | None:
+                 meta: ClientMeta, problems: list[Problem], warnings: list[Problem],
+                 where: Located | None = None) -> pd.DataFrame | None:
+    where = where or Located("client.yml", {}, problems)
     lookup = header_lookup(t)
     user = {normalise_label(k): v for k, v in (mapping or {}).items()}
     for raw, canon in (mapping or {}).items():
         if canon not in t.column_names:
-            problems.append(Problem(f"columns mapping for {t.name}: {raw!r} -> {canon!r}, but {t.name} has no "
-                                    f"column {canon!r}; its columns are {', '.join(t.column_names)}",
-                                    file="client.yml", column="columns"))
+            where.add(("columns", t.name, str(raw)),
+                      f"columns mapping for {t.name}: {raw!r} -> {canon!r}, but {t.name} has no column {canon!r}; "
+                      f"its columns are {', '.join(t.column_names)}")
     chosen: dict[str, str] = {}
     for header in frame.columns[1:]:
         key = normalise_label(header)
@@ -625,314 +495,5 @@ def _parse_table(t: Table, frame: pd.DataFrame, fname: str, sheet: str | None, m
                 problems.append(Problem(f"is blank, but {col.zh} / {col.en} is required{extra}", file=fname,
                                         sheet=sheet, row=first, column=str(header)))
         out[col.name] = values.to_numpy() if kind not in ("text", "id", "stage", "status", "bool") else values.values
-    if t.key and t.key in out:
-        k = out[t.key]
-        dup = k.notna() & k.duplicated(keep=False)
-        if dup.any():
-            first_val = k[dup].iloc[0]
-            rows = out.loc[dup & (k == first_val), "_row"]
-            n_keys = k[dup].nunique()
-            problems.append(Problem(
-                f"duplicate {t.column(t.key).zh} / {t.key} {first_val!r} (rows {', '.join(map(str, rows.iloc[:MAX_LISTED]))})"
-                + (f"; {n_keys - 1} other value(s) are duplicated too" if n_keys > 1 else "")
-                + "; each must appear once",
-                file=fname, sheet=sheet, row=int(rows.iloc[0]), column=str(chosen[t.key])))
-    if t.name == "snapshots" and {"snapshot_date", "opportunity_id"} <= set(out.columns):
-        dup = out.duplicated(["snapshot_date", "opportunity_id"], keep=False) & out["opportunity_id"].notna()
-        if dup.any():
-            r = out.loc[dup]
-            problems.append(Problem(
-                f"opportunity {r['opportunity_id'].iloc[0]!r} appears more than once in the snapshot of "
-                f"{r['snapshot_date'].iloc[0].date()} (rows {', '.join(map(str, r['_row'].iloc[:MAX_LISTED]))})",
-                file=fname, sheet=sheet, row=int(r["_row"].iloc[0]), column=str(chosen["opportunity_id"])))
-    if t.name == "nps" and "score" in out:
-        s = out["score"]
-        bad = s.notna() & ((s < 0) | (s > 10))
-        if bad.any():
-            extra, first = _rows_text(out.loc[bad, "_row"])
-            problems.append(Problem(f"an NPS score is from 0 to 10, found {s[bad].iloc[0]:g}{extra}", file=fname,
-                                    sheet=sheet, row=first, column=str(chosen["score"])))
     out.attrs["columns"] = {k: str(v) for k, v in chosen.items()}
     return out
-
-
-# ---------------------------------------------------------------------------
-# normalisation (shared with Client.from_frames)
-# ---------------------------------------------------------------------------
-_DTYPES = {"text": "str", "id": "str", "stage": "str", "status": "str"}
-
-
-def _ensure_columns(t: Table, df: pd.DataFrame) -> pd.DataFrame:
-    df = df.copy()
-    for col in t.columns:
-        if col.name in df.columns:
-            continue
-        if col.kind in ("money", "number", "int", "rate"):
-            df[col.name] = np.nan
-        elif col.kind == "date":
-            df[col.name] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
-        elif col.kind == "bool":
-            df[col.name] = pd.Series(pd.NA, index=df.index, dtype="boolean")
-        else:
-            df[col.name] = pd.Series(pd.NA, index=df.index, dtype="str")
-    return df
-
-
-def _coerce(t: Table, df: pd.DataFrame) -> pd.DataFrame:
-    """Give in-memory frames (tests, generated data) the loader's dtypes."""
-    df = df.copy()
-    for col in t.columns:
-        if col.name not in df.columns:
-            continue
-        s = df[col.name]
-        if col.kind == "date" and not pd.api.types.is_datetime64_any_dtype(s):
-            df[col.name] = P.parse_date(s.astype("str").where(s.notna()) if s.dtype == object else s)[0]
-        elif col.kind == "date":
-            df[col.name] = P.parse_date(s)[0]
-        elif col.kind in ("money", "number", "int") and not pd.api.types.is_numeric_dtype(s):
-            df[col.name] = P.parse_money(s)[0]
-        elif col.kind in ("money", "number", "int"):
-            df[col.name] = s.astype("float64")
-        elif col.kind == "rate":
-            df[col.name] = P.parse_rate(s)[0]
-        elif col.kind == "bool":
-            df[col.name] = P.parse_bool(s)[0]
-        elif col.kind == "status":
-            df[col.name] = P.parse_status(s)[0]
-        elif col.kind in _DTYPES and str(s.dtype) != "str":
-            df[col.name] = P.parse_text(s)[0]
-    return df
-
-
-def _report(out: list[Problem], df: pd.DataFrame, mask: pd.Series, message: str, column: str | None = None,
-            severity: str = "error") -> None:
-    """Add one problem covering the rows in ``mask`` (``{n}`` in the message is their count).
-
-    Locates it by the table's source file/sheet, the first row (all rows for
-    an error; only a single row for a warning) and the client's header.
-    """
-    n = int(mask.sum())
-    if n == 0:
-        return
-    src = df.attrs.get("source") or {}
-    rows = df.loc[mask, "_row"] if "_row" in df else pd.Series([], dtype="int64")
-    first = int(rows.iloc[0]) if len(rows) else None
-    extra = ""
-    if len(rows) > 1:
-        more = " and more" if len(rows) > MAX_LISTED else ""
-        extra = f" (rows {', '.join(map(str, rows.iloc[:MAX_LISTED]))}{more})"
-    cols = df.attrs.get("columns")
-    header = (cols.get(column) if cols is not None else column) if column else None
-    if severity == "warning" and n > 1:
-        first = None
-    out.append(Problem(message.replace("{n}", str(n)) + extra, file=src.get("file"), sheet=src.get("sheet"),
-                       row=first, column=header, severity=severity, count=n))
-
-
-def _warn(out: list[Problem], df: pd.DataFrame, mask: pd.Series, message: str, column: str | None = None) -> None:
-    _report(out, df, mask, message, column, severity="warning")
-
-
-def _error(out: list[Problem], df: pd.DataFrame, mask: pd.Series, message: str, column: str | None = None) -> None:
-    _report(out, df, mask, message, column)
-
-
-def _fast_map(s: pd.Series, mapping: Mapping[Any, Any], dtype: str = "str") -> pd.Series:
-    """``s.map(mapping)`` through the distinct values (much faster on millions of rows)."""
-    codes, uniques = pd.factorize(s)
-    values = np.array([mapping.get(u) for u in uniques] + [None], dtype=object)
-    return pd.Series(values[codes], index=s.index).astype(dtype)
-
-
-def _map_stages(df: pd.DataFrame, cfg: Config, stage_map: Mapping[str, str], problems: list[Problem]) -> pd.DataFrame:
-    lookup = cfg.stage_lookup()
-    for raw, key in (stage_map or {}).items():
-        lookup[normalise_label(raw)] = key
-    raw = df["stage"]
-    uniq = pd.Series(raw.dropna().unique())
-    mapped = {u: lookup.get(normalise_label(u)) for u in uniq}
-    unknown = [u for u, k in mapped.items() if k is None]
-    for u in unknown:
-        mask = raw == u
-        _error(problems, df, mask,
-               f"unknown stage {u!r} ({{n}} row(s)); known stages: "
-               f"{', '.join(s['key'] + ' ' + s['zh'] for s in cfg.stages())}. Map it in client.yml "
-               f"(stages: {{'{u}': qualified}})", column="stage")
-    df = df.copy()
-    df["stage_raw"] = raw
-    df["stage"] = _fast_map(raw, mapped)
-    return df
-
-
-def _derive_status(df: pd.DataFrame, cfg: Config, problems: list[Problem]) -> pd.DataFrame:
-    stage_status = _fast_map(df["stage"], cfg.stage_status())
-    given = df["status"] if "status" in df else pd.Series(pd.NA, index=df.index, dtype="str")
-    # An explicit won/lost wins; an explicit open (or 0/false from an IsWon column) defers to the stage.
-    status = given.where(given.isin(["won", "lost"]), stage_status)
-    conflict = given.isin(["won", "lost"]) & stage_status.isin(["won", "lost"]) & (given != stage_status)
-    _error(problems, df, conflict, "status contradicts the stage ({n} row(s)): a deal cannot be both won and lost",
-           column="status")
-    df = df.copy()
-    df["status"] = status.astype("str")
-    return df
-
-
-def _canon_name_map(names: pd.Series) -> dict[str, str]:
-    return {normalise_label(n): n for n in names.dropna().unique()}
-
-
-def normalise_tables(frames: dict[str, pd.DataFrame], cfg: Config, meta: ClientMeta, *,
-                     stage_map: Mapping[str, str] | None = None,
-                     problems: list[Problem] | None = None) -> tuple[dict[str, pd.DataFrame], list[Problem], dict[str, str]]:
-    """Bring canonical tables to one shape; returns ``(frames, warnings, derived)``.
-
-    Errors (unknown stages, contradictions) go to ``problems`` when given, else
-    raise :class:`InputError`.
-    """
-    raise_after = problems is None
-    problems = [] if problems is None else problems
-    warnings: list[Problem] = []
-    derived: dict[str, str] = {}
-    out: dict[str, pd.DataFrame] = {}
-    for name, df in frames.items():
-        t = TABLES[name]
-        attrs = dict(df.attrs)
-        df = _ensure_columns(t, _coerce(t, df))
-        if "_row" not in df:
-            df.insert(0, "_row", np.arange(2, len(df) + 2, dtype="int64"))
-        df.attrs.update(attrs)
-        out[name] = df
-
-    for name in ("opportunities", "snapshots"):
-        if name in out:
-            df = _map_stages(out[name], cfg, stage_map or {}, problems)
-            if not problems:
-                df = _derive_status(df, cfg, problems)
-            out[name] = df
-
-    # Customers: account IDs (CRM exports) to names.
-    if "customers" in out:
-        cust = out["customers"]
-        idmap = {}
-        if cust["customer_id"].notna().any():
-            idmap = dict(zip(cust["customer_id"].dropna(), cust.loc[cust["customer_id"].notna(), "customer"]))
-        for name in ("revenue", "opportunities", "snapshots", "nps"):
-            if name in out and idmap:
-                df = out[name]
-                hit = df["customer"].isin(idmap.keys())
-                if hit.any():
-                    df = df.copy()
-                    df.loc[hit, "customer"] = df.loc[hit, "customer"].map(idmap)
-                    out[name] = df
-
-    if problems and raise_after:
-        raise InputError(problems)
-    if problems:
-        return out, warnings, derived
-
-    # Revenue: amount from quantity × unit price; else from won opportunities.
-    if "revenue" in out:
-        rev = out["revenue"]
-        fill = rev["amount"].isna() & rev["quantity"].notna() & rev["unit_price"].notna()
-        if fill.any():
-            rev = rev.copy()
-            rev.loc[fill, "amount"] = rev.loc[fill, "quantity"] * rev.loc[fill, "unit_price"]
-        _error(problems, rev, rev["amount"].isna(),
-               "revenue row(s) with no amount (and no quantity × unit price): {n}", column="amount")
-        _warn(warnings, rev, rev["customer"].isna(),
-              "{n} revenue row(s) have no customer: counted in total revenue as 'unassigned', never as a customer",
-              column="customer")
-        out["revenue"] = rev
-    elif "opportunities" in out:
-        o = out["opportunities"]
-        won = o[(o["status"] == "won") & o["amount"].notna()]
-        if len(won):
-            date = won["closed_date"].fillna(won["expected_close"])
-            rev = pd.DataFrame({
-                "_row": won["_row"].to_numpy(), "date": date.to_numpy(), "customer": won["customer"].to_numpy(),
-                "product": won["product"].to_numpy(), "amount": won["amount"].to_numpy(),
-                "salesperson": won["owner"].to_numpy(), "invoice_id": won["opportunity_id"].to_numpy(),
-            })
-            rev = _ensure_columns(TABLES["revenue"], rev)
-            rev.attrs["source"] = o.attrs.get("source")
-            nodate = rev["date"].isna()
-            _warn(warnings, o.loc[won.index], pd.Series(nodate.to_numpy(), index=won.index),
-                  "{n} won opportunity(ies) have no closed or expected-close date: left out of revenue")
-            out["revenue"] = rev.loc[~nodate].reset_index(drop=True)
-            derived["revenue"] = "opportunities"
-            warnings.append(Problem(f"no revenue table: revenue is taken from {int((~nodate).sum())} won "
-                                    "opportunities (amount on the closed date)", severity="warning",
-                                    count=int((~nodate).sum())))
-
-    if "opportunities" in out:
-        o = out["opportunities"]
-        noamt = o["amount"].isna()
-        _warn(warnings, o, noamt & (o["status"] == "open"),
-              "{n} open opportunity(ies) have no amount: counted, but not in amounts or weighted totals",
-              column="amount")
-        _warn(warnings, o, noamt & (o["status"] != "open"),
-              "{n} closed opportunity(ies) have no amount: counted in win rates, not in amounts", column="amount")
-        _warn(warnings, o, o["customer"].isna(), "{n} opportunity(ies) have no customer", column="customer")
-        _warn(warnings, o, o["owner"].isna(), "{n} opportunity(ies) have no owner", column="owner")
-        # A rep's win rate is an override only where it says something the stage does not.
-        ov = o["win_rate_override"]
-        stage_rate = _fast_map(o["stage"], cfg.stage_rates(), "float64")
-        same = ov.notna() & (((ov - stage_rate).abs() < 1e-9) | (o["status"] != "open"))
-        zero_open = ov.notna() & (ov == 0) & (o["status"] == "open") & (stage_rate > 0)
-        if (same | zero_open).any():
-            o = o.copy()
-            _warn(warnings, o, zero_open,
-                  "{n} open opportunity(ies) carry a win rate of 0% while their stage is open: read as no "
-                  "override (close the deal as lost or abandoned if it is dead)", column="win_rate_override")
-            o.loc[same | zero_open, "win_rate_override"] = np.nan
-        closed_no_date = (o["status"] != "open") & o["closed_date"].isna()
-        if closed_no_date.any():
-            o = o.copy()
-            fill = o["expected_close"].where(closed_no_date)
-            o.loc[closed_no_date, "closed_date"] = fill[closed_no_date]
-            _warn(warnings, o, closed_no_date,
-                  "{n} closed opportunity(ies) have no closed date: their expected close date is used",
-                  column="closed_date")
-            out["opportunities"] = o
-
-    # Product names spelled differently from the product list.
-    if "products" in out:
-        canon = _canon_name_map(out["products"]["product"])
-        for name in ("revenue", "opportunities", "snapshots"):
-            if name not in out:
-                continue
-            df = out[name]
-            prod = df["product"]
-            known = prod.isin(canon.values())
-            fixable = prod.notna() & ~known
-            if fixable.any():
-                fixed = prod[fixable].map(lambda p: canon.get(normalise_label(p)))
-                ok = fixed.notna()
-                if ok.any():
-                    df = df.copy()
-                    df.loc[fixed[ok].index, "product"] = fixed[ok]
-                    mask = pd.Series(False, index=df.index)
-                    mask[fixed[ok].index] = True
-                    _warn(warnings, df, mask,
-                          "{n} product name(s) differ in spelling from the product list and were matched to it "
-                          f"(e.g. {prod[fixed[ok].index[0]]!r} → {fixed[ok].iloc[0]!r})", column="product")
-                unknown = fixed.isna()
-                if unknown.any():
-                    mask = pd.Series(False, index=df.index)
-                    mask[fixed[unknown].index] = True
-                    names = ", ".join(repr(x) for x in prod[mask].drop_duplicates().iloc[:5])
-                    _warn(warnings, df, mask,
-                          "{n} row(s) name products that are not in the product list (" + names + "): kept as given",
-                          column="product")
-                out[name] = df
-
-    for name in ("deal_scores", "stakeholders"):
-        if name in out and "opportunities" in out:
-            df = out[name]
-            orphan = df["opportunity_id"].notna() & ~df["opportunity_id"].isin(out["opportunities"]["opportunity_id"])
-            _warn(warnings, df, orphan, "{n} row(s) name an opportunity that is not in the opportunities table",
-                  column="opportunity_id")
-
-    if problems and raise_after:
-        raise InputError(problems)
-    return out, warnings, derived

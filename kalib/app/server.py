@@ -266,9 +266,7 @@ def start_app(settings: Mapping[str, Any], *, port: int | None = None, log_path:
         Called once while Voilà starts (e.g. to check the client meanwhile);
         if it raises, the server is stopped and the error goes on.
     """
-    from . import NOTEBOOK
-
-    nb = Path(notebook) if notebook else NOTEBOOK
+    nb = Path(notebook) if notebook else Path(__file__).with_name("kalib-app.ipynb")
     env = {ENV_SETTINGS: json.dumps(dict(settings), ensure_ascii=False)}
     last: ServerError | None = None
     for _ in range(3):  # a port found free can be taken before Voilà binds it: try another

@@ -18,11 +18,11 @@ shown, no global setting changes).
 Examples
 --------
 >>> import pandas as pd
->>> from kalib.client import Client, ClientMeta
+>>> from kalib.client import Client
 >>> from kalib.accounts import customer_value
 >>> rev = pd.DataFrame({"date": pd.to_datetime(["2024-02-01"] * 3), "customer": ["A", "B", "C"],
 ...                     "amount": [6e6, 3e6, 1e6]})
->>> cv = customer_value(Client({"revenue": rev}, ClientMeta(period="2024")))
+>>> cv = customer_value(Client.from_frames({"revenue": rev}, period="2024"))
 >>> pareto_chart(cv, lang="en").axes[0].get_xlabel()
 'Share of customers (largest first)'
 """

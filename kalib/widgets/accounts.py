@@ -13,10 +13,10 @@ M RMB in English), ``panel.table`` (HTML), ``panel.errors``, ``panel.summary()``
 Examples
 --------
 >>> import pandas as pd
->>> from kalib.client import Client, ClientMeta
+>>> from kalib.client import Client
 >>> rev = pd.DataFrame({"date": pd.to_datetime(["2024-02-01"] * 3), "customer": ["A", "B", "C"],
 ...                     "amount": [12e6, 4e6, 5e5]})
->>> p = tier_panel(Client({"revenue": rev}, ClientMeta(period="2024")), lang="en")
+>>> p = tier_panel(Client.from_frames({"revenue": rev}, period="2024"), lang="en")
 >>> p.summary().set_index("tier")["customers"].to_dict()
 {'diamond': 1, 'platinum': 1, 'gold': 0, 'silver': 1, 'bronze': 0}
 >>> p.thresholds["diamond"].value = 15.0   # M RMB
