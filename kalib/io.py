@@ -30,8 +30,11 @@ Examples
 from __future__ import annotations
 
 import codecs
+import math
 import os
 import re
+import stat
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -57,6 +60,10 @@ IGNORED_SHEETS = {normalise_label(x) for x in ("说明", "readme", "说明readme
 read_client_yml = read_settings
 # The demo company's files, inside the package.
 DEMO_PACKAGE_DIR = "demo_data"
+# What the loader reads before refusing a file; method.yaml's input_limits
+# (overridable in client.yml) replace these.
+LIMITS = {"max_file_mb": 512, "max_cell_chars": 1_000_000, "max_xlsx_uncompressed_mb": 2048,
+          "max_shared_strings_mb": 256, "max_zip_ratio": 200}
 
 
 # ---------------------------------------------------------------------------
@@ -106,6 +113,55 @@ def _resolve(source: str | os.PathLike) -> Path:
 
 
 # ---------------------------------------------------------------------------
+# ---------------------------------------------------------------------------
+# what is read at all: regular files inside the client folder, within limits
+# ---------------------------------------------------------------------------
+def _limits(cfg: Config, problems: list[Problem], fname: str) -> dict[str, float]:
+    """The input limits in force: method.yaml's ``input_limits`` with the client's overrides."""
+    out = dict(LIMITS)
+    raw = cfg.data.get("input_limits") or {}
+    for key, value in (raw.items() if isinstance(raw, Mapping) else ()):
+        if key == "source":
+            continue
+        if key not in out:
+            problems.append(Problem(f"overrides: input_limits has no {key!r}; its keys are {', '.join(LIMITS)}",
+                                    file=fname, column="overrides"))
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+            problems.append(Problem(f"overrides: input_limits.{key} must be a positive number, not {value!r}",
+                                    file=fname, column="overrides"))
+        else:
+            out[key] = value
+    return out
+
+
+def _mb(n: float) -> str:
+    return f"{n / 2**20:,.1f} MB"
+
+
+def _refusal(f: Path, root: Path | None, allow_links: bool, limits: Mapping[str, float]) -> str | None:
+    """Why ``f`` is not read (None: read it).  Only ``stat`` is used: nothing is opened."""
+    try:
+        st = f.stat()
+    except OSError as exc:
+        if f.is_symlink():
+            return f"is a link to {os.readlink(f)}, which does not exist"
+        return f"cannot be read: {exc.strerror or exc}"
+    if root is not None and not allow_links:
+        real = f.resolve()
+        if not real.is_relative_to(root.resolve()):
+            return (f"is a link to {real}, outside the client folder: not read (another client's data would be "
+                    "mixed in). Copy the file here, or set allow_links: true in client.yml")
+    if stat.S_ISDIR(st.st_mode):
+        return "is a folder, not a data file"
+    if not stat.S_ISREG(st.st_mode):
+        return "is not a regular file (a pipe, socket or device): not opened"
+    if st.st_size > limits["max_file_mb"] * 2**20:
+        return (f"is {_mb(st.st_size)}, above the limit of {_mb(limits['max_file_mb'] * 2**20)}: not read "
+                "(raise it in client.yml: overrides: {input_limits: {max_file_mb: ...}})")
+    return None
+
+
+# ---------------------------------------------------------------------------
 # reading files as text
 # ---------------------------------------------------------------------------
 def _detect_encoding(path: Path, declared: str | None) -> str:
@@ -116,27 +172,109 @@ def _detect_encoding(path: Path, declared: str | None) -> str:
         head = fh.read(min(size, 64 * 1024 * 1024))
     if head.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
-    for enc in ("utf-8", "gb18030"):
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            # A multi-byte character may be cut at the end of the sample.
-            codecs.getincrementaldecoder(enc)().decode(head, final=len(head) == size)
-            return enc
+            if "\x00" not in codecs.getincrementaldecoder("utf-16")().decode(head[:1 << 16], final=False):
+                return "utf-16"  # Excel's "Unicode text"
         except UnicodeDecodeError:
-            continue
+            pass
+        raise UnicodeError("cannot tell the text encoding (tried UTF-8, UTF-16 and GBK/GB18030); save it as "
+                           "'CSV UTF-8'")
+    if b"\x00" in head:
+        sample = head[:1 << 16]
+        even, odd = sample[0::2].count(0), sample[1::2].count(0)
+        if max(even, odd) > len(sample) // 8 and min(even, odd) < max(even, odd) // 4:
+            order = "utf-16-le" if odd > even else "utf-16-be"
+            raise UnicodeError(f"is UTF-16 text without a byte-order mark; save it as 'CSV UTF-8' (or set "
+                               f"encoding: {order} in client.yml)")
+        line = head[:head.index(b"\x00")].count(b"\n") + 1
+        raise _RowError(line, "holds a NUL byte (\\0): not a text file, or a damaged one")
+    try:
+        # A multi-byte character may be cut at the end of the sample.
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) == size)
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        prefix = head[:exc.start]
+        # UTF-8 up to here, with Chinese text in it (each character 3 bytes): a stray row in another encoding.
+        if len(prefix) - len(prefix.decode("utf-8")) >= 20:
+            line = prefix.count(b"\n") + 1
+            raise _RowError(line, f"is UTF-8 text up to this line, which is not (bytes "
+                                  f"{head[exc.start:exc.start + 4].hex(' ')}: text pasted from a GBK file?); "
+                                  "fix the row or save the file again as 'CSV UTF-8'") from None
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(head, final=len(head) == size)
+        return "gb18030"
+    except UnicodeDecodeError:
+        pass
     raise UnicodeError("cannot tell the text encoding (tried UTF-8 and GBK/GB18030); save it as 'CSV UTF-8'")
 
 
-def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
+def _locate_csv_problem(path: Path, enc: str, delim: str, max_cell: int) -> None:
+    """Raise :class:`_RowError` at the first row that cannot be decoded or tokenised, if any.
+
+    Runs only when the fast reader failed; reads the file as a stream.
+    """
+    import csv
+
+    if not enc.lower().replace("_", "-").startswith("utf-16"):
+        dec = codecs.getincrementaldecoder(enc)()
+        with open(path, "rb") as fh:
+            for line_no, line in enumerate(fh, start=1):
+                try:
+                    dec.decode(line)
+                except UnicodeDecodeError:
+                    raise _RowError(line_no, f"cannot be read as {enc.upper()} text from this line on (a row in "
+                                             "another encoding?); save the file again as 'CSV UTF-8'") from None
+    old = csv.field_size_limit()
+    csv.field_size_limit(int(max_cell))
+    try:
+        with open(path, encoding=enc, newline="") as fh:
+            reader = csv.reader(fh, delimiter=delim, strict=True)
+            row = 0
+            while True:
+                try:
+                    next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    text = str(exc)
+                    if "field larger" in text:
+                        raise _RowError(row + 1, f"has a cell longer than {int(max_cell):,} characters (the "
+                                                 "limit), or a quote (\") opened here that is never closed") from None
+                    if "end of data" in text:
+                        raise _RowError(row + 1, "a quote (\") opened in this row is never closed") from None
+                    # Text after a closing quote: the tolerant readers accept it; go on.
+                row += 1
+    finally:
+        csv.field_size_limit(old)
+
+
+def _read_csv(path: Path, encoding: str | None, limits: Mapping[str, float] = LIMITS) -> pd.DataFrame:
     """All cells as text; row numbers as a person sees them in column ``_row``."""
     enc = _detect_encoding(path, encoding)
-    with open(path, encoding=enc, newline="") as fh:
-        first = fh.readline()
+    max_cell = int(limits["max_cell_chars"])
+    try:
+        with open(path, encoding=enc, newline="") as fh:
+            first = fh.readline(max_cell * 64)
+    except LookupError:
+        raise ValueError(f"unknown text encoding {enc!r} (set in client.yml)") from None
+    except UnicodeDecodeError:
+        raise _RowError(1, f"the header cannot be read as {enc.upper()} text; save the file as 'CSV UTF-8'") from None
     if not first.strip():
         raise ValueError("the file is empty (no header row)")
     delim = max([",", ";", "\t", "|"], key=first.count) if path.suffix.lower() != ".tsv" else "\t"
     import csv
 
-    header = next(csv.reader([first], delimiter=delim))
+    if len(first) > max_cell:
+        raise _RowError(1, f"the header row is longer than {max_cell:,} characters (the cell limit)")
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(max(old_limit, max_cell))
+    try:
+        header = next(csv.reader([first], delimiter=delim))
+    except csv.Error as exc:
+        raise _RowError(1, f"the header row cannot be read: {exc}") from None
+    finally:
+        csv.field_size_limit(old_limit)
     header = [h.strip().lstrip("\ufeff") for h in header]
     names = [f"c{i}" for i in range(len(header))]
     df = None
@@ -150,16 +288,17 @@ def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
                                            column_names=names, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 strings_can_be_null=True, null_values=P.NULLISH),
+                                                 strings_can_be_null=True,
+                                                 # "NaN" stays text: blank for text, an error for an amount.
+                                                 null_values=[v for v in P.NULLISH if v.lower() != "nan"]),
         )
         df = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get,
                              self_destruct=True, split_blocks=True)
         del table
     except ImportError:  # pragma: no cover - pyarrow is a dependency
         df = None
-    except Exception as exc:  # ragged rows and the like: let pandas name the line
-        if "column" not in str(exc).lower() and "row" not in str(exc).lower():
-            raise
+    except Exception:  # ragged rows, bad bytes, unclosed quotes: find the row, else let pandas name it
+        _locate_csv_problem(path, enc, delim, max_cell)
         df = None
     if df is None:
         try:
@@ -170,16 +309,27 @@ def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
             if m:
                 raise _RowError(int(m.group(2)), f"has {m.group(3)} cells where the header has {m.group(1)} "
                                                  "(a stray separator or quote?)") from None
-            raise
+            raise ValueError(f"cannot be read as CSV: {exc}") from None
     df.columns = header if len(set(header)) == len(header) else _dedupe(header)
     df.insert(0, "_row", np.arange(2, len(df) + 2, dtype="int64"))
+    for col in df.columns[1:]:
+        if len(df) and df[col].dtype != "int64":
+            lengths = df[col].str.len()
+            if lengths.max() > max_cell:
+                at = int(lengths.to_numpy().argmax())
+                raise _RowError(int(df["_row"].iloc[at]), f"a cell of {int(lengths.iloc[at]):,} characters, above "
+                                                          f"the limit of {max_cell:,}", column=str(col))
     return df
 
 
 class _RowError(ValueError):
-    def __init__(self, row: int, message: str):
+    """A problem at a row (and column, sheet) of a file that stops reading it."""
+
+    def __init__(self, row: int | None, message: str, column: str | None = None, sheet: str | None = None):
         super().__init__(message)
         self.row = row
+        self.column = column
+        self.sheet = sheet
 
 
 def _dedupe(header: list[str]) -> list[str]:
@@ -192,42 +342,88 @@ def _dedupe(header: list[str]) -> list[str]:
     return out
 
 
-def _cell_text(v: Any) -> str | None:
+def _cell_text(v: Any, decimal: str = ".") -> str | None:
     if v is None:
         return None
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, float):
-        return repr(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+        text = repr(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+        return text.replace(".", ",") if decimal == "," else text
     if hasattr(v, "isoformat"):
         return v.isoformat()
     s = str(v)
     return s
 
 
-def _read_xlsx(path: Path) -> dict[str, pd.DataFrame | None]:
-    """Every sheet as text (None for a sheet with nothing in it)."""
+def _check_workbook(path: Path, limits: Mapping[str, float]) -> None:
+    """Refuse a workbook whose parts would inflate beyond the limits, before openpyxl reads any of them.
+
+    Python's zip reader stops each part at its declared size, so the declared
+    sizes checked here bound what is read.
+    """
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        raise ValueError("is not an Excel workbook (.xlsx) that can be opened: a damaged or encrypted file, or "
+                         "another format renamed .xlsx (save it again from Excel as .xlsx)") from None
+    with zf:
+        total = 0
+        for info in zf.infolist():
+            total += info.file_size
+            if info.file_size > 2**20 and info.file_size > limits["max_zip_ratio"] * max(info.compress_size, 1):
+                raise ValueError(f"its part {info.filename} would inflate {info.file_size / max(info.compress_size, 1):,.0f}"
+                                 f" times to {_mb(info.file_size)} (limit: {limits['max_zip_ratio']:g} times): not "
+                                 "read, as a deliberately inflating file")
+            if info.filename.lower().endswith("sharedstrings.xml") and \
+                    info.file_size > limits["max_shared_strings_mb"] * 2**20:
+                raise ValueError(f"its shared text ({info.filename}) is {_mb(info.file_size)}, above the limit of "
+                                 f"{_mb(limits['max_shared_strings_mb'] * 2**20)}: not read")
+        if total > limits["max_xlsx_uncompressed_mb"] * 2**20:
+            raise ValueError(f"unpacks to {_mb(total)}, above the limit of "
+                             f"{_mb(limits['max_xlsx_uncompressed_mb'] * 2**20)}: not read")
+
+
+def _read_xlsx(path: Path, limits: Mapping[str, float] = LIMITS, decimal: str = ".") -> dict[str, pd.DataFrame | None]:
+    """Every sheet as text (None for a sheet with nothing in it).
+
+    The sheet's declared size is not trusted (a few cells can claim a million
+    rows and columns): rows are read as they are, cut to the header's width.
+    """
     import warnings
 
     import openpyxl
 
+    _check_workbook(path, limits)
+    max_cell = int(limits["max_cell_chars"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl's notes on data validation and styles
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     out: dict[str, pd.DataFrame | None] = {}
     try:
         for ws in wb.worksheets:
+            if hasattr(ws, "reset_dimensions"):
+                ws.reset_dimensions()
             rows = ws.iter_rows(values_only=True)
             header = None
             data: list[list[str | None]] = []
             row_numbers: list[int] = []
             header_row = 0
+            width = 0
             for i, row in enumerate(rows, start=1):
-                cells = [_cell_text(v) for v in row]
+                cells = [_cell_text(v, decimal) for v in (row if header is None else row[:width])]
+                for j, c in enumerate(cells):
+                    if c is not None and len(c) > max_cell:
+                        col = (header[j] if header is not None else None) or openpyxl.utils.get_column_letter(j + 1)
+                        raise _RowError(i, f"a cell of {len(c):,} characters, above the limit of {max_cell:,}",
+                                        column=col, sheet=ws.title)
                 if header is None:
                     if any(c not in (None, "") for c in cells):
                         header = [(c or "").strip() for c in cells]
                         header_row = i
+                        while header and header[-1] == "":
+                            header.pop()
+                        width = len(header)
                     continue
                 if any(c not in (None, "") for c in cells):
                     data.append(cells)
@@ -235,9 +431,6 @@ def _read_xlsx(path: Path) -> dict[str, pd.DataFrame | None]:
             if header is None:
                 out[ws.title] = None
                 continue
-            while header and header[-1] == "":
-                header.pop()
-            width = len(header)
             names = [h if h else f"(column {openpyxl.utils.get_column_letter(j + 1)})" for j, h in enumerate(header)]
             frame = pd.DataFrame([r[:width] + [None] * (width - len(r)) for r in data], columns=_dedupe(names),
                                  dtype="str")
@@ -303,7 +496,8 @@ def load_client(
     problems: list[Problem] = []
     if path.is_dir():
         yml = next((path / n for n in ("client.yml", "client.yaml") if (path / n).exists()), None)
-        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in DATA_SUFFIXES
+        # Folders, pipes and devices named like data files are listed too: refused below, never opened.
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() in DATA_SUFFIXES
                        and not p.name.startswith(("~$", ".")))
         default_name = path.name if str(source) != "demo" else "demo"
     else:
@@ -335,19 +529,35 @@ def load_client(
                                             f"stages are: {', '.join(cfg.stage_order())}")
     col_map = settings.get("columns") or {}
     files_map = settings.get("files") or {}
+    limits = _limits(cfg, problems, yname)
+    # Both are checked against client.yml's schema (kalib.settings): a wrong value is already a problem.
+    allow_links = settings.get("allow_links") is True
+    decimal = settings.get("decimal") if settings.get("decimal") in (".", ",") else None
+    meta.extra["decimal"] = None if decimal is None else str(decimal)
     if not files:
         problems.append(Problem("no data files found (CSV or XLSX)", file=str(path.name)))
 
     raw_tables: dict[str, tuple[pd.DataFrame, str, str | None]] = {}
     warnings: list[Problem] = []
     for f in files:
+        refusal = _refusal(f, path if path.is_dir() else None, allow_links, limits)
+        if refusal:
+            regular = f.is_file() and not f.is_symlink()
+            if path.is_dir() and not regular and not f.is_symlink() and _table_for(f.name, files_map) is None:
+                warnings.append(Problem(f"{refusal}; ignored", file=f.name, severity="warning"))
+            else:
+                problems.append(Problem(refusal, file=f.name))
+            continue
         try:
             if f.suffix.lower() in (".xlsx", ".xlsm"):
-                sheets = _read_xlsx(f)
+                sheets = _read_xlsx(f, limits, meta.extra.get("decimal") or ".")
             else:
-                sheets = {None: _read_csv(f, meta.extra.get("encoding"))}
+                sheets = {None: _read_csv(f, meta.extra.get("encoding"), limits)}
         except _RowError as exc:
-            problems.append(Problem(str(exc), file=f.name, row=exc.row))
+            problems.append(Problem(str(exc), file=f.name, sheet=exc.sheet, row=exc.row, column=exc.column))
+            continue
+        except MemoryError:
+            problems.append(Problem("is too large to read in the memory available", file=f.name))
             continue
         except (UnicodeError, ValueError) as exc:
             problems.append(Problem(str(exc), file=f.name))
@@ -421,6 +631,39 @@ _KIND_EXPECT = {
 }
 
 
+def _bad_cells(kind: str, raw: pd.Series, bad: pd.Series, rows: pd.Series, declared: str | None,
+               problems: list[Problem], fname: str, sheet: str | None, header: str) -> None:
+    """Problems for the cells of one column that could not be read, by what is wrong with them."""
+    groups: list[tuple[pd.Series, str]] = []
+    if kind in ("money", "number", "int", "rate"):
+        nonfinite = bad & P.nonfinite_cells(raw)
+        groups.append((nonfinite, "expected a finite number, found {sample!r} (NaN, infinity or too large)"))
+        bad = bad & ~nonfinite
+        if declared is None and kind != "rate":
+            comma = bad & P.decimal_comma_cells(raw)
+            groups.append((comma, "found {sample!r}, which only reads as a number with a decimal comma (12,5 = 12.5):"
+                                  " say which convention the files use in client.yml: decimal: ',' (1.234,56) or "
+                                  "decimal: '.' (1,234.56)"))
+            bad = bad & ~comma
+        elif declared == ",":
+            groups.append((bad.copy(), f"expected {_KIND_EXPECT[kind]} written with a decimal comma (1.234,56, as "
+                                       "client.yml's decimal: ',' says), found {sample!r}"))
+            bad = bad & False
+    if kind == "date":
+        far = bad & P.date_out_of_range(raw)
+        groups.append((far, f"found {{sample!r}}: dates from {P.DATE_MIN.date()} to {P.DATE_MAX.date()} are "
+                            "supported (a typing slip, or a placeholder for 'no date'? leave it blank)"))
+        bad = bad & ~far
+    groups.append((bad, f"expected {_KIND_EXPECT.get(kind, kind)}, found {{sample!r}}"))
+    for mask, message in groups:
+        if mask.any():
+            extra, first = _rows_text(rows[mask])
+            sample = raw[mask].iloc[0]
+            sample = sample if len(str(sample)) <= 80 else str(sample)[:77] + "..."
+            problems.append(Problem(message.format(sample=sample) + extra, file=fname, sheet=sheet, row=first,
+                                    column=header))
+
+
 def _parse_table(t: Table, frame: pd.DataFrame, fname: str, sheet: str | None, mapping: Mapping[str, str],
                  meta: ClientMeta, problems: list[Problem], warnings: list[Problem],
                  where: Located | None = None) -> pd.DataFrame | None:
@@ -433,16 +676,27 @@ def _parse_table(t: Table, frame: pd.DataFrame, fname: str, sheet: str | None, m
                       f"columns mapping for {t.name}: {raw!r} -> {canon!r}, but {t.name} has no column {canon!r}; "
                       f"its columns are {', '.join(t.column_names)}")
     chosen: dict[str, str] = {}
+    candidates: dict[str, list[str]] = {}
     for header in frame.columns[1:]:
         key = normalise_label(header)
         canon = user.get(key) or lookup.get(key)
+        if canon is None and re.search(r"\.\d+$", str(header)):  # a repeated header, renamed "金额.1" on reading
+            canon = lookup.get(normalise_label(re.sub(r"\.\d+$", "", str(header))))
         if canon is None:
             continue
+        candidates.setdefault(canon, []).append(str(header))
         if canon in chosen:
             if key in user and normalise_label(chosen[canon]) not in user:
                 chosen[canon] = header  # the client's explicit mapping wins
             continue
         chosen[canon] = header
+    for canon, headers in candidates.items():
+        if len(headers) > 1 and normalise_label(chosen[canon]) not in user:
+            col = t.column(canon)
+            problems.append(Problem(
+                f"{len(headers)} columns all mean {col.zh} / {col.en} ({canon}): {', '.join(map(repr, headers))}; "
+                f"keep one, or name the one to use in client.yml (columns: {{{t.name}: {{'{headers[0]}': {canon}}}}})",
+                file=fname, sheet=sheet, column=headers[1]))
     missing = [c for c in t.columns if c.required and c.name not in chosen]
     for c in missing:
         problems.append(Problem(
@@ -451,12 +705,20 @@ def _parse_table(t: Table, frame: pd.DataFrame, fname: str, sheet: str | None, m
             f"(columns: {{{t.name}: {{'your header': {c.name}}}}})", file=fname, sheet=sheet, column=c.en))
     if t.one_of and not any(all(c in chosen for c in group) for group in t.one_of):
         alts = " or ".join(" and ".join(TABLES[t.name].column(c).zh + " / " + c for c in g) for g in t.one_of)
-        problems.append(Problem(f"missing column: the {t.name} table needs {alts}", file=fname, sheet=sheet))
+        cols = dict.fromkeys(c for g in t.one_of for c in g)
+        known = "; ".join(f"{c}: {', '.join(dict.fromkeys((t.column(c).zh, t.column(c).en) + t.column(c).aliases))}"
+                          for c in cols)
+        problems.append(Problem(f"missing column: the {t.name} table needs {alts}. Its headers are: "
+                                f"{', '.join(map(str, frame.columns[1:]))[:300]}. Headers recognised: {known}; "
+                                f"or map yours in client.yml (columns: {{{t.name}: {{'your header': "
+                                f"{t.one_of[0][0]}}}}})", file=fname, sheet=sheet))
     if missing:
         return None
     out = pd.DataFrame({"_row": frame["_row"].to_numpy()})
     order = meta.extra.get("date_format", "mdy")
     unit = meta.extra.get("amount_unit", 1.0)
+    declared = meta.extra.get("decimal")
+    decimal = declared or "."
     for col in t.columns:
         if col.name not in chosen:
             continue
@@ -466,14 +728,14 @@ def _parse_table(t: Table, frame: pd.DataFrame, fname: str, sheet: str | None, m
         if kind in ("text", "id", "stage"):
             values, bad = P.parse_text(raw)
         elif kind == "money":
-            values, bad = P.parse_money(raw)
+            values, bad = P.parse_money(raw, decimal=decimal)
             values = values * unit * meta.fx_to_rmb
         elif kind == "number":
-            values, bad = P.parse_number(raw)
+            values, bad = P.parse_number(raw, decimal=decimal)
         elif kind == "int":
-            values, bad = P.parse_int(raw)
+            values, bad = P.parse_int(raw, decimal=decimal)
         elif kind == "rate":
-            values, bad = P.parse_rate(raw)
+            values, bad = P.parse_rate(raw, decimal=decimal)
         elif kind == "date":
             values, bad = P.parse_date(raw, order=order)
         elif kind == "bool":
@@ -483,11 +745,14 @@ def _parse_table(t: Table, frame: pd.DataFrame, fname: str, sheet: str | None, m
         else:  # pragma: no cover
             raise AssertionError(kind)
         if bad.any():
-            rows = frame.loc[bad, "_row"]
-            sample = raw[bad].iloc[0]
-            extra, first = _rows_text(rows)
-            problems.append(Problem(f"expected {_KIND_EXPECT.get(kind, kind)}, found {sample!r}{extra}",
-                                    file=fname, sheet=sheet, row=first, column=str(header)))
+            _bad_cells(kind, raw, bad, frame["_row"], declared, problems, fname, sheet, str(header))
+        if kind == "money" and t.name in ("opportunities", "snapshots"):
+            neg = values.notna() & (values < 0)
+            if neg.any():
+                extra, first = _rows_text(frame.loc[neg, "_row"])
+                problems.append(Problem(f"a negative amount ({raw[neg].iloc[0]}) in an opportunity{extra}: an "
+                                        "opportunity is worth zero or more; credits and returns belong in the "
+                                        "revenue table", file=fname, sheet=sheet, row=first, column=str(header)))
         if col.required:
             empty = values.isna() & ~bad
             if empty.any():

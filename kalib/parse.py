@@ -36,6 +36,11 @@ __all__ = [
     "parse_bool",
     "parse_status",
     "UNIT_FACTORS",
+    "DATE_MIN",
+    "DATE_MAX",
+    "decimal_comma_cells",
+    "nonfinite_cells",
+    "date_out_of_range",
 ]
 
 UNIT_FACTORS = {"元": 1.0, "千": 1e3, "千元": 1e3, "k": 1e3, "万": 1e4, "万元": 1e4, "百万": 1e6, "m": 1e6,
@@ -114,68 +119,134 @@ def _numeric_fast(s: pd.Series) -> pd.Series:
     return pd.to_numeric(s, errors="coerce")
 
 
-_NUM_CLEAN = re.compile(r"[\s,，_'’]|(?:RMB|CNY|USD|EUR|HKD|元|¥|￥|\$|€|£)", re.I)
+_NUM_CLEAN = re.compile(r"[\s_'’]|(?:RMB|CNY|USD|EUR|HKD|元|¥|￥|\$|€|£)", re.I)
+# With a decimal point, commas may only group thousands: 1,234,567.89.
+_POINT_GROUPED = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+# With a decimal comma, points may only group thousands: 1.234.567,89.
+_COMMA_GROUPED = re.compile(r"[-+]?\d{1,3}(?:\.\d{3})+(?:,\d*)?")
+# Only a decimal comma makes sense of these: 12,5  1234,56  1.234,56.
+_DECIMAL_COMMA = re.compile(r"[-+]?\d+(?:\.\d{3})*,\d+")
+_NAN_TEXT = ["nan", "+nan", "-nan"]
 
 
-def parse_money(s: pd.Series, unit: str | None = None) -> tuple[pd.Series, pd.Series]:
+def _number_text(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Text of amounts without signs, brackets, currencies and unit suffixes: ``(text, negative, multiplier)``."""
+    t = s.str.replace("，", ",", regex=False)
+    neg = t.str.match(r"^\(.*\)$") | t.str.endswith("-")
+    t = t.str.replace(r"^\((.*)\)$", r"\1", regex=True).str.rstrip("-")
+    t = t.str.replace(_NUM_CLEAN.pattern, "", regex=True, flags=re.I)
+    mult = pd.Series(1.0, index=t.index, dtype="float64")
+    for suffix, f in (("亿元", 1e8), ("亿", 1e8), ("万元", 1e4), ("万", 1e4), ("千元", 1e3), ("千", 1e3),
+                      ("百万", 1e6)):
+        has = t.str.endswith(suffix)
+        if has.any():
+            mult = mult.where(~has, f)
+            t = t.where(~has, t.str.slice(0, -len(suffix)))
+    return t, neg, mult
+
+
+def decimal_comma_cells(s: pd.Series) -> pd.Series:
+    """True where a cell only makes sense with a decimal comma (``12,5``, ``1.234,56``).
+
+    >>> decimal_comma_cells(pd.Series(["12,5", "1.234,56", "1,234", "1,234.5", "abc", None])).tolist()
+    [True, True, False, False, False, False]
+    """
+    b = blank(s)
+    t, _, _ = _number_text(_as_text(s.astype("str").where(~b, "")))
+    out = t.str.fullmatch(_DECIMAL_COMMA.pattern) & ~t.str.fullmatch(_POINT_GROUPED.pattern)
+    return out.fillna(False).astype(bool) & ~b
+
+
+def nonfinite_cells(s: pd.Series) -> pd.Series:
+    """True where a cell says NaN or infinity, or is a number too large for a float (``1e400``).
+
+    >>> nonfinite_cells(pd.Series(["inf", "1e400", "NaN", "-Infinity", "12", "", None])).tolist()
+    [True, True, True, True, False, False, False]
+    """
+    t = _as_text(s.astype("str").where(s.notna(), "")).str.lower()
+    v = pd.to_numeric(t.where(t != ""), errors="coerce")
+    return (t.isin(_NAN_TEXT) | (v.notna() & ~np.isfinite(v.fillna(0)))).fillna(False).astype(bool)
+
+
+def parse_money(s: pd.Series, unit: str | None = None, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
     """Amounts: thousands separators, currency signs, (1,000) as negative, 万/亿 suffixes.
 
     ``unit`` (元, 千, 万, 亿 ...) multiplies values that carry no unit of their own.
+    ``decimal`` is the decimal mark of text: ``"."`` (1,234.56; a comma then only
+    groups thousands, so ``12,5`` is bad) or ``","`` (1.234,56).  NaN, infinity
+    and numbers beyond a float's range are bad.
+
+    >>> parse_money(pd.Series(["1.234,56", "12,5", "7"]), decimal=",")[0].tolist()
+    [1234.56, 12.5, 7.0]
+    >>> parse_money(pd.Series(["12,5", "inf", "NaN", "1,250"]))[1].tolist()
+    [True, True, True, False]
     """
+    if decimal not in (".", ","):
+        raise ValueError(f"the decimal mark is '.' or ',', not {decimal!r}")
     factor = UNIT_FACTORS.get(str(unit).strip().lower(), None) if unit else 1.0
     if factor is None:
         raise ValueError(f"unknown amount unit {unit!r}; use one of {', '.join(UNIT_FACTORS)}")
     arr = _arrow(s)
-    if arr is not None:
+    if arr is not None and decimal == ".":
         import pyarrow as pa
         import pyarrow.compute as pc
 
         try:
-            v = pc.cast(_arrow_clean(arr), pa.float64())
-            return _from_arrow(v, s.index) * factor, pd.Series(False, index=s.index)
+            clean = _arrow_clean(arr)
+            v = _from_arrow(pc.cast(clean, pa.float64()), s.index)
+            nantext = pc.is_in(pc.utf8_lower(pc.utf8_trim_whitespace(arr)), value_set=pa.array(_NAN_TEXT))
+            bad = pd.Series(nantext.to_numpy(zero_copy_only=False), index=s.index).fillna(False).astype(bool)
+            bad |= v.notna() & ~np.isfinite(v.fillna(0))
+            return v.where(~bad) * factor, bad
         except pa.ArrowException:
             pass  # something to clean: the generic path below
     b = blank(s)
     if pd.api.types.is_numeric_dtype(s):
-        return s.astype("float64") * factor, pd.Series(False, index=s.index)
+        v = s.astype("float64")
+        bad = v.notna() & ~np.isfinite(v.fillna(0))
+        return v.where(~bad) * factor, bad
     text = _as_text(s.astype("str").where(~b, ""))
-    out = _numeric_fast(text.where(~b))
+    nantext = _as_text(s.astype("str").where(s.notna(), "")).str.lower().isin(_NAN_TEXT).fillna(False)
+    plain = text.where(~b)
+    if decimal == ",":
+        plain = plain.where(~plain.str.contains(r"[.,]", regex=True).fillna(False))
+    out = _numeric_fast(plain)
     todo = out.isna() & ~b
     if todo.any():
-        t = text[todo]
-        neg = t.str.match(r"^\(.*\)$") | t.str.endswith("-")
-        t = t.str.replace(r"^\((.*)\)$", r"\1", regex=True).str.rstrip("-")
-        t = t.str.replace(_NUM_CLEAN.pattern, "", regex=True, flags=re.I)
-        mult = pd.Series(factor, index=t.index, dtype="float64")
-        for suffix, f in (("亿元", 1e8), ("亿", 1e8), ("万元", 1e4), ("万", 1e4), ("千元", 1e3), ("千", 1e3),
-                          ("百万", 1e6)):
-            has = t.str.endswith(suffix)
-            if has.any():
-                mult = mult.where(~has, f)
-                t = t.where(~has, t.str.slice(0, -len(suffix)))
-        v = pd.to_numeric(t, errors="coerce") * mult
+        t, neg, mult = _number_text(text[todo])
+        if decimal == ",":
+            ok = ~t.str.contains(".", regex=False) | t.str.fullmatch(_COMMA_GROUPED.pattern)
+            t = t.where(ok, "x").str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        else:
+            ok = ~t.str.contains(",", regex=False) | t.str.fullmatch(_POINT_GROUPED.pattern)
+            t = t.where(ok, "x").str.replace(",", "", regex=False)
+        v = pd.to_numeric(t, errors="coerce") * mult * factor
         v = v.where(~neg, -v)
         out = out * factor
         out[todo] = v
-        bad = todo & out.isna()
-        return out.astype("float64"), bad
-    return (out * factor).astype("float64"), pd.Series(False, index=s.index)
+    else:
+        out = out * factor
+    out = out.astype("float64")
+    nonfinite = (out.notna() & ~np.isfinite(out.fillna(0))) | nantext
+    out = out.where(~nonfinite)
+    bad = (todo & out.isna()) | nonfinite
+    return out, bad
 
 
-def parse_number(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+def parse_number(s: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
     """Plain numbers (thousands separators allowed)."""
-    v, bad = parse_money(s)
+    v, bad = parse_money(s, decimal=decimal)
     return v, bad
 
 
-def parse_int(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+def parse_int(s: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
     """Whole numbers; a fraction is bad."""
-    v, bad = parse_money(s)
+    v, bad = parse_money(s, decimal=decimal)
     frac = v.notna() & (v != np.floor(v.fillna(0)))
     return v.where(~frac), bad | frac
 
 
-def parse_rate(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+def parse_rate(s: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
     """Shares: "35%", "35" and "0.35" all mean 0.35.
 
     A value with a % sign is a percentage; values without one are read as
@@ -188,6 +259,8 @@ def parse_rate(s: pd.Series) -> tuple[pd.Series, pd.Series]:
         pct = bool((v > 1).any())
     else:
         text = _as_text(s.astype("str").where(~b, ""))
+        if decimal == ",":
+            text = text.str.replace(",", ".", regex=False)
         has_pct = text.str.endswith("%") | text.str.endswith("％")
         v = pd.to_numeric(text.str.rstrip("%％").str.strip().where(~b), errors="coerce")
         pct = bool((v[~has_pct] > 1).any())
@@ -197,8 +270,28 @@ def parse_rate(s: pd.Series) -> tuple[pd.Series, pd.Series]:
         pct = False
     if pct:
         v = v / 100.0
-    bad = (~b & v.isna()) | (v < 0) | (v > 1)
+    bad = (~b & v.isna()) | (v < 0) | (v > 1) | (v.notna() & ~np.isfinite(v.fillna(0)))
     return v.where(~bad), bad
+
+
+# The dates kalib reads: older or later ones are typing slips (0024 for 2024, 2999
+# as "no date"), and pandas cannot hold dates beyond 2262 at all.
+DATE_MIN = pd.Timestamp("1900-01-01")
+DATE_MAX = pd.Timestamp("2199-12-31")
+_YEAR_FIRST = re.compile(r"^\s*[-+]?(\d{4,})\s*[-/.年]")
+_YEAR_LAST = re.compile(r"[-/.]\s*(\d{4,})\s*(?:$|[ T])")
+
+
+def date_out_of_range(s: pd.Series) -> pd.Series:
+    """True where a cell is written as a date whose year is outside DATE_MIN–DATE_MAX.
+
+    >>> date_out_of_range(pd.Series(["2999-12-31", "10000-01-01", "1/2/3000", "2024-13-45", "0024/5/1", "x"])).tolist()
+    [True, True, True, False, True, False]
+    """
+    t = _as_text(s.astype("str").where(s.notna(), ""))
+    year = t.str.extract(_YEAR_FIRST)[0].fillna(t.str.extract(_YEAR_LAST)[0])
+    y = pd.to_numeric(year, errors="coerce")
+    return (y.notna() & ((y < DATE_MIN.year) | (y > DATE_MAX.year))).fillna(False).astype(bool)
 
 
 _YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?$")
@@ -216,7 +309,8 @@ def parse_date(s: pd.Series, order: str = "mdy") -> tuple[pd.Series, pd.Series]:
         v = s
         if getattr(v.dt, "tz", None) is not None:
             v = v.dt.tz_localize(None)
-        return v.dt.normalize().astype("datetime64[ns]"), pd.Series(False, index=s.index)
+        bad = v.notna() & ((v < DATE_MIN) | (v > DATE_MAX))
+        return v.where(~bad).dt.normalize().astype("datetime64[ns]"), bad
     arr = _arrow(s)
     if arr is not None:
         import pyarrow as pa
@@ -225,7 +319,9 @@ def parse_date(s: pd.Series, order: str = "mdy") -> tuple[pd.Series, pd.Series]:
         clean = _arrow_clean(arr)
         try:
             d = pc.strptime(pc.utf8_slice_codeunits(clean, 0, 10), format="%Y-%m-%d", unit="s")
-            if d.null_count == clean.null_count:
+            span = pc.min_max(d).as_py()
+            if d.null_count == clean.null_count and (
+                    span["min"] is None or (DATE_MIN <= span["min"] and span["max"] <= DATE_MAX)):
                 return _from_arrow(d, s.index), pd.Series(False, index=s.index)
         except pa.ArrowException:
             pass  # other formats: the generic path below
@@ -259,7 +355,7 @@ def parse_date(s: pd.Series, order: str = "mdy") -> tuple[pd.Series, pd.Series]:
                 days = pd.to_numeric(rest2[serial], errors="coerce")
                 ok = (days > 0) & (days < 110000)
                 out.loc[days[ok].index] = pd.Timestamp("1899-12-30") + pd.to_timedelta(days[ok].astype("int64"), "D")
-    out = out.astype("datetime64[ns]")
+    out = out.where(out.isna() | ((out >= DATE_MIN) & (out <= DATE_MAX))).astype("datetime64[ns]")
     bad = out.isna() & ~b
     return out, bad
 

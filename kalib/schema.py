@@ -143,6 +143,7 @@ _OPP_COLUMNS = (
 OPPORTUNITIES = Table(
     "opportunities", "销售机会", "Opportunities", _OPP_COLUMNS, key="opportunity_id",
     aliases=("销售机会", "商机", "机会", "商机列表", "opportunity", "opportunities", "deals", "pipeline"),
+    one_of=(("amount",),),
     doc="One row per opportunity. A rep's own win rate (override) is optional; status is won/lost/open "
         "(derived from the stage when blank).",
 )

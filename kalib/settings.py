@@ -204,6 +204,10 @@ def client_schema(config: Config | None = None) -> dict[str, Any]:
                   "properties": {name: {"type": "string"} for name in TABLES},
                   "description": "table -> file or sheet name"},
         "overrides": {**overrides_schema(config), "type": ["object", "null"]},
+        "decimal": {"enum": [".", ",", None],
+                    "description": "decimal mark of the amounts: '.' (1,234.56) or ',' (1.234,56); never guessed"},
+        "allow_links": {"type": ["boolean", "null"],
+                        "description": "true: read data files that link to places outside the client folder"},
         "notes": {"description": "free text for people; kalib ignores it"},
     }
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "client.yml",

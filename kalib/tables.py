@@ -234,8 +234,7 @@ def normalise_tables(frames: dict[str, pd.DataFrame], cfg: Config, meta: ClientM
     for name in ("opportunities", "snapshots"):
         if name in out:
             df = _map_stages(out[name], cfg, stage_map or {}, problems)
-            if not problems:
-                df = _derive_status(df, cfg, problems)
+            df = _derive_status(df, cfg, problems)
             out[name] = df
 
     # Customers: account IDs (CRM exports) to names.
