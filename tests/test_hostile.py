@@ -213,7 +213,7 @@ def test_a_declared_decimal_point_refuses_a_comma_that_groups_nothing(tmp_path):
     ok = write(tmp_path / "ok", {"销售机会.csv": H + 'O1,甲,张三,泵,"1,234.5",合格,2024-05-01,,\n'})
     assert kalib.load_client(ok).table("opportunities")["amount"].tolist() == [1234.5]
     bad = write(tmp_path / "bad", {"销售机会.csv": H + rows(1), "client.yml": "decimal: ';'\n"})
-    assert where(one(problems_of(bad), "decimal must be")) == ("client.yml", None, None, "decimal")
+    assert where(one(problems_of(bad), "decimal must be")) == ("client.yml", None, 1, "decimal")
 
 
 def test_non_finite_amounts_are_located_errors(tmp_path, capsys):

@@ -300,7 +300,7 @@ def test_every_method_key_is_a_valid_override():
     assert probs == []
 
 
-@pytest.mark.parametrize("path", ["data/demo/client.yml", "tests/fixtures/acme/client.yml"])
+@pytest.mark.parametrize("path", ["kalib/demo_data/client.yml", "tests/fixtures/acme/client.yml"])
 def test_shipped_settings_are_valid(path):
     probs: list = []
     parse_settings((ROOT / path).read_text(encoding="utf-8"), "client.yml", probs)
