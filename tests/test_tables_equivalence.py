@@ -137,3 +137,16 @@ def test_review_refuses_duplicated_snapshots(random):
     c = Client(tables, meta=random.meta)
     with pytest.raises(ValueError, match="twice"):
         review(c)
+
+
+def test_dashboard_as_before_without_open_deals(random):
+    opps = random.tables["opportunities"]
+    closed = Client({**random.tables, "opportunities": opps.loc[opps["status"] != "open"]}, meta=random.meta)
+    new, old = dashboard(closed), legacy.dashboard(closed)
+    # Amounts are float64 now even with no deal to add (np.bincount on nothing used to give int64).
+    amounts = {c: "float64" for c in ("amount", "weighted", "milestone_amount", "expected")}
+    pd.testing.assert_frame_equal(new.production, old.production.astype("float64"))
+    pd.testing.assert_frame_equal(new.categories, old.categories.astype(amounts))
+    compare(dataclasses.replace(new, production=None, categories=None),
+            dataclasses.replace(old, production=None, categories=None), "dashboard")
+    assert_same(deal_flags(closed), legacy.deal_flags(closed), "deal_flags")
