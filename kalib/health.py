@@ -49,6 +49,7 @@ from .client import Client, MissingData, Period
 from .config import INDUSTRIES, Config, default_config
 from .i18n import check_lang, fmt_rmb, tr
 from .indicators import INDICATORS, IndicatorData, NotAvailable, advice_text, basis_text, format_line, format_value
+from .symbols import status_symbol
 
 __all__ = [
     "Indicator",
@@ -211,9 +212,7 @@ class Indicator:
 
     def explain(self, lang: str = "zh") -> str:
         """Markdown: the value, its status and distance to the lines, and what it was computed from."""
-        from .charts import STATUS_STYLE
-
-        sym = STATUS_STYLE[self.status]["symbol"]
+        sym = status_symbol(self.status)
         if self.status == "na":
             return tr(lang, f"**{sym} 无数据**：{self.reason('zh')}。", f"**{sym} Not available**: {self.reason('en')}.")
         lines = tr(lang, f"及格线{format_line(self.pass_line, self.unit, lang)}",
@@ -369,8 +368,6 @@ class HealthResult:
                 "excellent": i.excellent, "status": i.status, "unit": i.unit, "vs_pass": i.vs_pass,
                 "vs_excellent": i.vs_excellent, "distance": i.distance_text(lang), "reason": i.reason(lang),
             } for i in self.indicators])
-        from .charts import STATUS_STYLE
-
         h = {
             "id": "#", "name": tr(lang, "指标", "Indicator"), "value": tr(lang, "数值", "Value"),
             "pass": tr(lang, "及格线", "Pass line"), "excellent": tr(lang, "优分线", "Excellent line"),
@@ -380,7 +377,7 @@ class HealthResult:
             h["id"]: i.id, h["name"]: i.name(lang), h["value"]: i.value_text(lang),
             h["pass"]: format_line(i.pass_line, i.unit, lang),
             h["excellent"]: format_line(i.excellent, i.unit, lang),
-            h["status"]: f"{STATUS_STYLE[i.status]['symbol']} {i.status_text(lang)}",
+            h["status"]: f"{status_symbol(i.status)} {i.status_text(lang)}",
             h["distance"]: i.distance_text(lang),
         } for i in self.indicators]).set_index(h["id"])
 

@@ -65,6 +65,7 @@ __all__ = [
     "milestone_period",
     "milestone_keys",
     "open_stages",
+    "rates_by_stage",
     "own_win_rate",
     "select_reps",
     "stage_period_matrix",
@@ -107,7 +108,8 @@ def open_stages(config) -> list[dict[str, Any]]:
     return sorted(st, key=lambda s: (s.get("step") is None, s.get("step") or 0))
 
 
-def _stage_rates(client: Client, rates: Mapping[str, float] | None) -> dict[str, float]:
+def rates_by_stage(client: Client, rates: Mapping[str, float] | None = None) -> dict[str, float]:
+    """The win rate of each stage: the configured ones, with ``rates`` (checked) replacing some."""
     out = client.config.stage_rates()
     if rates:
         unknown = sorted(set(rates) - set(out))
@@ -242,7 +244,7 @@ def win_rate_model(client: Client, *, rates: Mapping[str, float] | None = None,
     """
     opp = client.table("opportunities", purpose="the win-rate model (赢率模型)")
     cfg = client.config
-    stage_rates = _stage_rates(client, rates)
+    stage_rates = rates_by_stage(client, rates)
     keys = list(stage_rates)
     steps = {s["key"]: s.get("step") for s in cfg.stages()}
     cols = [c for c in _OPP_COLUMNS if c in opp.columns]
@@ -936,5 +938,5 @@ def dashboard(client: Client, milestone: str | None = "quarter", *, rates: Mappi
         override_count=int((model["rate_source"].to_numpy(dtype=object)[is_open] == "override").sum()),
         matrix=matrix, categories=categories, by_rep=by_rep, by_team=by_team, by_product=by_product,
         production=production, no_amount=no_amt.reset_index(drop=True), win_rate_basis=own,
-        rates=_stage_rates(client, rates), notes=notes, config=cfg,
+        rates=rates_by_stage(client, rates), notes=notes, config=cfg,
     )

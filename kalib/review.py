@@ -56,7 +56,7 @@ import pandas as pd
 
 from .client import Client, MissingData, Period
 from .i18n import check_lang, fmt_rmb, tr
-from .pipeline import _stage_rates, milestone_period
+from .pipeline import milestone_period, rates_by_stage
 
 __all__ = ["CHANGES", "STEPS", "Review", "review", "snapshot_dates"]
 
@@ -254,7 +254,7 @@ def review(client: Client, date_from: Any = None, date_to: Any = None, *, milest
     fc = cfg.section("forecast")
     milestone = milestone or fc.get("default_milestone", "quarter")
     period, _ = milestone_period(b_date, milestone, fiscal_start=client.meta.fiscal_year_start, config=cfg)
-    stage_rates = _stage_rates(client, rates)
+    stage_rates = rates_by_stage(client, rates)
     stage_steps = {s["key"]: s.get("step") for s in cfg.stages()}
     snaps = client.tables["snapshots"]
     cols = [c for c in _COLS if c in snaps.columns]

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from kalib.client import Client, MissingData
-from kalib.pipeline import (UNASSIGNED, Dashboard, _close_codes, _fc, _snapshots, _stage_rates, _teams,
+from kalib.pipeline import rates_by_stage as _stage_rates
+from kalib.pipeline import (UNASSIGNED, Dashboard, _close_codes, _fc, _snapshots, _teams,
                             milestone_period, open_stages, own_win_rate, win_rate_model)
 from kalib.review import _COLS, STEPS, Review, _pick, snapshot_dates
 

@@ -15,12 +15,12 @@ def _cfg(c):
 def _review(c):
     """The deal the notebook reviews by default (the largest open deal with factor scores)."""
     from ..client import MissingData
-    from ..deals import default_opportunity, evaluate_deal
+    from ..deals import default_opportunity, review_deal
 
     oid = default_opportunity(c) if c is not None else None
     if oid is None:
         raise MissingData("this exercise needs a deal with factor scores (the deal_scores table, 要素评分)")
-    return evaluate_deal(c, oid)
+    return review_deal(c, oid)
 
 
 def _deal_name(c) -> str:

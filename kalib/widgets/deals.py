@@ -39,8 +39,8 @@ from ..deals import (
     FACTOR_KEYS,
     FACTOR_NAMES,
     DealEvaluation,
-    _deal_rows,
-    _settings,
+    deal_rows,
+    deals_section,
     default_opportunity,
     evaluate_deal,
 )
@@ -58,7 +58,7 @@ def _e(x: Any) -> str:
 
 def evaluation_html(ev: DealEvaluation, lang: str = "zh") -> tuple[str, str]:
     """The verdict banner and the details of an evaluation, as two HTML strings."""
-    d = _settings(ev.config)
+    d = deals_section(ev.config)
     colour = VERDICT_COLOURS[ev.verdict]
     sc = tr(lang, "未评估", "not evaluated") if ev.score is None else f"{ev.score:.0f}/100"
     reasons = "".join(f"<li>{_e(tr(lang, *r))}</li>" for r in ev.reasons)
@@ -189,7 +189,7 @@ class DealPanel(_Base):  # type: ignore[misc,valid-type]
         self.client = client
         self.lang = lang
         self.cfg: Config = client.config if client is not None else default_config()
-        d = _settings(self.cfg)
+        d = deals_section(self.cfg)
         self._pm_settings = d["power_map"]
         self._loading = False
         self._map_key: tuple[str, str] | None = None
@@ -301,7 +301,7 @@ class DealPanel(_Base):  # type: ignore[misc,valid-type]
         try:
             scores_row = people = opp = None
             if opportunity_id and self.client is not None:
-                scores_row, people, opp = _deal_rows(self.client, opportunity_id)
+                scores_row, people, opp = deal_rows(self.client, opportunity_id)
             for k, s in self.sliders.items():
                 v = None if scores_row is None else scores_row.get(k)
                 s.value = self._lo - 1 if v is None or v != v else int(math.floor(float(v) + 0.5))
@@ -356,7 +356,7 @@ class DealPanel(_Base):  # type: ignore[misc,valid-type]
         from ..charts.deals import factor_profile_chart, power_map_chart
 
         lang = self.lang
-        d = _settings(self.cfg)
+        d = deals_section(self.cfg)
         for k, s in self.sliders.items():
             if s.value < self._lo:
                 self.anchors[k].value = f"<span style='color:#757575'>{_e(tr(lang, '未评分', 'not scored'))}</span>"
@@ -366,7 +366,7 @@ class DealPanel(_Base):  # type: ignore[misc,valid-type]
         info: dict[str, Any] = {}
         oid = self.deal.value or None
         if oid and self.client is not None:
-            _s, _p, opp = _deal_rows(self.client, oid)
+            _s, _p, opp = deal_rows(self.client, oid)
             info = dict(opp or {})
         info["stage"] = self.stage.value or None
         if info.get("stage") != (self.client.tables["opportunities"].set_index("opportunity_id")["stage"].get(oid)
