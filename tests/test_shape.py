@@ -58,3 +58,22 @@ def test_each_kind_of_exercise_is_a_class_registered_by_its_module():
     assert all(E.get(i).module.startswith("kalib.exercises.") for i in E.list_exercises())
     panel = E.show("04.00-dimension", None, "en")
     assert isinstance(panel, E.panel.ExercisePanel) and panel.exercise is E.get("04.00-dimension")
+
+
+def test_no_attribute_is_patched_onto_a_box():
+    """Panels are classes that declare their parts; no ``box = w.VBox(...); box.part = ...``."""
+    patched = []
+    for path in [*KALIB.joinpath("widgets").glob("*.py"), *KALIB.joinpath("exercises").glob("*.py")]:
+        for fn in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(fn, ast.FunctionDef):
+                continue
+            boxes = {t.id for node in ast.walk(fn) if isinstance(node, ast.Assign)
+                     and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute)
+                     and node.value.func.attr in ("VBox", "HBox", "Box") for t in node.targets if isinstance(t, ast.Name)}
+            for node in ast.walk(fn):
+                if isinstance(node, ast.Assign):
+                    for t in node.targets:
+                        for e in (t.elts if isinstance(t, ast.Tuple) else [t]):
+                            if isinstance(e, ast.Attribute) and isinstance(e.value, ast.Name) and e.value.id in boxes:
+                                patched.append(f"{path.name}:{node.lineno} {e.value.id}.{e.attr}")
+    assert not patched, patched

@@ -45,7 +45,8 @@ from ..deals import (
     evaluate_deal,
 )
 from ..i18n import fmt_pct, fmt_rmb, tr
-from . import error_area, figure_png, guarded
+from ..client import Client
+from . import PanelBase, error_area, figure_png, guarded
 
 __all__ = ["deal_panel", "DealPanel", "PersonRow", "evaluation_html"]
 
@@ -171,18 +172,10 @@ def _opt(v: Any) -> str:
     return str(int(round(float(v))))
 
 
-try:  # the class needs ipywidgets at import time; the module must import without it
-    import ipywidgets as _w
-
-    _Base = _w.VBox
-except ImportError:  # pragma: no cover
-    _Base = object
-
-
-class DealPanel(_Base):  # type: ignore[misc,valid-type]
+class DealPanel(PanelBase):  # type: ignore[misc,valid-type]
     """The deal-review panel; build it with :func:`deal_panel`."""
 
-    def __init__(self, client: Any = None, lang: str = "zh", opportunity_id: str | None = None):
+    def __init__(self, client: Client | None = None, lang: str = "zh", opportunity_id: str | None = None):
         import ipywidgets as w
 
         super().__init__()
@@ -383,7 +376,7 @@ class DealPanel(_Base):  # type: ignore[misc,valid-type]
             self._map_key = key
 
 
-def deal_panel(client: Any = None, lang: str = "zh", opportunity_id: str | None = None) -> DealPanel:
+def deal_panel(client: Client | None = None, lang: str = "zh", opportunity_id: str | None = None) -> DealPanel:
     """The live deal-evaluation panel (a widget; nothing is displayed here).
 
     Parameters
