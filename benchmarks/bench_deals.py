@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 import kalib
-from kalib.deals import FACTOR_KEYS, default_opportunity, evaluate_deal, portfolio
+from kalib.deals import FACTOR_KEYS, default_opportunity, portfolio, review_deal
 
 
 def large_client(deals: int = 3000, scored: int = 1000, seed: int = 1) -> kalib.Client:
@@ -55,8 +55,8 @@ if __name__ == "__main__":
 
     demo = kalib.load_client("demo")
     oid = default_opportunity(demo)
-    ev = evaluate_deal(demo, oid)
-    timed("demo: evaluate_deal (one deal)", lambda: evaluate_deal(demo, oid), repeat=10)
+    ev = review_deal(demo, oid)
+    timed("demo: review_deal (one deal)", lambda: review_deal(demo, oid), repeat=10)
     timed("demo: portfolio (all open deals)", lambda: portfolio(demo))
     timed("demo: factor profile chart -> PNG", lambda: figure_png(factor_profile_chart(ev, "zh")))
     timed("demo: power map chart -> PNG", lambda: figure_png(power_map_chart(ev.power_map, "zh")))

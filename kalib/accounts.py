@@ -455,13 +455,14 @@ class CustomerValue:
             "customers": int(len(self.table)),
             "active_customers": int((self.table["revenue"] > 0).sum()),
             "concentration": self.concentration(),
-            "tiers": _records(self.tier_summary()),
+            "tiers": json_records(self.tier_summary()),
             "farming": self.farming(),
-            "top": _records(top_rows),
+            "top": json_records(top_rows),
         }
 
 
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+def json_records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """A table's rows as JSON-ready dicts (numpy scalars as Python numbers, NaN as None)."""
     out = []
     for rec in df.to_dict(orient="records"):
         clean = {}
@@ -475,6 +476,9 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
             clean[k] = v
         out.append(clean)
     return out
+
+
+_records = json_records  # the earlier name, still imported by kalib.commands.accounts
 
 
 def _by_customer(rev: pd.DataFrame) -> pd.Series:

@@ -35,6 +35,7 @@ import pandas as pd
 
 from .client import Client, MissingData
 from .i18n import fmt_pct, fmt_rmb, tr
+from .indicators import INDICATORS
 
 __all__ = ["ClientCheck", "SectionView", "client_check", "PARTS", "INDICATOR_HOME"]
 
@@ -47,19 +48,8 @@ PARTS = {
     "team": ("销售团队", "Sales team", 4),
 }
 
-#: Where each health indicator's causes are studied: (layer, notebook).
-INDICATOR_HOME = {
-    "top10_share": (1, "01.00-customer-value"),
-    "renewal_rate": (1, "01.00-customer-value"),
-    "wallet_share": (1, "01.00-customer-value"),
-    "nps": (1, "01.00-customer-value"),
-    "core_product_share": (1, "01.00-customer-value"),
-    "win_rate": (2, "02.00-how-to-sell"),
-    "pipeline_coverage": (3, "03.00-win-rate-model"),
-    "sales_per_rep": (4, "04.00-sales-team"),
-    "output_per_employee": (4, "04.00-sales-team"),
-    "reps_above_mean": (4, "04.00-sales-team"),
-}
+#: Where each health indicator's causes are studied: (layer, notebook), from :data:`kalib.indicators.INDICATORS`.
+INDICATOR_HOME = {key: (spec.layer, spec.notebook) for key, spec in INDICATORS.items()}
 
 _LAYER_NAMES = {
     1: ("第一层：始终瞄准客户需求", "layer 1, aim at customer needs"),

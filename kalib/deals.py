@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import copy
 import math
+import warnings
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -57,6 +58,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .client import Client
 from .config import Config, default_config, normalise_label
 from .i18n import fmt_pct, fmt_rmb, tr
 from .powermap import CHECK_NAMES, PowerMap, power_map
@@ -73,6 +75,9 @@ __all__ = [
     "DealEvaluation",
     "Portfolio",
     "deal_settings",
+    "deals_section",
+    "deal_rows",
+    "review_deal",
     "factor_guide",
     "factor_table",
     "factor_card",
@@ -167,7 +172,9 @@ def _cached(cfg: Config) -> dict[str, Any]:
     return c
 
 
-def _settings(config: Config | None) -> dict[str, Any]:
+def deals_section(config: Config | None) -> dict[str, Any]:
+    """The ``deals`` section of the configuration, shared: read it, never change it (see
+    :func:`deal_settings` for a copy)."""
     return _cached(config or _default())["deals"]
 
 
@@ -178,7 +185,7 @@ def _default() -> Config:
 
 def deal_settings(config: Config | None = None) -> dict[str, Any]:
     """The ``deals`` section of the configuration (a copy)."""
-    return copy.deepcopy(_settings(config))
+    return copy.deepcopy(deals_section(config))
 
 
 def _weights(d: Mapping[str, Any]) -> dict[str, float]:
@@ -229,7 +236,7 @@ def factor_guide(config: Config | None = None, lang: str = "zh") -> pd.DataFrame
     'Budget and price not discussed yet'
     """
     cfg = config or _default()
-    d = _settings(cfg)
+    d = deals_section(cfg)
     w = _weights(d)
     total = sum(w.values())
     gate = d["go_nogo"]["gate_factor"]
@@ -274,7 +281,7 @@ def factor_card(factor: str, config: Config | None = None, lang: str = "zh") -> 
     if factor not in FACTOR_KEYS:
         raise ValueError(f"unknown factor {factor!r}; the nine factors are: {', '.join(FACTOR_KEYS)}")
     cfg = config or _default()
-    d = _settings(cfg)
+    d = deals_section(cfg)
     g = factor_guide(cfg, lang)
     row = g.loc[factor]
     i = FACTOR_KEYS.index(factor) + 1
@@ -313,7 +320,7 @@ def eight_steps(config: Config | None = None, lang: str = "zh") -> pd.DataFrame:
     Pricing ≥ 4; Negotiation ≥ 3
     """
     cfg = config or _default()
-    d = _settings(cfg)
+    d = deals_section(cfg)
     steps = d.get("steps", {})
     rows, keys = [], []
     for st in cfg.stages():
@@ -365,7 +372,7 @@ def rules_markdown(config: Config | None = None, lang: str = "zh") -> str:
     True
     """
     cfg = config or _default()
-    d = _settings(cfg)
+    d = deals_section(cfg)
     g = d["go_nogo"]
     lo, hi = d["scale"]["min"], d["scale"]["max"]
     gz, ge = FACTOR_NAMES[g["gate_factor"]]
@@ -438,7 +445,7 @@ def read_scores(scores: Mapping[str, Any] | pd.Series | None, config: Config | N
     ValueError: factor 'pricing' (销售定价) is 7, outside the scale 1–5
     """
     cfg = config or _default()
-    sc = _settings(cfg)["scale"]
+    sc = deals_section(cfg)["scale"]
     lo, hi = float(sc["min"]), float(sc["max"])
     out: dict[str, float | None] = {k: None for k in FACTOR_KEYS}
     if scores is None:
@@ -474,7 +481,7 @@ def deal_score(scores: Mapping[str, Any] | pd.Series | None, config: Config | No
     (50.0, 100.0, None)
     """
     cfg = config or _default()
-    d = _settings(cfg)
+    d = deals_section(cfg)
     s = read_scores(scores, cfg)
     w = _weights(d)
     lo, hi = float(d["scale"]["min"]), float(d["scale"]["max"])
@@ -506,7 +513,7 @@ def factor_profile(scores: Mapping[str, Any] | pd.Series | None, config: Config 
     (2.0, 'Weak', True)
     """
     cfg = config or _default()
-    d = _settings(cfg)
+    d = deals_section(cfg)
     s = read_scores(scores, cfg)
     w = _weights(d)
     total = sum(w.values())
@@ -537,7 +544,7 @@ def tas_answers(scores: Mapping[str, Any] | pd.Series | None, config: Config | N
     3.0
     """
     cfg = config or _default()
-    d = _settings(cfg)
+    d = deals_section(cfg)
     s = read_scores(scores, cfg)
     out: dict[str, float | None] = {}
     for q in d["tas"]["questions"]:
@@ -575,7 +582,7 @@ def check_gate(scores: Mapping[str, Any] | pd.Series | None, config: Config | No
     (True, False, None)
     """
     cfg = config or _default()
-    g = _settings(cfg)["go_nogo"]
+    g = deals_section(cfg)["go_nogo"]
     s = read_scores(scores, cfg)
     f = g["gate_factor"]
     if f not in FACTOR_KEYS:
@@ -604,7 +611,7 @@ def resolve_check(key: str, pm: PowerMap | None, scores: Mapping[str, float | No
     if pm is not None and pm.evaluated:
         c = pm.check(key)
         return c.status, (c.zh, c.en), "power_map"
-    fb = (_settings(cfg)["power_map"].get("fallbacks") or {}).get(key)
+    fb = (deals_section(cfg)["power_map"].get("fallbacks") or {}).get(key)
     name = CHECK_NAMES.get(key, (key, key))
     if fb:
         f, m = fb["factor"], float(fb["min"])
@@ -720,7 +727,7 @@ def stage_support(stage: str | None, scores: Mapping[str, Any] | pd.Series | Non
     High-influence person met: no (judged from Decision power map 2 < 3; no stakeholders listed)
     """
     cfg = config or _default()
-    d = _settings(cfg)
+    d = deals_section(cfg)
     key = _stage_key(stage, cfg)
     s = read_scores(scores, cfg)
     has_people = pm is not None and pm.evaluated
@@ -872,7 +879,7 @@ def red_flags(scores: Mapping[str, Any] | pd.Series | None, pm: PowerMap | None 
     []
     """
     cfg = config or _default()
-    d = _settings(cfg)
+    d = deals_section(cfg)
     s = read_scores(scores, cfg)
     key = _stage_key(stage, cfg)
     step = _step(key, cfg)
@@ -915,7 +922,7 @@ def decide(score: float | None, gate: Gate, flags: list[Flag], scored: int,
     ('go', 'review', 'nogo', 'review')
     """
     cfg = config or _default()
-    g = _settings(cfg)["go_nogo"]
+    g = deals_section(cfg)["go_nogo"]
     go_min, nogo_below = float(g["go_min"]), float(g["nogo_below"])
     serious = [f for f in flags if f.severity == "serious"]
     n_total = len(FACTOR_KEYS)
@@ -989,7 +996,7 @@ def next_actions(scores: Mapping[str, Any] | pd.Series | None, flags: list[Flag]
     (['power_map', 'process'], [8.0, 3.0])
     """
     cfg = config or _default()
-    d = _settings(cfg)
+    d = deals_section(cfg)
     g = d["go_nogo"]
     s = read_scores(scores, cfg)
     w = _weights(d)
@@ -1136,13 +1143,13 @@ class DealEvaluation:
         if self.evaluated:
             L.append(self.gate.text(lang))
             L.append("")
-            tas_q = _settings(self.config)["tas"]["questions"]
+            tas_q = deals_section(self.config)["tas"]["questions"]
             L.append(tr(lang, "TAS 四问：", "TAS's four questions: ") + ("；" if lang == "zh" else "; ").join(
                 f"{tas_q[q][lang]} {('–' if v is None else f'{v:.1f}')}" for q, v in self.tas.items()))
             L.append("")
         if self.flags:
             L.append(f"**{tr(lang, '危险信号', 'Red flags')}**")
-            sev = _settings(self.config)["severities"]
+            sev = deals_section(self.config)["severities"]
             for f in self.flags:
                 L.append(f"- [{sev[f.severity][lang]}] {f.text(lang)} — {f.why(lang)}")
             L.append("")
@@ -1210,32 +1217,24 @@ def evaluate_deal(
     info: Mapping[str, Any] | None = None,
     config: Config | None = None,
 ) -> DealEvaluation:
-    """Review one deal: score, gate, red flags, stage check, power map, verdict and actions.
-
-    Two ways to call it:
-
-    - ``evaluate_deal(client, "OPP-00042")``: the deal's row of
-      ``deal_scores``, its ``stakeholders`` and its opportunity (stage,
-      amount, win rate) are read from the client;
-    - ``evaluate_deal(scores, stakeholders, stage="solution")``: a mapping of
-      factor scores (or None), a stakeholders DataFrame (or None) and a stage.
+    """Review one deal from its scores and people: score, gate, red flags, stage check, power map,
+    verdict and actions.  A deal of a client's data: :func:`review_deal`.
 
     Parameters
     ----------
     scores
-        A :class:`kalib.Client`, or the factor scores (see :func:`read_scores`).
+        The factor scores (see :func:`read_scores`), or None.
     stakeholders
-        The deal's people (see :mod:`kalib.powermap`); with a client, the
-        client's table is used.
+        The deal's people (see :mod:`kalib.powermap`), or None.
     stage
-        Stage key or name; with a client, the opportunity's stage unless given.
+        Stage key or name.
     opportunity_id
-        The deal (required with a client).
+        The deal's id, shown with it.
     info
         Extra facts shown with the deal (customer, name, owner, amount,
         win_rate_override...), as in the opportunities table.
     config
-        The method's configuration (with a client, the client's).
+        The method's configuration.
 
     Returns
     -------
@@ -1243,11 +1242,10 @@ def evaluate_deal(
         ``verdict`` is ``not_evaluated`` when no factor is scored; the power
         map is *not evaluated* when no stakeholders are listed.
     """
-    from .client import Client
-
     if isinstance(scores, Client):
-        return _evaluate_from_client(scores, opportunity_id if opportunity_id is not None else stakeholders,
-                                     stage=stage)
+        warnings.warn("evaluate_deal(client, opportunity_id) is deprecated: use review_deal(client, opportunity_id)",
+                      DeprecationWarning, stacklevel=2)
+        return review_deal(scores, opportunity_id if opportunity_id is not None else stakeholders, stage=stage)
     cfg = config or _default()
     s = read_scores(scores, cfg)
     row = dict(info or {})
@@ -1267,7 +1265,9 @@ def evaluate_deal(
                           tas_answers(s, cfg), flags, verdict, reasons, actions, support, pm, cfg)
 
 
-def _deal_rows(client: Any, opportunity_id: str) -> tuple[pd.Series | None, pd.DataFrame | None, dict[str, Any] | None]:
+def deal_rows(client: Client, opportunity_id: str) -> tuple[pd.Series | None, pd.DataFrame | None, dict[str, Any] | None]:
+    """A deal's rows in the client's tables: its scores (the last row), its stakeholders, its
+    opportunity (as a dict); None where the client has none."""
     oid = str(opportunity_id).strip()
     scores_row = people = opp = None
     if client.has("deal_scores"):
@@ -1286,12 +1286,18 @@ def _deal_rows(client: Any, opportunity_id: str) -> tuple[pd.Series | None, pd.D
     return scores_row, people, opp
 
 
-def _evaluate_from_client(client: Any, opportunity_id: Any, *, stage: str | None = None) -> DealEvaluation:
+def review_deal(client: Client, opportunity_id: Any, *, stage: str | None = None) -> DealEvaluation:
+    """Review one deal of a client (:func:`evaluate_deal` on its row of ``deal_scores``, its
+    ``stakeholders`` and its opportunity: stage, amount, win rate).
+
+    ``stage`` replaces the opportunity's stage (a what-if).  Raises ValueError when the client has no
+    such deal.
+    """
     if opportunity_id is None or (isinstance(opportunity_id, str) and not opportunity_id.strip()):
-        raise ValueError("name the deal to review: evaluate_deal(client, opportunity_id)")
+        raise ValueError("name the deal to review: review_deal(client, opportunity_id)")
     if isinstance(opportunity_id, pd.DataFrame):
         raise TypeError("with a client, the second argument is the opportunity id")
-    scores_row, people, opp = _deal_rows(client, opportunity_id)
+    scores_row, people, opp = deal_rows(client, opportunity_id)
     if scores_row is None and (people is None or not len(people)) and opp is None:
         raise ValueError(f"no opportunity {opportunity_id!r} in this client's opportunities, deal scores or stakeholders")
     info = dict(opp or {})
@@ -1300,7 +1306,7 @@ def _evaluate_from_client(client: Any, opportunity_id: Any, *, stage: str | None
     return evaluate_deal(scores_row, people, opportunity_id=str(opportunity_id), info=info, config=client.config)
 
 
-def default_opportunity(client: Any) -> str | None:
+def default_opportunity(client: Client) -> str | None:
     """The deal a review opens on: the largest open deal with factor scores (None if there is none).
 
     Ties and missing amounts fall back to the opportunity id order.
@@ -1421,7 +1427,7 @@ PORTFOLIO_COLUMNS = [
 ]
 
 
-def portfolio(client: Any, *, status: str | None = "open", strict: bool = True) -> Portfolio:
+def portfolio(client: Client, *, status: str | None = "open", strict: bool = True) -> Portfolio:
     """Review all of a client's deals and rank them.
 
     Parameters

@@ -47,7 +47,9 @@ import pandas as pd
 
 from .client import Client, MissingData, Period
 from .config import INDUSTRIES, Config, default_config
-from .i18n import check_lang, fmt_pct, fmt_rmb, tr
+from .i18n import check_lang, fmt_rmb, tr
+from .indicators import INDICATORS, IndicatorData, NotAvailable, advice_text, basis_text, format_line, format_value
+from .symbols import status_symbol
 
 __all__ = [
     "Indicator",
@@ -73,44 +75,6 @@ _EPS = 1e-9
 # ---------------------------------------------------------------------------
 # Formatting in each indicator's own unit
 # ---------------------------------------------------------------------------
-def format_value(x: float | None, unit: str, lang: str = "en") -> str:
-    """A value in its unit: shares as %, money in RMB (万元 in Chinese), ratios as ×.
-
-    >>> format_value(0.384, "share"), format_value(12.5e6, "rmb", "zh"), format_value(2.44, "ratio")
-    ('38.4%', '1250.0万元', '2.4×')
-    >>> format_value(2.44, "ratio", "zh"), format_value(None, "share")
-    ('2.4倍', '–')
-    """
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "–"
-    if unit == "share":
-        return fmt_pct(x, 1)
-    if unit == "rmb":
-        return fmt_rmb(x, lang)
-    if unit == "ratio":
-        return f"{x:.1f}" + ("倍" if lang == "zh" else "×")
-    return f"{x:g}"
-
-
-def format_line(x: float | None, unit: str, lang: str = "en") -> str:
-    """A pass or excellent line, as short as it can be said: ``50%``, ``1000万元``, ``3×``.
-
-    >>> format_line(0.33, "share"), format_line(1e7, "rmb", "zh"), format_line(4e5, "rmb"), format_line(3.0, "ratio")
-    ('33%', '1000万元', '400k RMB', '3×')
-    """
-    if x is None:
-        return "–"
-    if unit == "share":
-        return f"{round(x * 100, 6):g}%"
-    if unit == "rmb":
-        if lang == "zh":
-            return f"{x / 1e8:g}亿元" if abs(x) >= 1e8 else (f"{x / 1e4:g}万元" if abs(x) >= 1e4 else f"{x:g}元")
-        return f"{x / 1e6:g}M RMB" if abs(x) >= 1e6 else (f"{x / 1e3:g}k RMB" if abs(x) >= 1e4 else f"{x:g} RMB")
-    if unit == "ratio":
-        return f"{x:g}" + ("倍" if lang == "zh" else "×")
-    return f"{x:g}"
-
-
 def _amount(diff: float, unit: str, lang: str) -> str:
     """A positive distance in the unit: points, RMB or ×."""
     if unit == "share":
@@ -244,13 +208,11 @@ class Indicator:
 
     def basis_text(self, lang: str = "en") -> str:
         """What the value was computed from, in words (from ``detail``); empty for entered values."""
-        return _basis_text(self, lang)
+        return basis_text(self, lang)
 
     def explain(self, lang: str = "zh") -> str:
         """Markdown: the value, its status and distance to the lines, and what it was computed from."""
-        from .charts import STATUS_STYLE
-
-        sym = STATUS_STYLE[self.status]["symbol"]
+        sym = status_symbol(self.status)
         if self.status == "na":
             return tr(lang, f"**{sym} 无数据**：{self.reason('zh')}。", f"**{sym} Not available**: {self.reason('en')}.")
         lines = tr(lang, f"及格线{format_line(self.pass_line, self.unit, lang)}",
@@ -265,7 +227,7 @@ class Indicator:
 
     def gap_text(self, lang: str = "en", config: Config | None = None) -> str:
         """The gap worded for a business owner (for indicators below the pass line)."""
-        return _owner_text(self, lang, config)
+        return advice_text(self, lang, config)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready object (``id``, ``key``, ``value``, ``pass``, ``excellent``, ``status``,
@@ -300,152 +262,6 @@ def _clean(obj: Any) -> Any:
     if obj is pd.NA or obj is pd.NaT:
         return None
     return obj
-
-
-# ---------------------------------------------------------------------------
-# What each value was computed from, in words
-# ---------------------------------------------------------------------------
-def _basis_text(ind: "Indicator", lang: str) -> str:
-    d = ind.detail
-    if not d or d.get("source") == "entered":
-        return ""
-    m = lambda x: fmt_rmb(x, lang)  # noqa: E731
-    k = ind.key
-    t = ""
-    if k == "top10_share":
-        t = tr(lang, f"前{d['top_n']}名客户收入{m(d['top_revenue'])}，期内总收入{m(d['total_revenue'])}"
-                     f"（{d['customers']}个有收入的客户）。",
-               f"The top {d['top_n']} customers brought {m(d['top_revenue'])} of the period's "
-               f"{m(d['total_revenue'])} ({d['customers']} customers with revenue).")
-    elif k == "renewal_rate":
-        prev = d["previous_period"]
-        t = tr(lang, f"上一期（{prev['start']}至{prev['end']}）的{d['previous_customers']}个客户中，"
-                     f"{d['renewed']}个本期继续购买，{d['lost']}个没有。",
-               f"Of the {d['previous_customers']} customers of the previous period ({prev['start']} to "
-               f"{prev['end']}), {d['renewed']} bought again and {d['lost']} did not.")
-        rr = ind.variants.get("revenue_retention")
-        if rr is not None:
-            t += tr(lang, f"按收入算（老客户本期收入 ÷ 其上期收入）为{fmt_pct(rr)}。",
-                    f" By revenue (their revenue now ÷ their revenue then): {fmt_pct(rr)}.")
-        if d.get("previous_partly_covered"):
-            t += tr(lang, f"注意：数据从{d['data_start']}开始，上一期只部分覆盖。",
-                    f" Note: the data start on {d['data_start']}, so the previous period is only partly covered.")
-    elif k == "wallet_share":
-        acc = [a for a in d.get("accounts", []) if a.get("share") is not None]
-        parts = ("、" if lang == "zh" else "; ").join(f"{a['customer']} {fmt_pct(a['share'])}" for a in acc)
-        t = tr(lang, f"前{d['top_n']}名客户中{d['with_wallet']}个有品类采购额估计：{parts}；取中位数。",
-               f"{d['with_wallet']} of the top {d['top_n']} customers have a wallet estimate: {parts}; the median "
-               "is shown.")
-    elif k == "nps":
-        t = tr(lang, f"{d['answers']}份答卷：推荐者{d['promoters']}（{d['promoter_min']}–10分），"
-                     f"中立者{d['passives']}，贬损者{d['detractors']}（0–{d['detractor_max']}分）。",
-               f"{d['answers']} answers: {d['promoters']} promoters ({d['promoter_min']}-10), {d['passives']} "
-               f"passives, {d['detractors']} detractors (0-{d['detractor_max']}).")
-    elif k == "win_rate":
-        t = tr(lang, f"期内关闭的机会：赢单{d['won']}个，丢单（含放弃）{d['lost']}个。",
-               f"Closed in the period: {d['won']} won, {d['lost']} lost (abandoned included).")
-    elif k == "pipeline_coverage":
-        t = tr(lang, f"在跟机会{d['open_opportunities']}个，金额{m(d['open_amount'])}"
-                     f"（{d['open_without_amount']}个没有金额）；本期销售目标{m(d['target'])}。",
-               f"{d['open_opportunities']} open opportunities worth {m(d['open_amount'])} "
-               f"({d['open_without_amount']} without an amount); the period's sales target is {m(d['target'])}.")
-        cov = ind.variants.get("coverage_of_remaining")
-        if cov is not None:
-            t += tr(lang, f"扣除期内已赢单{m(d['won_in_period'])}后，对剩余目标的覆盖为{cov:.1f}倍。",
-                    f" Against the target still open after {m(d['won_in_period'])} won in the period: {cov:.1f}×.")
-    elif k == "sales_per_rep":
-        src = tr(lang, "销售人员表" if d["salespeople_from"] == "salespeople table" else "收入和机会的负责人",
-                 d["salespeople_from"])
-        t = tr(lang, f"期内收入{m(d['total_revenue'])} ÷ {d['salespeople']}名销售人员（来自{src}）"
-                     + ("" if d["years"] == 1 else f" ÷ {d['years']:.2f}年") + "。",
-               f"Revenue {m(d['total_revenue'])} ÷ {d['salespeople']} salespeople (from the {src})"
-               + ("" if d["years"] == 1 else f" ÷ {d['years']:.2f} years") + ".")
-    elif k == "output_per_employee":
-        t = tr(lang, f"期内收入{m(d['total_revenue'])} ÷ {d['employees']:,}名员工"
-                     + ("" if d["years"] == 1 else f" ÷ {d['years']:.2f}年") + "。",
-               f"Revenue {m(d['total_revenue'])} ÷ {d['employees']:,} employees"
-               + ("" if d["years"] == 1 else f" ÷ {d['years']:.2f} years") + ".")
-    elif k == "reps_above_mean":
-        src = {"revenue": tr(lang, "收入", "revenue"), "won opportunities": tr(lang, "赢单", "won opportunities")}
-        t = tr(lang, f"{d['salespeople']}名销售人员中{d['above_mean']}名高于平均销售额{m(d['mean_sales'])}"
-                     f"（{d['with_no_sales']}名没有销售额，按0计；销售额来自{src.get(d['sales_from'], d['sales_from'])}）。",
-               f"{d['above_mean']} of {d['salespeople']} salespeople sold more than the mean of {m(d['mean_sales'])} "
-               f"({d['with_no_sales']} with no sales, counted at zero; sales from "
-               f"{src.get(d['sales_from'], d['sales_from'])}).")
-    elif k == "core_product_share":
-        flagged = d["products_from"].startswith("flagged")
-        what = tr(lang, f"{d['products']}个核心产品" if flagged else f"{d['products']}个产品（没有标记核心产品，取全部）",
-                  f"{d['products']} core products" if flagged else f"{d['products']} products (none flagged core: all)")
-        names = ("、" if lang == "zh" else ", ").join(d["top_products"][:6]) + ("…" if len(d["top_products"]) > 6 else "")
-        t = tr(lang, f"{what}，取收入最高的{d['top_k']}个（{names}），收入{m(d['top_revenue'])}，"
-                     f"期内总收入{m(d['total_revenue'])}。",
-               f"{what}; the {d['top_k']} with the most revenue ({names}) brought {m(d['top_revenue'])} of "
-               f"{m(d['total_revenue'])}.")
-    un = d.get("unassigned_revenue")
-    if un and k in ("top10_share",):
-        t += tr(lang, f"其中{m(un)}没有对应客户：计入总收入，不算作客户。",
-                f" {m(un)} of it has no customer: in the total, never a customer.")
-    if d.get("revenue_derived_from"):
-        t += tr(lang, "（收入由赢单推算）", " (revenue derived from won opportunities)")
-    return t
-
-
-# ---------------------------------------------------------------------------
-# Owner wording of the gaps
-# ---------------------------------------------------------------------------
-def _owner_text(ind: Indicator, lang: str, config: Config | None) -> str:
-    v = ind.value_text(lang)
-    line = format_line(ind.pass_line, ind.unit, lang)
-    d = ind.distance_text(lang)
-    frac = None
-    if config is not None and ind.key == "core_product_share":
-        frac = config.indicator("core_product_share").get("product_fraction")
-    share_of_products = fmt_pct(frac) if frac is not None else tr(lang, "前30%", "top 30%")
-    texts = {
-        "top10_share": (
-            f"前10大客户只贡献了{v}的收入（及格线{line}，{d}）：收入太分散。挑出值得深耕的客户，把它们做深做大——大客户是持续高价值的贡献者。",
-            f"Your 10 largest customers bring only {v} of revenue (pass line {line}; {d}). Revenue is spread "
-            "thin: choose the accounts worth farming and grow them; a key account is a sustained, high-value "
-            "contributor."),
-        "renewal_rate": (
-            f"上期的老客户只有{v}本期继续购买（及格线{line}，{d}）：先弄清其他客户为什么流失，守住现有客户。",
-            f"Only {v} of last period's customers bought again (pass line {line}; {d}). Find out why the others "
-            "left, and protect the customers you have."),
-        "wallet_share": (
-            f"大客户在本品类的采购中只有{v}给了我们（中位数，及格线{line}，{d}）：在现有大客户身上还有很大的份额可以争取。",
-            f"Your top customers spend only {v} of their budget in our category with you (median; pass line "
-            f"{line}; {d}). There is a larger share to win in accounts you already have."),
-        "nps": (
-            f"客户净推荐值只有{v}（及格线{line}，{d}）：愿意推荐我们的客户太少，请逐一询问贬损者问题出在哪里。",
-            f"Customer loyalty (NPS) is {v} (pass line {line}; {d}). Too few customers would recommend you: ask "
-            "the detractors what went wrong."),
-        "win_rate": (
-            f"赢单率只有{v}（及格线{line}，{d}）：更严格地做销售判定（Go/NoGo），不要追赢不了的单。",
-            f"You win {v} of the deals you close (pass line {line}; {d}). Qualify harder (Go/NoGo) and stop "
-            "chasing deals you cannot win."),
-        "pipeline_coverage": (
-            f"在跟的销售机会只有销售目标的{v}（及格线{line}，{d}）：按正常赢单率，目标难以完成，需要尽快补充销售机会。",
-            f"Open opportunities cover only {v} of the sales target (pass line {line}; {d}). At a normal win "
-            "rate the target will be missed: build pipeline now."),
-        "sales_per_rep": (
-            f"销售人员人均年销售额只有{v}（及格线{line}，{d}）：销售团队的产出与其规模不匹配。",
-            f"Each salesperson sells {v} a year (pass line {line}; {d}). The sales team produces too little for "
-            "its size."),
-        "output_per_employee": (
-            f"企业人均年产值只有{v}（及格线{line}，{d}）：相对公司规模，收入偏低。",
-            f"Output per employee is {v} a year (pass line {line}; {d}). Revenue is low for the size of the "
-            "company."),
-        "reps_above_mean": (
-            f"只有{v}的销售人员高于团队平均销售额（及格线{line}，{d}）：业绩依赖少数明星，要帮助其余的人成长。",
-            f"Only {v} of salespeople sell above the team average (pass line {line}; {d}). Results hang on a "
-            "few stars: help the rest of the team grow."),
-        "core_product_share": (
-            f"{share_of_products}的核心产品只贡献了{v}的收入（及格线{line}，{d}）：产品线缺少有竞争力的拳头产品。",
-            f"The leading {share_of_products} of core products bring only {v} of revenue (pass line {line}; "
-            f"{d}). The product line lacks clear winners."),
-    }
-    zh, en = texts.get(ind.key, (f"{ind.zh}：{v}（{d}）", f"{ind.en}: {v} ({d})"))
-    return tr(lang, zh, en)
 
 
 # ---------------------------------------------------------------------------
@@ -552,8 +368,6 @@ class HealthResult:
                 "excellent": i.excellent, "status": i.status, "unit": i.unit, "vs_pass": i.vs_pass,
                 "vs_excellent": i.vs_excellent, "distance": i.distance_text(lang), "reason": i.reason(lang),
             } for i in self.indicators])
-        from .charts import STATUS_STYLE
-
         h = {
             "id": "#", "name": tr(lang, "指标", "Indicator"), "value": tr(lang, "数值", "Value"),
             "pass": tr(lang, "及格线", "Pass line"), "excellent": tr(lang, "优分线", "Excellent line"),
@@ -563,7 +377,7 @@ class HealthResult:
             h["id"]: i.id, h["name"]: i.name(lang), h["value"]: i.value_text(lang),
             h["pass"]: format_line(i.pass_line, i.unit, lang),
             h["excellent"]: format_line(i.excellent, i.unit, lang),
-            h["status"]: f"{STATUS_STYLE[i.status]['symbol']} {i.status_text(lang)}",
+            h["status"]: f"{status_symbol(i.status)} {i.status_text(lang)}",
             h["distance"]: i.distance_text(lang),
         } for i in self.indicators]).set_index(h["id"])
 
@@ -726,355 +540,6 @@ def evaluate(
 # ---------------------------------------------------------------------------
 # Computing the values from a client's data
 # ---------------------------------------------------------------------------
-class _NA(Exception):
-    """An indicator cannot be computed: reason in Chinese and English, plus what was seen."""
-
-    def __init__(self, zh: str, en: str, detail: Mapping[str, Any] | None = None):
-        super().__init__(en)
-        self.zh, self.en, self.detail = zh, en, dict(detail or {})
-
-
-def _per(per: Period) -> str:
-    return f"{per.start.date()}–{per.end.date()}"
-
-
-class _Data:
-    """What several indicators share: the period's revenue and its totals."""
-
-    def __init__(self, client: Client, per: Period):
-        self.client, self.per, self.cfg = client, per, client.config
-        self.rev: pd.DataFrame | None = None
-        self.rev_all: pd.DataFrame | None = None
-        if client.has("revenue"):
-            r = client.tables["revenue"]
-            if "date" in r.columns and "amount" in r.columns:
-                # Only the columns the indicators read: a row filter over wide text columns is slow.
-                cols = [c for c in ("date", "customer", "product", "amount", "salesperson") if c in r.columns]
-                self.rev_all = r
-                self.rev = r.loc[per.contains(r["date"]), cols]
-        self._by_customer: pd.Series | None = None
-
-    def revenue(self) -> pd.DataFrame:
-        if self.rev_all is None:
-            raise _NA("没有收入数据（收入表）", "no revenue data (revenue table)")
-        if len(self.rev) == 0 or not self.rev["amount"].notna().any():
-            raise _NA(f"期内（{_per(self.per)}）没有收入", f"no revenue in the period ({_per(self.per)})")
-        return self.rev
-
-    def total(self) -> float:
-        total = float(self.revenue()["amount"].sum())
-        if total <= 0:
-            raise _NA(f"期内收入合计不为正（{fmt_rmb(total, 'zh')}）",
-                      f"the period's total revenue is not positive ({fmt_rmb(total, 'en')})",
-                      {"total_revenue": total})
-        return total
-
-    def unassigned(self) -> float:
-        r = self.revenue()
-        return float(r.loc[r["customer"].isna(), "amount"].sum()) if "customer" in r else self.total()
-
-    def by_customer(self) -> pd.Series:
-        if self._by_customer is None:
-            r = self.revenue()
-            if "customer" not in r.columns or not r["customer"].notna().any():
-                raise _NA("收入没有对应客户（收入表的客户名称列为空）",
-                          "revenue rows name no customer (column customer of the revenue table is empty)")
-            # groupby leaves rows with no customer out (dropna): they are never a customer
-            self._by_customer = (r.groupby("customer", sort=False)["amount"].sum()
-                                 .sort_values(ascending=False, kind="stable"))
-        return self._by_customer
-
-    def total_with_detail(self) -> tuple[float, dict[str, Any]]:
-        total = self.total()
-        d = {"total_revenue": total, "revenue_rows": int(len(self.rev))}
-        if "customer" in self.rev.columns:
-            d["unassigned_revenue"] = self.unassigned()
-        na_amount = int(self.rev["amount"].isna().sum())
-        if na_amount:
-            d["rows_without_amount"] = na_amount
-        if self.client.derived.get("revenue"):
-            d["revenue_derived_from"] = self.client.derived["revenue"]
-        return total, d
-
-
-def _top10_share(d: _Data) -> tuple[float, dict, dict]:
-    top_n = int(d.cfg.indicator("top10_share").get("top_n", 10))
-    total, detail = d.total_with_detail()
-    bc = d.by_customer()
-    top = bc.head(top_n)
-    detail.update({"top_n": top_n, "customers": int((bc > 0).sum()), "top_revenue": float(top.sum()),
-                   "top_customers": [str(x) for x in top.index]})
-    negative = bc[bc < 0]
-    if len(negative):  # net returns lower the total: the top share can then exceed 100%
-        detail["customers_with_net_returns"] = int(len(negative))
-        detail["net_returns"] = float(negative.sum())
-    return float(top.sum()) / total, detail, {}
-
-
-def _renewal_rate(d: _Data) -> tuple[float, dict, dict]:
-    d.revenue()
-    prev = d.per.previous()
-    r = d.rev_all
-    if "customer" in r:
-        pr = r.loc[prev.contains(r["date"]) & r["customer"].notna(), ["customer", "amount"]]
-    else:
-        pr = pd.DataFrame({"customer": pd.Series([], dtype="str"), "amount": pd.Series([], dtype=float)})
-    prev_rev = pr.groupby("customer")["amount"].sum()
-    prev_rev = prev_rev[prev_rev > 0]
-    detail: dict[str, Any] = {"previous_period": prev.to_dict()}
-    if len(prev_rev) == 0:
-        raise _NA(f"上一期（{_per(prev)}）没有客户收入，无法比较",
-                  f"no customer revenue in the previous period ({_per(prev)}) to compare with", detail)
-    now = d.by_customer()
-    now_pos = now[now > 0]
-    renewed = prev_rev.index.intersection(now_pos.index)
-    first = r["date"].min()
-    detail.update({"previous_customers": int(len(prev_rev)), "renewed": int(len(renewed)),
-                   "lost": int(len(prev_rev) - len(renewed))})
-    if pd.notna(first) and first > prev.start:
-        detail["previous_partly_covered"] = True
-        detail["data_start"] = pd.Timestamp(first).date().isoformat()
-    base = float(prev_rev.sum())
-    variants = {"revenue_retention": float(now.reindex(prev_rev.index).fillna(0.0).sum()) / base,
-                "revenue_retention_note": "this period's revenue from last period's customers ÷ their revenue "
-                                          "last period (本期老客户收入 ÷ 其上期收入)"}
-    return len(renewed) / len(prev_rev), detail, variants
-
-
-def _wallet_share(d: _Data) -> tuple[float, dict, dict]:
-    top_n = int(d.cfg.indicator("wallet_share").get("top_n", 10))
-    cust = d.client.tables.get("customers")
-    if cust is None or len(cust) == 0 or "wallet" not in cust.columns or not cust["wallet"].notna().any():
-        raise _NA("没有客户品类采购额估计（客户表的“品类采购额估计”列）",
-                  "no wallet estimates (column wallet of the customers table)")
-    bc = d.by_customer()
-    top = bc[bc > 0].head(top_n)
-    w = cust.dropna(subset=["customer"]).drop_duplicates("customer").set_index("customer")["wallet"]
-    w = pd.to_numeric(w, errors="coerce")
-    years = d.per.years
-    accounts = []
-    for name, amount in top.items():
-        wallet = w.get(name, np.nan)
-        share = (amount / years) / wallet if pd.notna(wallet) and wallet > 0 else None
-        accounts.append({"customer": str(name), "value_per_year": float(amount) / years,
-                         "wallet": None if pd.isna(wallet) else float(wallet), "share": share})
-    shares = [a["share"] for a in accounts if a["share"] is not None]
-    detail = {"top_n": top_n, "with_wallet": len(shares), "accounts": accounts}
-    if not shares:
-        raise _NA(f"前{top_n}大客户都没有品类采购额估计", f"none of the {top_n} largest customers has a wallet estimate",
-                  detail)
-    return float(np.median(shares)), detail, {}
-
-
-def _nps(d: _Data) -> tuple[float, dict, dict]:
-    spec = d.cfg.indicator("nps")
-    pmin, dmax = spec.get("promoter_min", 9), spec.get("detractor_max", 6)
-    c = d.client
-    if not c.has("nps") or "score" not in c.tables["nps"].columns:
-        raise _NA("期内没有NPS调查答卷（没有NPS表）", "no NPS answers in the period (no NPS table)")
-    n = c.tables["nps"]
-    detail: dict[str, Any] = {}
-    if "date" in n.columns and n["date"].notna().any():
-        ans = n.loc[d.per.contains(n["date"])]
-        undated = int(n["date"].isna().sum())
-        if undated:
-            detail["undated_answers_left_out"] = undated
-    else:
-        ans = n
-        detail["note"] = "the NPS answers have no dates: all are used (答卷没有日期：全部计入)"
-    s = pd.to_numeric(ans["score"], errors="coerce").dropna()
-    s = s[(s >= 0) & (s <= 10)]
-    if len(s) == 0:
-        raise _NA("期内没有NPS调查答卷", "no NPS answers in the period", detail)
-    prom, det = int((s >= pmin).sum()), int((s <= dmax).sum())
-    detail.update({"answers": int(len(s)), "promoters": prom, "detractors": det,
-                   "passives": int(len(s)) - prom - det, "promoter_min": pmin, "detractor_max": dmax})
-    return (prom - det) / len(s), detail, {}
-
-
-def _close_dates(o: pd.DataFrame) -> tuple[pd.Series, int]:
-    when = o["closed_date"] if "closed_date" in o.columns else pd.Series(pd.NaT, index=o.index)
-    fallback = 0
-    if "expected_close" in o.columns:
-        miss = when.isna() & o["expected_close"].notna()
-        fallback = int(miss.sum())
-        when = when.fillna(o["expected_close"])
-    return when, fallback
-
-
-def _opps(d: _Data, purpose: str) -> pd.DataFrame:
-    if not d.client.has("opportunities"):
-        raise _NA("没有销售机会数据（销售机会表）", "no opportunities (opportunities table)")
-    o = d.client.tables["opportunities"]
-    if "status" not in o.columns:
-        raise _NA("销售机会没有状态", f"{purpose}: opportunities have no status column")
-    return o
-
-
-def _win_rate(d: _Data) -> tuple[float, dict, dict]:
-    o = _opps(d, "win rate")
-    cols = [c for c in ("status", "closed_date", "expected_close") if c in o.columns]
-    closed = o.loc[o["status"].isin(["won", "lost"]), cols]
-    when, fallback = _close_dates(closed)
-    inside = closed.loc[d.per.contains(when)]
-    won, lost = int((inside["status"] == "won").sum()), int((inside["status"] == "lost").sum())
-    detail: dict[str, Any] = {"won": won, "lost": lost}
-    undated = int(when.isna().sum())
-    if undated:
-        detail["closed_without_date"] = undated
-    if fallback:
-        detail["closed_dated_by_expected_close"] = fallback
-    if won + lost == 0:
-        raise _NA("期内没有关闭（赢单或丢单）的销售机会", "no opportunities closed (won or lost) in the period", detail)
-    return won / (won + lost), detail, {}
-
-
-def _pipeline_coverage(d: _Data) -> tuple[float, dict, dict]:
-    target_year = d.client.meta.sales_target
-    if target_year is None or (isinstance(target_year, float) and not math.isfinite(target_year)) or target_year <= 0:
-        zh, en = "没有销售目标（在client.yml中设置sales_target）", "no sales target (set sales_target in client.yml)"
-        if not d.client.has("opportunities"):
-            zh, en = zh + "；也没有销售机会数据", en + "; no opportunities either"
-        raise _NA(zh, en)
-    o = _opps(d, "pipeline reserve")
-    target = float(target_year) * d.per.years
-    dates = [c for c in ("closed_date", "expected_close") if c in o.columns]
-    is_open = o["status"] == "open"
-    amount = pd.to_numeric(o.loc[is_open, "amount"], errors="coerce") if "amount" in o else \
-        pd.Series(np.nan, index=o.index[is_open])
-    open_amount = float(amount.sum())
-    op = amount
-    won = o.loc[o["status"] == "won", ["amount", *dates] if "amount" in o else dates]
-    when, _ = _close_dates(won)
-    won_amt = float(pd.to_numeric(won.loc[d.per.contains(when), "amount"], errors="coerce").sum()) \
-        if "amount" in won else 0.0
-    detail = {"open_amount": open_amount, "open_opportunities": int(len(op)),
-              "open_without_amount": int(amount.isna().sum()), "target": target,
-              "target_per_year": float(target_year), "won_in_period": won_amt}
-    remaining = target - won_amt
-    variants = {"remaining_target": remaining,
-                "coverage_of_remaining": (open_amount / remaining) if remaining > 0 else None}
-    return open_amount / target, detail, variants
-
-
-def _salespeople(d: _Data) -> tuple[list[str], str]:
-    c = d.client
-    names = [str(x) for x in c.salespeople(d.per).dropna().tolist()]
-    src = "salespeople table" if c.has("salespeople") else "owners of revenue and opportunities"
-    if not names:
-        raise _NA("没有销售人员（没有销售人员表，收入和销售机会也没有负责人）",
-                  "no salespeople (no salespeople table, and no owners on revenue or opportunities)")
-    return names, src
-
-
-def _sales_per_rep(d: _Data) -> tuple[float, dict, dict]:
-    total, detail = d.total_with_detail()
-    names, src = _salespeople(d)
-    years = d.per.years
-    detail.update({"salespeople": len(names), "salespeople_from": src, "years": years})
-    return total / len(names) / years, detail, {}
-
-
-def _output_per_employee(d: _Data) -> tuple[float, dict, dict]:
-    emp = d.client.meta.employees
-    if emp is None or emp <= 0:
-        raise _NA("没有员工总数（在client.yml中设置employees）", "no employee count (set employees in client.yml)")
-    total, detail = d.total_with_detail()
-    years = d.per.years
-    detail.update({"employees": int(emp), "years": years})
-    return total / emp / years, detail, {}
-
-
-def _reps_above_mean(d: _Data) -> tuple[float, dict, dict]:
-    names, src = _salespeople(d)
-    sales: pd.Series | None = None
-    how = None
-    if d.rev_all is not None and "salesperson" in d.rev_all.columns and len(d.rev) \
-            and d.rev["salesperson"].notna().any():
-        r = d.rev
-        sales = r.groupby("salesperson")["amount"].sum()  # rows with no salesperson are left out
-        unassigned = float(r.loc[r["salesperson"].isna(), "amount"].sum())
-        how = "revenue"
-    elif d.client.has("opportunities"):
-        o = d.client.tables["opportunities"]
-        cols = [c for c in ("owner", "amount", "closed_date", "expected_close") if c in o.columns]
-        won = o.loc[(o["status"] == "won") & o["owner"].notna(), cols] if "owner" in o else o.iloc[:0]
-        when, _ = _close_dates(won)
-        won = won.loc[d.per.contains(when)]
-        if len(won):
-            sales = won.groupby("owner")["amount"].sum()
-            unassigned = None
-            how = "won opportunities"
-    if sales is None:
-        raise _NA("销售额无法归属到销售人员（收入表没有销售员，期内也没有赢单）",
-                  "sales are not attributed to salespeople (no salesperson on revenue, no won opportunities "
-                  "in the period)", {"salespeople": len(names)})
-    sales.index = sales.index.astype(str)
-    per_rep = pd.Series(0.0, index=pd.Index(names, dtype="str")).add(sales.reindex(names).fillna(0.0), fill_value=0)
-    mean = float(per_rep.mean())
-    above = int((per_rep > mean + _EPS * max(1.0, abs(mean))).sum())
-    outside = sales[~sales.index.isin(names)]
-    detail = {"salespeople": len(names), "salespeople_from": src, "sales_from": how, "above_mean": above,
-              "mean_sales": mean, "with_no_sales": int((per_rep == 0).sum())}
-    if len(outside):
-        detail["sales_by_others"] = float(outside.sum())
-        detail["others"] = int(len(outside))
-    if how == "revenue" and unassigned:
-        detail["unassigned_sales"] = unassigned
-    return above / len(names), detail, {}
-
-
-def _core_count(fraction: float, n: int) -> int:
-    """⌈fraction × n⌉ without floating-point surprises (0.3 × 10 is 3, not 4)."""
-    return max(1, math.ceil(round(fraction * n, 9))) if n else 0
-
-
-def _core_product_share(d: _Data) -> tuple[float, dict, dict]:
-    frac = float(d.cfg.indicator("core_product_share").get("product_fraction", 0.3))
-    total, detail = d.total_with_detail()
-    r = d.rev
-    if "product" not in r.columns or not r["product"].notna().any():
-        raise _NA("收入没有对应产品（收入表的产品列为空）",
-                  "revenue rows name no product (column product of the revenue table is empty)", detail)
-    by_prod = r.groupby("product")["amount"].sum()  # rows with no product are left out
-    by_prod.index = by_prod.index.astype(str)
-    products = d.client.tables.get("products")
-    core: list[str] = []
-    listed: list[str] = []
-    if products is not None and len(products) and "product" in products.columns:
-        listed = [str(x) for x in products["product"].dropna().unique()]
-        if "core" in products.columns:
-            flag = products["core"].astype("boolean").fillna(False)
-            core = [str(x) for x in products.loc[flag.to_numpy(dtype=bool), "product"].dropna().unique()]
-    if core:
-        universe = core
-        detail["products_from"] = "flagged core (核心产品)"
-    else:
-        universe = list(dict.fromkeys(listed + list(by_prod.index)))
-        detail["products_from"] = "all products (none flagged core)"
-    k = _core_count(frac, len(universe))
-    rev_u = by_prod.reindex(universe).fillna(0.0).sort_values(ascending=False, kind="stable")
-    top = rev_u.head(k)
-    detail.update({"products": len(universe), "fraction": frac, "top_k": k, "top_revenue": float(top.sum()),
-                   "top_products": [str(x) for x in top.index],
-                   "revenue_without_product": float(r.loc[r["product"].isna(), "amount"].sum())})
-    return float(top.sum()) / total, detail, {}
-
-
-_COMPUTE = {
-    "top10_share": _top10_share,
-    "renewal_rate": _renewal_rate,
-    "wallet_share": _wallet_share,
-    "nps": _nps,
-    "win_rate": _win_rate,
-    "pipeline_coverage": _pipeline_coverage,
-    "sales_per_rep": _sales_per_rep,
-    "output_per_employee": _output_per_employee,
-    "reps_above_mean": _reps_above_mean,
-    "core_product_share": _core_product_share,
-}
-
-
 def compute_values(client: Client, period: str | Period | None = None) -> dict[str, dict[str, Any]]:
     """The ten indicators' values from the client's data, before assessment.
 
@@ -1082,20 +547,20 @@ def compute_values(client: Client, period: str | Period | None = None) -> dict[s
     where ``reason`` is ``(zh, en)`` when the value is None.
     """
     per = client.period(period)
-    d = _Data(client, per)
+    d = IndicatorData(client, per)
     out: dict[str, dict[str, Any]] = {}
     for key in client.config.indicator_keys():
-        fn = _COMPUTE.get(key)
-        if fn is None:
+        spec = INDICATORS.get(key)
+        if spec is None:
             out[key] = {"value": None, "detail": {}, "variants": {},
                         "reason": ("kalib不会计算这个指标", "kalib does not compute this indicator")}
             continue
         try:
-            value, detail, variants = fn(d)
+            value, detail, variants = spec.compute(d)
             if value is not None and not math.isfinite(value):
-                raise _NA("无法计算（结果不是有限数值）", "cannot be computed (the result is not a finite number)", detail)
+                raise NotAvailable("无法计算（结果不是有限数值）", "cannot be computed (the result is not a finite number)", detail)
             out[key] = {"value": float(value), "detail": detail, "variants": variants, "reason": None}
-        except _NA as na:
+        except NotAvailable as na:
             out[key] = {"value": None, "detail": na.detail, "variants": {}, "reason": (na.zh, na.en)}
         except MissingData as exc:
             out[key] = {"value": None, "detail": {}, "variants": {}, "reason": (str(exc), str(exc))}

@@ -65,6 +65,7 @@ __all__ = [
     "milestone_period",
     "milestone_keys",
     "open_stages",
+    "rates_by_stage",
     "own_win_rate",
     "select_reps",
     "stage_period_matrix",
@@ -107,7 +108,8 @@ def open_stages(config) -> list[dict[str, Any]]:
     return sorted(st, key=lambda s: (s.get("step") is None, s.get("step") or 0))
 
 
-def _stage_rates(client: Client, rates: Mapping[str, float] | None) -> dict[str, float]:
+def rates_by_stage(client: Client, rates: Mapping[str, float] | None = None) -> dict[str, float]:
+    """The win rate of each stage: the configured ones, with ``rates`` (checked) replacing some."""
     out = client.config.stage_rates()
     if rates:
         unknown = sorted(set(rates) - set(out))
@@ -242,7 +244,7 @@ def win_rate_model(client: Client, *, rates: Mapping[str, float] | None = None,
     """
     opp = client.table("opportunities", purpose="the win-rate model (赢率模型)")
     cfg = client.config
-    stage_rates = _stage_rates(client, rates)
+    stage_rates = rates_by_stage(client, rates)
     keys = list(stage_rates)
     steps = {s["key"]: s.get("step") for s in cfg.stages()}
     cols = [c for c in _OPP_COLUMNS if c in opp.columns]
@@ -305,37 +307,26 @@ def deal_flags(client: Client, model: pd.DataFrame | None = None) -> pd.DataFram
     slipped = pd.Series(pd.NA, index=o.index, dtype="boolean")
     snaps = _snapshots(client)
     if snaps is not None:
-        # Integer codes for the deals (open deals first, so code < n means "an open deal") and stages.
-        n = len(o)
-        ids, _ = pd.factorize(pd.concat([o["opportunity_id"], snaps["opportunity_id"]], ignore_index=True))
-        deal = ids[n:]
-        keep = (deal >= 0) & (deal < n)
-        deal = deal[keep]
-        stages, _ = pd.factorize(pd.concat([o["stage"], snaps["stage"]], ignore_index=True))
-        cur_stage = stages[:n]
-        snap_stage = stages[n:][keep]
-        day = snaps["snapshot_date"].to_numpy(dtype="datetime64[ns]")[keep].astype("int64")
-        nat = np.iinfo(np.int64).min
-        differs = snap_stage != cur_stage[deal]
-
-        def per_deal(ufunc, mask: np.ndarray, fill: int) -> np.ndarray:
-            out = np.full(n, fill, dtype=np.int64)
-            ufunc.at(out, deal[mask], day[mask])
-            return out
-
-        big = np.iinfo(np.int64).max
-        last_diff = per_deal(np.maximum, differs, nat)
-        after = ~differs & (day > last_diff[deal])
-        run_start = per_deal(np.minimum, after, big)
+        # The snapshot rows of the open deals, each with the deal's current stage and its position in ``o``.
+        current = o[["opportunity_id", "stage"]].assign(deal=np.arange(len(o)))
+        history = snaps[["opportunity_id", "snapshot_date", "stage", "expected_close"]].merge(
+            current, on="opportunity_id", suffixes=("", "_now"))
+        day = history["snapshot_date"].astype("datetime64[ns]")
+        differs = history["stage"].fillna("") != history["stage_now"].fillna("")
+        deal = history["deal"]
+        last_other = day.where(differs).groupby(deal).transform("max")  # the last snapshot at another stage
+        after = ~differs & (last_other.isna() | (day > last_other))
+        runs = pd.DataFrame({
+            "run_start": day.where(after).groupby(deal).min(),  # the current run at the current stage
+            "latest": day.groupby(deal).max(), "first_seen": day.groupby(deal).min(),
+            "last_same": day.where(~differs).groupby(deal).max()})
+        runs = runs.reindex(range(len(o))).set_axis(o.index)
         # The latest snapshot of the deal must show the current stage, else it changed after it.
-        latest = per_deal(np.maximum, np.ones(len(deal), bool), nat)
-        last_same = per_deal(np.maximum, ~differs, nat)
-        first_seen = per_deal(np.minimum, np.ones(len(deal), bool), big)
-        ok = (run_start != big) & (last_same == latest)
-        snap_since = pd.Series(np.where(ok, run_start, nat).astype("datetime64[ns]"), index=o.index)
+        ok = runs["run_start"].notna() & (runs["last_same"] == runs["latest"])
+        snap_since = runs["run_start"].where(ok)
         # A run that starts at the deal's first snapshot only bounds the stage's start: a last change
         # before it (no stage change can come after the last change) is the better bound.
-        open_start = ok & (run_start == first_seen) & (o["last_change"] < snap_since).to_numpy()
+        open_start = ok & (runs["run_start"] == runs["first_seen"]) & (o["last_change"] < snap_since)
         since = since.fillna(snap_since.mask(open_start, o["last_change"]))
         basis = basis.mask(since.notna(), "snapshots")
         # Slipped: compare with the reference snapshot.
@@ -344,15 +335,11 @@ def deal_flags(client: Client, model: pd.DataFrame | None = None) -> pd.DataFram
         earlier = dates[dates <= np.datetime64(limit)]
         ref_date = earlier.max() if len(earlier) else (dates.min() if dates.min() < np.datetime64(as_of) else None)
         if ref_date is not None:
-            at_ref = day == np.datetime64(ref_date, "ns").astype("int64")
-            close = snaps["expected_close"].to_numpy(dtype="datetime64[ns]")[keep].astype("int64")
-            ref_close = np.full(n, nat, dtype=np.int64)
-            ref_close[deal[at_ref]] = close[at_ref]  # the last row wins when an id repeats
-            ref_close = ref_close.astype("datetime64[ns]")
-            cur_close = o["expected_close"].to_numpy(dtype="datetime64[ns]")
-            known = ~np.isnat(ref_close) & ~np.isnat(cur_close)
-            slipped = pd.Series(np.where(known, cur_close > ref_close, False), index=o.index, dtype="boolean")
-            slipped = slipped.mask(np.isnat(cur_close) & ~np.isnat(ref_close), pd.NA)
+            at_ref = history.loc[day == pd.Timestamp(ref_date)].set_index("deal")["expected_close"]
+            ref_close = at_ref.reindex(range(len(o))).set_axis(o.index).astype("datetime64[ns]")
+            cur_close = o["expected_close"].astype("datetime64[ns]")
+            slipped = (cur_close > ref_close).astype("boolean")
+            slipped = slipped.mask(cur_close.isna() & ref_close.notna(), pd.NA)
     for col, name in (("last_change", "last change"), ("created", "created")):
         if col in o:
             fill = since.isna() & o[col].notna()
@@ -592,56 +579,32 @@ def stage_period_matrix(model: pd.DataFrame, config, as_of: pd.Timestamp, months
     ``overdue`` (expected close before ``as_of``), each month from the as-of
     month, ``later``, ``no date``; a ``total`` row and column are added.
     """
-    is_open = (model["status"] == "open").to_numpy(dtype=bool)
-    code, cols = _close_codes(model["expected_close"].to_numpy(dtype="datetime64[ns]")[is_open], as_of, months)
-    rows = [s["key"] for s in open_stages(config)]
-    r = pd.Index(rows).get_indexer(model["stage"].to_numpy(dtype=object)[is_open])
-    ok = r >= 0
-    codes = (r * len(cols) + code)[ok]
-    n = len(rows) * len(cols)
-    sums = _sums(codes, n, count=np.ones(int(ok.sum())),
-                 amount=model["amount"].to_numpy(dtype="float64")[is_open][ok],
-                 weighted=model["weighted"].to_numpy(dtype="float64")[is_open][ok])
+    deals = model.loc[model["status"] == "open"]
+    close, periods = _close_bucket(deals["expected_close"], as_of, months)
+    stages = [s["key"] for s in open_stages(config)]
+    table = pd.DataFrame({"stage": deals["stage"], "close": close, "count": 1, "amount": deals["amount"],
+                          "weighted": deals["weighted"]})
+    table = table.loc[table["stage"].isin(stages)]
+    sums = table.pivot_table(index="stage", columns="close", values=["count", "amount", "weighted"], aggfunc="sum",
+                             fill_value=0)
     out = {}
-    for what, v in sums.items():
-        m = v.reshape(len(rows), len(cols))
-        m = np.vstack([np.hstack([m, m.sum(axis=1, keepdims=True)]),
-                       np.append(m.sum(axis=0), m.sum())[None, :]])
-        t = pd.DataFrame(m.astype("int64" if what == "count" else "float64"),
-                         index=pd.Index([*rows, "total"], name="stage"), columns=pd.Index([*cols, "total"], name="close"))
+    for what in ("count", "amount", "weighted"):
+        t = sums[what] if len(sums) else pd.DataFrame()
+        t = t.reindex(index=pd.Index(stages, name="stage"), columns=pd.Index(periods, name="close"), fill_value=0)
+        t = t.astype("int64" if what == "count" else "float64")
+        t["total"] = t.sum(axis=1)
+        t = pd.concat([t, t.sum().to_frame("total").T]).rename_axis(index="stage", columns="close")
         out[what] = t
     return out
 
 
-def _sums(codes: np.ndarray, n: int, **cols: np.ndarray) -> dict[str, np.ndarray]:
-    """Per-group sums with numpy (NaN counts as nothing; booleans count)."""
-    out = {}
-    for name, v in cols.items():
-        v = np.asarray(v, dtype="float64")
-        out[name] = np.bincount(codes, weights=np.where(np.isnan(v), 0.0, v), minlength=n)[:n]
-    return out
-
-
-def _group_table(codes: np.ndarray, uniques: np.ndarray, is_open: np.ndarray, amount: np.ndarray,
-                 weighted: np.ndarray, in_period: np.ndarray, won_in: np.ndarray, overdue: np.ndarray) -> pd.DataFrame:
-    sel = is_open & in_period
-    s = _sums(codes, len(uniques),
-              open_count=is_open, open_amount=np.where(is_open, amount, np.nan),
-              weighted=np.where(is_open, weighted, np.nan),
-              milestone_amount=np.where(sel, amount, np.nan), expected=np.where(sel, weighted, np.nan),
-              won_so_far=np.where(won_in, amount, np.nan), no_amount=is_open & np.isnan(amount),
-              overdue=overdue)
-    g = pd.DataFrame(s, index=pd.Index(np.asarray(uniques, dtype=object), name="key"))
-    for c in ("open_count", "no_amount", "overdue"):
-        g[c] = g[c].astype("int64")
+def _per_group(key: pd.Series, per_deal: pd.DataFrame) -> pd.DataFrame:
+    """Board 2's totals of open and won deals per salesperson, team or product (``key``; none:
+    "unassigned"), for the groups with an open deal or a win, the largest projected result first."""
+    g = per_deal.groupby(key.fillna(UNASSIGNED[1]).rename("key"), sort=True).sum()
     g["projected"] = g["won_so_far"] + g["expected"]
     g = g.loc[(g["open_count"] > 0) | (g["won_so_far"] > 0)]
     return g.sort_values("projected", ascending=False, kind="stable")
-
-
-def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object).fillna(UNASSIGNED[1]), sort=True)
-    return codes, np.asarray(uniques, dtype=object)
 
 
 @dataclass
@@ -920,11 +883,11 @@ def dashboard(client: Client, milestone: str | None = "quarter", *, rates: Mappi
 
     # Categories (open deals: all and due by the milestone; won in the period as "closed").
     cats = [c["key"] for c in sorted(fc["categories"], key=lambda c: -float(c["min_win_rate"]))]
-    ccodes = pd.Index(cats).get_indexer(model["category"].to_numpy(dtype=object))
-    okc = (ccodes >= 0) & is_open
-    csum = _sums(ccodes[okc], len(cats), count=np.ones(int(okc.sum())), amount=amount[okc], weighted=weighted[okc],
-                 milestone_amount=np.where(sel, amount, np.nan)[okc], expected=np.where(sel, weighted, np.nan)[okc])
-    categories = pd.DataFrame(csum, index=pd.Index(cats, name="category"))
+    open_deals = pd.DataFrame({
+        "category": model["category"], "count": 1, "amount": model["amount"], "weighted": model["weighted"],
+        "milestone_amount": model["amount"].where(sel), "expected": model["weighted"].where(sel)}).loc[is_open]
+    categories = open_deals.groupby("category").sum().reindex(pd.Index(cats, name="category"), fill_value=0)
+    categories = categories.astype("float64")
     categories.loc["closed"] = [int(won_in.sum()), won_so_far, won_so_far, won_so_far, won_so_far]
     categories["count"] = categories["count"].astype("int64")
 
@@ -932,28 +895,34 @@ def dashboard(client: Client, milestone: str | None = "quarter", *, rates: Mappi
     months = max(int(fc["matrix_months"]), months_to_end)
     matrix = stage_period_matrix(model, cfg, as_of, months)
 
-    teams = _teams(client)
-    owner = model["owner"].to_numpy(dtype=object)
-    args = (is_open, amount, weighted, in_period, won_in, overdue)
-    by_rep = _group_table(*_factorize(owner), *args)
+    # Per salesperson, team and product: the same totals.
+    open_amount = model["amount"].where(is_open)
+    open_weighted = model["weighted"].where(is_open)
+    per_deal = pd.DataFrame({
+        "open_count": is_open, "open_amount": open_amount, "weighted": open_weighted,
+        "milestone_amount": open_amount.where(in_period), "expected": open_weighted.where(in_period),
+        "won_so_far": model["amount"].where(won_in), "no_amount": is_open & no_amount, "overdue": overdue,
+    }, index=model.index).fillna(0.0)
+    by_rep = _per_group(model["owner"], per_deal)
     if client.has("salespeople") and "quota" in client.tables["salespeople"]:
         sp = client.tables["salespeople"].dropna(subset=["salesperson"])
         quota = dict(zip(sp["salesperson"], sp["quota"]))
         by_rep["quota"] = np.array([quota.get(r, np.nan) for r in by_rep.index], dtype="float64") * share
         by_rep["attainment"] = by_rep["projected"] / by_rep["quota"]
-    by_team = None
-    if teams:
-        by_team = _group_table(*_factorize(np.array([teams.get(o) for o in owner], dtype=object)), *args)
-    product = model["product"].to_numpy(dtype=object)
-    by_product = _group_table(*_factorize(product), *args)
+    teams = _teams(client)
+    by_team = _per_group(model["owner"].map(teams), per_deal) if teams else None
+    by_product = _per_group(model["product"], per_deal)
 
-    code, cols = _close_codes(close[is_open], as_of, months)
-    pcols = cols[:months + 1]  # overdue and the months (not later / no date)
-    pcodes, products = _factorize(product[is_open])
-    ok = code <= months
-    v = _sums((pcodes * len(pcols) + code)[ok], len(products) * len(pcols), weighted=weighted[is_open][ok])["weighted"]
-    production = pd.DataFrame(v.reshape(len(products), len(pcols)), index=pd.Index(products, name="product"),
-                              columns=pd.Index(pcols, name="close"))
+    # Production: the weighted amount of open deals per product and month of expected close (and overdue).
+    open_model = model.loc[is_open]
+    close_month, periods = _close_bucket(open_model["expected_close"], as_of, months)
+    production = pd.DataFrame({"product": open_model["product"].fillna(UNASSIGNED[1]), "close": close_month,
+                               "weighted": open_model["weighted"]})
+    products = pd.Index(np.asarray(production["product"].unique(), dtype=object), name="product").sort_values()
+    production = production.pivot_table(index="product", columns="close", values="weighted", aggfunc="sum",
+                                         fill_value=0.0)
+    production = production.reindex(index=products, columns=pd.Index(periods[:months + 1], name="close"),
+                                    fill_value=0.0).astype("float64")
     open_amount = float(np.nansum(amount[is_open]))
     weighted_total = float(np.nansum(weighted[is_open]))
 
@@ -969,5 +938,5 @@ def dashboard(client: Client, milestone: str | None = "quarter", *, rates: Mappi
         override_count=int((model["rate_source"].to_numpy(dtype=object)[is_open] == "override").sum()),
         matrix=matrix, categories=categories, by_rep=by_rep, by_team=by_team, by_product=by_product,
         production=production, no_amount=no_amt.reset_index(drop=True), win_rate_basis=own,
-        rates=_stage_rates(client, rates), notes=notes, config=cfg,
+        rates=rates_by_stage(client, rates), notes=notes, config=cfg,
     )

@@ -56,7 +56,7 @@ import pandas as pd
 
 from .client import Client, MissingData, Period
 from .i18n import check_lang, fmt_rmb, tr
-from .pipeline import _stage_rates, milestone_period
+from .pipeline import milestone_period, rates_by_stage
 
 __all__ = ["CHANGES", "STEPS", "Review", "review", "snapshot_dates"]
 
@@ -204,12 +204,6 @@ def _s(v: Any) -> Any:
     return None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else v
 
 
-def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes (-1 for missing) and the distinct values, without converting every string."""
-    codes, uniques = pd.factorize(values)
-    return codes, np.asarray(uniques, dtype=object)
-
-
 def review(client: Client, date_from: Any = None, date_to: Any = None, *, milestone: str | None = None,
            rates: Mapping[str, float] | None = None) -> Review:
     """The Monday review (周一看板盘点) between two snapshots.
@@ -260,168 +254,152 @@ def review(client: Client, date_from: Any = None, date_to: Any = None, *, milest
     fc = cfg.section("forecast")
     milestone = milestone or fc.get("default_milestone", "quarter")
     period, _ = milestone_period(b_date, milestone, fiscal_start=client.meta.fiscal_year_start, config=cfg)
-    stage_rates = _stage_rates(client, rates)
-    steps = {s["key"]: s.get("step") for s in cfg.stages()}
+    stage_rates = rates_by_stage(client, rates)
+    stage_steps = {s["key"]: s.get("step") for s in cfg.stages()}
     snaps = client.tables["snapshots"]
-    when = snaps["snapshot_date"].to_numpy(dtype="datetime64[ns]")
-    is_a, is_b = when == np.datetime64(a_date, "ns"), when == np.datetime64(b_date, "ns")
-    both = is_a | is_b
     cols = [c for c in _COLS if c in snaps.columns]
-    sub = snaps[cols] if both.all() else snaps.loc[both, cols]
-    in_b = is_b[both]
-    # One hash pass over the ids of both snapshots; each deal's row in A and in B (-1: absent).
-    ids, id_values = _codes(sub["opportunity_id"])
-    n = len(id_values)
-    rows = np.arange(len(sub))
-    pos_a = np.full(n, -1, dtype=np.int64)
-    pos_b = np.full(n, -1, dtype=np.int64)
-    pos_a[ids[~in_b]] = rows[~in_b]  # assignments run in order: the last row wins when an id repeats
-    pos_b[ids[in_b]] = rows[in_b]
-    inA, inB = pos_a >= 0, pos_b >= 0
+    pair = snaps.loc[snaps["snapshot_date"].isin([a_date, b_date]), ["snapshot_date", *cols]]
+    pair = pair.reset_index(drop=True)
+    # Deals numbered in the order they first appear (the outer merge below sorts on it); stages,
+    # statuses and owners as categories, so merging, comparing and grouping work on small integers.
+    pair["deal"] = pd.factorize(pair["opportunity_id"])[0]
+    pair["row"] = np.arange(len(pair))
+    is_b = (pair["snapshot_date"] == b_date).to_numpy()
+    repeated = pair[["deal"]].assign(later=is_b).duplicated() & pair["opportunity_id"].notna()
+    if repeated.any():
+        row = pair.loc[repeated].iloc[0]
+        raise ValueError(f"opportunity {row['opportunity_id']!r} appears twice in the snapshot of "
+                         f"{pd.Timestamp(row['snapshot_date']).date()}: each snapshot holds one row per opportunity")
+    for col in ("stage", "status"):
+        pair[col] = pd.Categorical.from_codes(*pd.factorize(pair[col]))
+    owner_key = pd.Categorical.from_codes(*pd.factorize(pair["owner"], sort=True))  # grouped on, by name
+    measures = ["deal", "row", "stage", "status", "amount", "win_rate_override", "expected_close"]
+    # One row per deal in either snapshot, columns _a (earlier) and _b (later).
+    deals = pair.loc[~is_b, measures].merge(pair.loc[is_b, measures], on="deal", how="outer", suffixes=("_a", "_b"))
+    in_a = deals["row_a"].notna().to_numpy()
+    in_b = deals["row_b"].notna().to_numpy()
 
-    def take(values: np.ndarray, pos: np.ndarray, fill: Any) -> np.ndarray:
-        out = values[np.where(pos >= 0, pos, 0)]
-        return np.where(pos >= 0, out, fill)
+    def side(col: str, s: str) -> pd.Series:
+        return deals[f"{col}_{s}"]
 
-    st_codes, st_values = _codes(sub["stage"])
-    rate_of = np.array([stage_rates.get(v, np.nan) for v in st_values] + [np.nan], dtype="float64")
-    step_of = np.array([steps.get(v) if steps.get(v) is not None else np.nan for v in st_values] + [np.nan],
-                       dtype="float64")
-    stat_codes, stat_values = _codes(sub["status"])
-    stat_of = np.array([*list(stat_values), ""], dtype=object)
-    stg = take(st_codes, pos_a, -1), take(st_codes, pos_b, -1)
-    stat = take(stat_codes, pos_a, -1), take(stat_codes, pos_b, -1)
-    sa, sb = stat_of[stat[0]], stat_of[stat[1]]
-    openA, openB = inA & (sa == "open"), inB & (sb == "open")
-    wonA, wonB = inA & (sa == "won"), inB & (sb == "won")
-    lostA, lostB = inA & (sa == "lost"), inB & (sb == "lost")
-    stA, stB = step_of[stg[0]], step_of[stg[1]]
-    amount = sub["amount"].to_numpy(dtype="float64")
-    amA, amB = take(amount, pos_a, np.nan), take(amount, pos_b, np.nan)
-    amA0, amB0 = np.nan_to_num(amA), np.nan_to_num(amB)
-    override = sub["win_rate_override"].to_numpy(dtype="float64")
-    ovA, ovB = take(override, pos_a, np.nan), take(override, pos_b, np.nan)
+    status_a, status_b = side("status", "a"), side("status", "b")
+    open_a, open_b = (status_a == "open").to_numpy(bool), (status_b == "open").to_numpy(bool)
+    won_a, won_b = (status_a == "won").to_numpy(bool), (status_b == "won").to_numpy(bool)
+    lost_a, lost_b = (status_a == "lost").to_numpy(bool), (status_b == "lost").to_numpy(bool)
+    step_a = side("stage", "a").map(stage_steps).astype("float64").to_numpy()
+    step_b = side("stage", "b").map(stage_steps).astype("float64").to_numpy()
+    amount_a = side("amount", "a").to_numpy(dtype="float64", na_value=np.nan)
+    amount_b = side("amount", "b").to_numpy(dtype="float64", na_value=np.nan)
+    amount_a0, amount_b0 = np.nan_to_num(amount_a), np.nan_to_num(amount_b)
+    override_a = side("win_rate_override", "a").to_numpy(dtype="float64", na_value=np.nan)
+    override_b = side("win_rate_override", "b").to_numpy(dtype="float64", na_value=np.nan)
 
-    def rate(open_: np.ndarray, won: np.ndarray, ov: np.ndarray, stage_code: np.ndarray) -> np.ndarray:
-        return np.where(open_, np.where(np.isnan(ov), rate_of[stage_code], ov), np.where(won, 1.0, 0.0))
+    def rate(s: str, is_open: np.ndarray, won: np.ndarray, override: np.ndarray) -> np.ndarray:
+        """The deal's win rate in snapshot ``s``: the override or the stage's when open, 1 won, 0 else."""
+        stage_rate = side("stage", s).map(stage_rates).astype("float64").to_numpy()
+        return np.nan_to_num(np.where(is_open, np.where(np.isnan(override), stage_rate, override),
+                                      np.where(won, 1.0, 0.0)))
 
-    rA, rB = np.nan_to_num(rate(openA, wonA, ovA, stg[0])), np.nan_to_num(rate(openB, wonB, ovB, stg[1]))
-    close = sub["expected_close"].to_numpy(dtype="datetime64[ns]")
-    ca, cb = take(close, pos_a, np.datetime64("NaT")), take(close, pos_b, np.datetime64("NaT"))
-    end = np.datetime64(period.end, "ns")
-    due_a = ~np.isnat(ca) & (ca <= end)
-    due_b = ~np.isnat(cb) & (cb <= end)
-    both_open = openA & openB
-    same_stage = both_open & (stg[0] == stg[1])
-    pos_any = np.where(inB, pos_b, pos_a)
+    rate_a, rate_b = rate("a", open_a, won_a, override_a), rate("b", open_b, won_b, override_b)
+    close_a = side("expected_close", "a").to_numpy(dtype="datetime64[ns]")
+    close_b = side("expected_close", "b").to_numpy(dtype="datetime64[ns]")
+    period_end = np.datetime64(period.end, "ns")
+    due_a = ~np.isnat(close_a) & (close_a <= period_end)
+    due_b = ~np.isnat(close_b) & (close_b <= period_end)
+    open_both = open_a & open_b
+    same_stage = open_both & (side("stage", "a") == side("stage", "b")).to_numpy(bool)
 
-    # Text columns: taken from the snapshot rows (no per-string conversion); few-valued ones as categories.
-    df = pd.DataFrame({col: sub[col].iloc[pos_any].reset_index(drop=True)
-                       for col in ("opportunity_id", "owner", "customer", "name")})
-    stage_cats = pd.Index(list(st_values), dtype="str")
-    stat_cats = pd.Index(list(stat_values), dtype="str")
-    df["stage_a"] = pd.Categorical.from_codes(stg[0], categories=stage_cats)
-    df["stage_b"] = pd.Categorical.from_codes(stg[1], categories=stage_cats)
-    df["status_a"] = pd.Categorical.from_codes(stat[0], categories=stat_cats)
-    df["status_b"] = pd.Categorical.from_codes(stat[1], categories=stat_cats)
-    df["amount_a"], df["amount_b"] = amA, amB
-    df["rate_a"], df["rate_b"] = np.where(inA, rA, np.nan), np.where(inB, rB, np.nan)
-    df["expected_close_a"], df["expected_close_b"] = ca, cb
+    # Text columns from the deal's row in the later snapshot when it is in it, else in the earlier one.
+    source = side("row", "b").fillna(side("row", "a")).to_numpy(dtype="int64")
+    df = pair[["opportunity_id", "owner", "customer", "name"]].iloc[source].reset_index(drop=True)
+    for col in ("stage", "status"):
+        for s in ("a", "b"):
+            df[f"{col}_{s}"] = side(col, s).array
+    df["amount_a"], df["amount_b"] = amount_a, amount_b
+    df["rate_a"], df["rate_b"] = np.where(in_a, rate_a, np.nan), np.where(in_b, rate_b, np.nan)
+    df["expected_close_a"], df["expected_close_b"] = close_a, close_b
 
     flags = {
-        "won": inB & wonB & ~wonA,
-        "lost": inB & lostB & ~lostA,
-        "new": inB & ~inA,
-        "removed": inA & ~inB,
-        "reopened": inA & ~openA & openB,
-        "advanced": both_open & (stB > stA),
-        "moved_back": both_open & (stB < stA),
-        "slipped": both_open & due_a & ~due_b,
-        "pulled_in": both_open & ~due_a & due_b,
-        "amount_up": inA & inB & ((amB > amA) | (np.isnan(amA) & ~np.isnan(amB))),
-        "amount_down": inA & inB & ((amB < amA) | (~np.isnan(amA) & np.isnan(amB))),
-        "rate_changed": same_stage & ~((np.isnan(ovA) & np.isnan(ovB)) | (ovA == ovB)),
+        "won": in_b & won_b & ~won_a,
+        "lost": in_b & lost_b & ~lost_a,
+        "new": in_b & ~in_a,
+        "removed": in_a & ~in_b,
+        "reopened": in_a & ~open_a & open_b,
+        "advanced": open_both & (step_b > step_a),
+        "moved_back": open_both & (step_b < step_a),
+        "slipped": open_both & due_a & ~due_b,
+        "pulled_in": open_both & ~due_a & due_b,
+        "amount_up": in_a & in_b & ((amount_b > amount_a) | (np.isnan(amount_a) & ~np.isnan(amount_b))),
+        "amount_down": in_a & in_b & ((amount_b < amount_a) | (~np.isnan(amount_a) & np.isnan(amount_b))),
+        "rate_changed": same_stage & ~((np.isnan(override_a) & np.isnan(override_b)) | (override_a == override_b)),
     }
     keys = [*flags, "unchanged"]
-    cat_code = np.select(list(flags.values()), list(range(len(flags))), default=len(flags))
+    category = np.select(list(flags.values()), list(flags), default="unchanged")
     for key, v in flags.items():
         df[key] = v
-    df["category"] = pd.Categorical.from_codes(cat_code, categories=pd.Index(keys, dtype="str"))
+    df["category"] = pd.Categorical(category, categories=pd.Index(keys, dtype="str"))
 
     # Weighted pipeline due by the milestone, and the waterfall split.
-    pa = openA & due_a
-    pb = openB & due_b
-    wA = np.where(pa, amA0 * rA, 0.0)
-    wB = np.where(pb, amB0 * rB, 0.0)
-    parts = {k: np.zeros(len(df)) for k in STEPS}
-    enter, leave, stay = ~pa & pb, pa & ~pb, pa & pb
-    parts["new"] = np.where(enter & ~inA, wB, 0.0)
-    parts["pulled_in"] = np.where(enter & openA, wB, 0.0)
-    parts["reopened"] = np.where(enter & inA & ~openA, wB, 0.0)
-    parts["won"] = np.where(leave & wonB, -wA, 0.0)
-    parts["lost"] = np.where(leave & lostB, -wA, 0.0)
-    parts["removed"] = np.where(leave & ~inB, -wA, 0.0)
-    parts["slipped"] = np.where(leave & openB, -wA, 0.0)
-    rate_part = np.where(stay, (rB - rA) * amA0, 0.0)
-    parts["advanced"] = np.where(stB > stA, rate_part, 0.0)
-    parts["moved_back"] = np.where(stB < stA, rate_part, 0.0)
-    parts["rate_changed"] = np.where(~(stB > stA) & ~(stB < stA), rate_part, 0.0)
-    amount_part = np.where(stay, (amB0 - amA0) * rB, 0.0)
-    parts["amount_up"] = np.where(amount_part > 0, amount_part, 0.0)
-    parts["amount_down"] = np.where(amount_part < 0, amount_part, 0.0)
-    df["weighted_a"], df["weighted_b"] = wA, wB
-    df["delta"] = wB - wA
+    counted_a = open_a & due_a
+    counted_b = open_b & due_b
+    weighted_a = np.where(counted_a, amount_a0 * rate_a, 0.0)
+    weighted_b = np.where(counted_b, amount_b0 * rate_b, 0.0)
+    enter, leave, stay = ~counted_a & counted_b, counted_a & ~counted_b, counted_a & counted_b
+    rate_part = np.where(stay, (rate_b - rate_a) * amount_a0, 0.0)
+    amount_part = np.where(stay, (amount_b0 - amount_a0) * rate_b, 0.0)
+    parts = {
+        "new": np.where(enter & ~in_a, weighted_b, 0.0),
+        "pulled_in": np.where(enter & open_a, weighted_b, 0.0),
+        "reopened": np.where(enter & in_a & ~open_a, weighted_b, 0.0),
+        "advanced": np.where(step_b > step_a, rate_part, 0.0),
+        "moved_back": np.where(step_b < step_a, rate_part, 0.0),
+        "rate_changed": np.where(~(step_b > step_a) & ~(step_b < step_a), rate_part, 0.0),
+        "amount_up": np.where(amount_part > 0, amount_part, 0.0),
+        "amount_down": np.where(amount_part < 0, amount_part, 0.0),
+        "slipped": np.where(leave & open_b, -weighted_a, 0.0),
+        "won": np.where(leave & won_b, -weighted_a, 0.0),
+        "lost": np.where(leave & lost_b, -weighted_a, 0.0),
+        "removed": np.where(leave & ~in_b, -weighted_a, 0.0),
+    }
+    df["weighted_a"], df["weighted_b"] = weighted_a, weighted_b
+    df["delta"] = weighted_b - weighted_a
     # Expected result: won amount + weighted pipeline due by the milestone.
-    valA = np.where(wonA, amA0, wA)
-    valB = np.where(wonB, amB0, wB)
-    df["impact"] = valB - valA
+    df["impact"] = np.where(won_b, amount_b0, weighted_b) - np.where(won_a, amount_a0, weighted_a)
 
     waterfall = pd.DataFrame({"step": STEPS, "value": [float(parts[k].sum()) for k in STEPS]})
-    start, end_v = float(wA.sum()), float(wB.sum())
+    start, end = float(weighted_a.sum()), float(weighted_b.sum())
     waterfall["end"] = start + waterfall["value"].cumsum()
 
-    ow_codes, ow_values = _codes(sub["owner"])
-    ow_deal = ow_codes[pos_any]
-    order_names = np.argsort(np.array([str(v) for v in ow_values], dtype=object), kind="stable")
-    rank = np.empty(len(ow_values) + 1, dtype=np.int64)
-    rank[order_names] = np.arange(len(ow_values))
-    rank[-1] = len(ow_values)  # no owner: "unassigned", last
-    codes = rank[ow_deal]
-    reps = np.array([*[ow_values[i] for i in order_names], "unassigned"], dtype=object)
-    if not (ow_deal == -1).any():
-        reps = reps[:-1]
-
-    def by(v: np.ndarray) -> np.ndarray:
-        return np.bincount(codes, weights=v, minlength=len(reps))
-
-    imp = df["impact"].to_numpy()
-    by_rep = pd.DataFrame({
-        "start": by(wA), "end": by(wB), "change": by(wB - wA),
-        "won_amount": by(np.where(flags["won"], amB0, 0.0)),
-        "impact": by(imp), "contributed": by(np.where(imp > 0, imp, 0.0)),
-        "detracted": by(np.where(imp < 0, imp, 0.0)),
-        **{k: by(flags[k].astype(float)).astype("int64") for k in flags},
-    }, index=pd.Index(np.asarray(reps, dtype=object), name="owner"))
-    ids_out = np.asarray(id_values, dtype=object)
-    for col, sign in (("top_contributor", 1.0), ("top_detractor", -1.0)):
-        order = np.lexsort((-sign * imp, codes))  # per rep, the largest gain (or loss) first
-        first = order[np.unique(codes[order], return_index=True)[1]]
-        best = np.full(len(reps), None, dtype=object)
-        ok = sign * imp[first] > 0
-        best[codes[first][ok]] = ids_out[first][ok]
-        by_rep[col] = pd.array(best, dtype="str")
+    # Per salesperson (deals without an owner as "unassigned", last).
+    won_amount = np.where(flags["won"], amount_b0, 0.0)
+    impact = df["impact"]
+    per_deal = pd.DataFrame({
+        "owner": owner_key[source], "start": weighted_a, "end": weighted_b, "change": weighted_b - weighted_a,
+        "won_amount": won_amount, "impact": impact, "contributed": impact.clip(lower=0.0),
+        "detracted": impact.clip(upper=0.0), **flags})
+    by_rep = per_deal.groupby("owner", sort=True, dropna=False, observed=True).sum()
+    by_rep[list(flags)] = by_rep[list(flags)].astype("int64")
+    for col, gains in (("top_contributor", True), ("top_detractor", False)):
+        # Per rep, the deal with the largest gain (or loss); the first listed on a tie.
+        moved = per_deal.assign(opportunity_id=df["opportunity_id"]).loc[impact > 0 if gains else impact < 0,
+                                                                          ["owner", "opportunity_id", "impact"]]
+        top = moved.sort_values("impact", ascending=not gains, kind="stable").groupby(
+            "owner", dropna=False, observed=True).first()
+        by_rep[col] = top["opportunity_id"].reindex(by_rep.index).astype("str")
+    by_rep.index = pd.Index(["unassigned" if pd.isna(k) else k for k in by_rep.index.astype(object)], name="owner")
     by_rep = by_rep.sort_values("impact", kind="stable")
 
     notes: list[tuple[str, str]] = []
-    miss = int((pa & np.isnan(amA)).sum() + (pb & np.isnan(amB)).sum())
-    if miss:
-        notes.append((f"{miss} 个节点内在跟机会没有金额：按 0 计入加权管道。",
-                      f"{miss} open deals due by the milestone have no amount: counted as 0 in the weighted pipeline."))
+    missing = int((counted_a & np.isnan(amount_a)).sum() + (counted_b & np.isnan(amount_b)).sum())
+    if missing:
+        notes.append((f"{missing} 个节点内在跟机会没有金额：按 0 计入加权管道。",
+                      f"{missing} open deals due by the milestone have no amount: counted as 0 in the weighted "
+                      "pipeline."))
     counts = {k: int(v.sum()) for k, v in flags.items()}
-    counts["unchanged"] = int((cat_code == len(flags)).sum())
+    counts["unchanged"] = int((category == "unchanged").sum())
     keep = ["opportunity_id", "owner", "customer", "name", "category", *flags, "stage_a", "stage_b", "status_a",
             "status_b", "amount_a", "amount_b", "rate_a", "rate_b", "expected_close_a", "expected_close_b",
             "weighted_a", "weighted_b", "delta", "impact"]
-    return Review(client=client.name, date_from=a_date, date_to=b_date, period=period, start=start, end=end_v,
-                  won_amount=float(np.where(flags["won"], amB0, 0.0).sum()), changes=df[keep], waterfall=waterfall,
-                  by_rep=by_rep, counts=counts, notes=notes)
+    return Review(client=client.name, date_from=a_date, date_to=b_date, period=period, start=start, end=end,
+                  won_amount=float(won_amount.sum()), changes=df[keep], waterfall=waterfall, by_rep=by_rep,
+                  counts=counts, notes=notes)

@@ -66,6 +66,7 @@ import pandas as pd
 
 from .client import Client, MissingData, Period
 from .i18n import fmt_pct, fmt_rmb, tr
+from .indicators import INDICATORS, above_mean
 
 __all__ = [
     "Finding",
@@ -118,8 +119,8 @@ def needs(client: Client, lang: str = "zh") -> pd.DataFrame:
 
 def _lines(client: Client, industry: str | None) -> tuple[float | None, float | None]:
     ind = industry or client.industry
-    win = client.config.line("win_rate", ind)["pass"]
-    cov = client.config.line("pipeline_coverage", ind)["pass"]
+    win = INDICATORS["win_rate"].lines(client.config, ind)["pass"]
+    cov = INDICATORS["pipeline_coverage"].lines(client.config, ind)["pass"]
     return win, cov
 
 
@@ -488,7 +489,7 @@ def team_analysis(client: Client, period: str | Period | None = None, industry: 
     people["sales"] = people["salesperson"].map(sales).fillna(0.0).astype(float)
     people["annual_sales"] = people["sales"] / p.years
     mean_sales = float(people["sales"].mean())
-    people["above_mean"] = people["sales"] > mean_sales
+    people["above_mean"] = above_mean(people["sales"])
 
     # Salespeople table: team, tenure, quota.
     if client.has("salespeople"):
@@ -573,8 +574,8 @@ def team_analysis(client: Client, period: str | Period | None = None, industry: 
     }
     ramp = tenure_bands(people, cfg["tenure_bands_months"], "en")
     lines = {"win_rate": win_line, "pipeline_coverage": cov_line,
-             "reps_above_mean": client.config.line("reps_above_mean", ind)["pass"],
-             "sales_per_rep": client.config.line("sales_per_rep", ind)["pass"],
+             "reps_above_mean": INDICATORS["reps_above_mean"].lines(client.config, ind)["pass"],
+             "sales_per_rep": INDICATORS["sales_per_rep"].lines(client.config, ind)["pass"],
              "concentration_alert": cfg["concentration_alert"], "top_fraction": cfg["top_fraction"],
              "min_closed_deals": cfg["min_closed_deals"], "new_hire_months": cfg["new_hire_months"]}
     result = TeamResult(client.name, p, ind, people, summary, ramp, [], lines, sources, notes, cfg)

@@ -121,7 +121,7 @@ def test_ids_must_name_the_notebook():
 
 def test_duplicate_ids_from_two_modules_are_refused():
     ex = E.get("04.00-dimension")
-    clone = E.Exercise(**{**ex.__dict__, "module": "somewhere.else"})
+    clone = type(ex)(**{**ex.__dict__, "module": "somewhere.else"})
     with pytest.raises(ValueError, match="defined twice"):
         E.register(clone)
 

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import matplotlib
 
+from ..symbols import STATUS_SYMBOLS
+
 __all__ = ["cjk_font", "chart_lang", "CJKFontWarning", "PALETTE", "STATUS_STYLE"]
 
 # Font files known to carry Chinese glyphs, in order of preference (lower-case substrings).
@@ -38,10 +40,10 @@ PALETTE = {
     "primary": "#1f4e79", "secondary": "#6c8ebf", "light": "#d6e4f0", "accent": "#d35400",
 }
 STATUS_STYLE = {
-    "below": {"color": PALETTE["below"], "marker": "v", "symbol": "✗"},
-    "pass": {"color": PALETTE["pass"], "marker": "o", "symbol": "✓"},
-    "excellent": {"color": PALETTE["excellent"], "marker": "*", "symbol": "★"},
-    "na": {"color": PALETTE["na"], "marker": "x", "symbol": "–"},
+    "below": {"color": PALETTE["below"], "marker": "v", "symbol": STATUS_SYMBOLS["below"]},
+    "pass": {"color": PALETTE["pass"], "marker": "o", "symbol": STATUS_SYMBOLS["pass"]},
+    "excellent": {"color": PALETTE["excellent"], "marker": "*", "symbol": STATUS_SYMBOLS["excellent"]},
+    "na": {"color": PALETTE["na"], "marker": "x", "symbol": STATUS_SYMBOLS["na"]},
 }
 
 

@@ -59,10 +59,10 @@ def factor_profile_chart(evaluation: Any, lang: str = "zh", *, ax=None):
     """
     from matplotlib.figure import Figure
 
-    from ..deals import _settings
+    from ..deals import deals_section
 
     with chart_lang(lang) as lang:
-        d = _settings(evaluation.config)
+        d = deals_section(evaluation.config)
         lo, hi = float(d["scale"]["min"]), float(d["scale"]["max"])
         gate_min = float(d["go_nogo"]["gate_min"])
         prof = evaluation.profile(lang)
@@ -364,13 +364,13 @@ def portfolio_chart(portfolio: Any, lang: str = "zh", *, label: int = 8, ax=None
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
-    from ..deals import VERDICTS, _settings
+    from ..deals import VERDICTS, deals_section
 
     with chart_lang(lang) as lang:
         t = portfolio.table
         ev = t[t["evaluated"]]
         cfg = portfolio.config
-        g = _settings(cfg)["go_nogo"]
+        g = deals_section(cfg)["go_nogo"]
         if ax is None:
             fig = Figure(figsize=(7.8, 4.8))
             ax = fig.subplots()

@@ -37,9 +37,11 @@ How to add an exercise
    or a constant; questions may be strings or functions of the client (to
    name the period, a customer...)::
 
-       from kalib.exercises import hint, numeric
+       from kalib.exercises import ExerciseSet, hint
 
-       numeric(
+       exercises = ExerciseSet(__name__)  # registers what follows under this module
+
+       exercises.numeric(
            "01.01-top10-share",
            "期内前10名客户的收入占总收入的比例是多少？",
            "What share of the period's revenue did the 10 largest customers bring?",
@@ -96,14 +98,23 @@ import unicodedata
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..client import Client, MissingData
 from ..i18n import check_lang, fmt_pct, fmt_rmb, tr
 
+if TYPE_CHECKING:
+    from .panel import ExercisePanel
+
 __all__ = [
+    "ChoiceExercise",
     "Exercise",
+    "ExerciseSet",
+    "ItemsExercise",
+    "NumericExercise",
     "Feedback",
     "Hint",
+    "feedback_html",
     "check",
     "choice",
     "get",
@@ -149,7 +160,7 @@ class Feedback:
         return {"correct": self.correct, "message": self.message}
 
     def _repr_html_(self) -> str:
-        return _feedback_html(self)
+        return feedback_html(self)
 
 
 @dataclass(frozen=True)
@@ -275,130 +286,103 @@ def _fmt(value: Any, unit: str, lang: str) -> str:
 
 
 # ---------------------------------------------------------------------------
-# The exercise
+# The exercises: one class per kind
 # ---------------------------------------------------------------------------
 @dataclass
 class Exercise:
-    """One exercise.  Build it with :func:`numeric`, :func:`choice` or :func:`items`.
+    """One exercise.  Build it with :func:`numeric`, :func:`choice` or :func:`items`
+    (:class:`NumericExercise`, :class:`ChoiceExercise`, :class:`ItemsExercise`).
 
     Attributes
     ----------
     id
         ``"NN.MM-short-name"``; the prefix is the notebook's number.
     kind
-        ``"numeric"``, ``"choice"`` or ``"items"``.
+        ``"numeric"``, ``"choice"`` or ``"items"`` (one per class).
     question_zh, question_en
         The question (a string, or a function of the client returning one).
     answer
         The right answer, or a function of the client computing it.
     hints
         :class:`Hint` list: known mistakes (with ``when``) and general hints.
-    options
-        For ``choice``: ``(key, zh, en)`` tuples; for ``items``: the items to pick
-        from (a list, or a function of the client).
-    unit, tol, abs_tol
-        For ``numeric``: the unit (see ``UNITS``) and the tolerance; an answer
-        is right when ``|given - answer| <= max(abs_tol, tol * |answer|)``.
     explain_zh, explain_en
         Shown after a right answer (and by the "show solution" button after
         ``reveal_after`` wrong tries): why it is right, in the method's words.
         Strings may use ``{answer}``; or functions of the client.
+    module
+        The module that defines it (two modules may not define the same id).
     """
 
+    kind: ClassVar[str] = ""
+
     id: str
-    kind: str
     question_zh: Any
     question_en: Any
     answer: Any
     hints: list[Hint] = field(default_factory=list)
-    options: Any = None
-    unit: str = "number"
-    tol: float = 0.02
-    abs_tol: float = 0.0
     explain_zh: Any = None
     explain_en: Any = None
     reveal_after: int = 3
     module: str | None = None
 
     # -- values ----------------------------------------------------------
-    def question(self, client: Any = None, lang: str = "zh") -> str:
+    def question(self, client: Client | None = None, lang: str = "zh") -> str:
         """The question in ``lang`` for this client."""
         return str(_resolve(self.question_zh if check_lang(lang) == "zh" else self.question_en, client))
 
-    def answer_for(self, client: Any = None) -> Any:
+    def answer_for(self, client: Client | None = None) -> Any:
         """The right answer for this client (raises MissingData when the client lacks the data)."""
-        value = _resolve(self.answer, client)
-        if self.kind == "items":
-            return frozenset(str(v) for v in value)
-        if self.kind == "numeric":
-            value = float(value)
-            if not math.isfinite(value):
-                raise ValueError(f"exercise {self.id}: the answer is not available for this client")
-        return value
+        return self._answer_value(_resolve(self.answer, client))
 
-    def options_for(self, client: Any = None) -> list:
-        opts = _resolve(self.options, client)
-        return list(opts) if opts is not None else []
-
-    def explanation(self, client: Any = None, lang: str = "zh") -> str:
+    def explanation(self, client: Client | None = None, lang: str = "zh") -> str:
         """The worked explanation (empty when none is given)."""
         text = _resolve(self.explain_zh if lang == "zh" else self.explain_en, client)
         if not text:
             return ""
         return str(text).replace("{answer}", self.format_answer(client, lang))
 
-    def format_answer(self, client: Any = None, lang: str = "zh") -> str:
-        ans = self.answer_for(client)
-        if self.kind == "choice":
-            for key, zh, en in self.options_for(client):
-                if key == ans:
-                    return tr(lang, zh, en)
-            return str(ans)
-        if self.kind == "items":
-            return "、".join(sorted(ans)) if lang == "zh" else ", ".join(sorted(ans))
-        return _fmt(ans, self.unit, lang)
+    def format_answer(self, client: Client | None = None, lang: str = "zh") -> str:
+        return self._format(self.answer_for(client), client, lang)
 
-    # -- checking --------------------------------------------------------
+    # -- what each kind says --------------------------------------------
+    def _answer_value(self, value: Any) -> Any:
+        return value
+
+    def _format(self, answer: Any, client: Client | None, lang: str) -> str:
+        return str(answer)
+
+    def _is_empty(self, value: Any) -> bool:
+        return value is None or (isinstance(value, str) and not value.strip())
+
     def _parse(self, value: Any) -> Any:
-        if self.kind == "numeric":
-            return parse_number(value, self.unit)
-        if self.kind == "choice":
-            return value if value is None else str(value)
-        if isinstance(value, str):
-            parts = re.split(r"[,，、;；\n]+", value)
-            return frozenset(p.strip() for p in parts if p.strip())
-        return frozenset(str(v).strip() for v in (value or ()))
+        raise NotImplementedError
 
     def _matches(self, given: Any, target: Any) -> bool:
-        if self.kind == "numeric":
-            try:
-                target = float(target)
-            except (TypeError, ValueError):
-                return False
-            if not math.isfinite(target):
-                return False
-            return abs(given - target) <= max(self.abs_tol, self.tol * abs(target)) + 1e-12
-        if self.kind == "items":
-            return frozenset(str(v) for v in target) == given
         return given == target
 
-    def check(self, value: Any, client: Any = None, lang: str = "zh", attempt: int = 1) -> Feedback:
+    def _wrong(self, given: Any, answer: Any, nudge: str, lang: str) -> Feedback:
+        """The feedback on a wrong answer that is no known mistake."""
+        return Feedback(False, tr(lang, "还不对。", "Not yet. ") + nudge, "hint")
+
+    def _input(self, w: Any, client: Client | None, lang: str) -> tuple[Any, list]:
+        """The input widget, and the widgets of the input row before the Check button."""
+        raise NotImplementedError
+
+    # -- checking --------------------------------------------------------
+    def check(self, value: Any, client: Client | None = None, lang: str = "zh", attempt: int = 1) -> Feedback:
         """Check an answer; ``attempt`` (1, 2, ...) decides which general hint is shown.
 
         Returns a :class:`Feedback` whose message says what to do next.
         """
         check_lang(lang)
-        if value is None or (isinstance(value, str) and not value.strip()) or (
-                self.kind == "items" and not isinstance(value, str) and len(value or ()) == 0):
+        if self._is_empty(value):
             return Feedback(False, tr(lang, "请先输入答案。", "Type an answer first."), "input")
         try:
             given = self._parse(value)
         except ValueError:
-            example = {"share": "35%", "rmb": "1234万", "ratio": "2.5"}.get(self.unit, "42")
+            example = {"share": "35%", "rmb": "1234万", "ratio": "2.5"}.get(getattr(self, "unit", ""), "42")
             return Feedback(False, tr(lang, f"无法把“{value}”读作数字；请输入例如 {example}。",
                                       f"Cannot read {value!r} as a number; type e.g. {example}."), "input")
-        from ..client import MissingData
-
         try:
             answer = self.answer_for(client)
         except MissingData as exc:
@@ -413,9 +397,7 @@ class Exercise:
             if h.when is None:
                 continue
             try:
-                target = _resolve(h.when, client)
-                if self.kind == "items":
-                    target = frozenset(str(v) for v in target)
+                target = self._answer_value(_resolve(h.when, client))
             except Exception:  # a mistake we cannot compute for this client is simply not offered
                 continue
             if self._matches(given, target):
@@ -423,101 +405,156 @@ class Exercise:
         general = [h for h in self.hints if h.when is None]
         nudge = general[min(attempt, len(general)) - 1].text(lang) if general else tr(
             lang, "请逐步检查你的计算。", "Check your calculation step by step.")
-        if self.kind == "numeric":
-            if answer == 0:
-                side = tr(lang, "偏高" if given > 0 else "偏低", "too high" if given > 0 else "too low")
-                return Feedback(False, tr(lang, f"还不对：你的答案{side}。", f"Not yet: your answer is {side}. ") + nudge, "hint")
-            off = (given - answer) / abs(answer)
-            side_zh, side_en = ("偏高", "too high") if off > 0 else ("偏低", "too low")
-            size = fmt_pct(abs(off))
-            if self.unit in ("count", "people", "days", "year"):
-                size = _fmt(abs(given - answer), "number" if self.unit == "year" else self.unit, lang)
-            elif abs(off) > 5:
-                size = tr(lang, f"{abs(given / answer):.0f}倍", f"{abs(given / answer):.0f} times")
-                if self.unit == "share":
-                    nudge = tr(lang, "比例请用百分比或小数（如 35% 或 0.35）。",
-                               "Give a share as a percentage or a fraction (35% or 0.35). ") + nudge
-            return Feedback(False, tr(lang, f"还不对：你的答案{side_zh}（差 {size}）。",
-                                      f"Not yet: your answer is {side_en} (by {size}). ") + nudge, "hint")
-        if self.kind == "items":
-            right = given & answer
-            wrong = sorted(given - answer)
-            missing = len(answer - given)
-            parts = [tr(lang, f"还不对：{len(right)} 个选对了", f"Not yet: {len(right)} right")]
-            if wrong:
-                parts.append(tr(lang, "，这些不该选：" + "、".join(wrong), "; these do not belong: " + ", ".join(wrong)))
-            if missing:
-                parts.append(tr(lang, f"，还漏了 {missing} 个", f"; {missing} missing"))
-            return Feedback(False, "".join(parts) + tr(lang, "。", ". ") + nudge, "hint")
-        return Feedback(False, tr(lang, "还不对。", "Not yet. ") + nudge, "hint")
+        return self._wrong(given, answer, nudge, lang)
 
     # -- the panel ---------------------------------------------------------
-    def widget(self, client: Any = None, lang: str = "zh"):
-        """An ipywidgets panel: question, input, Check button, feedback (no ``display()``).
+    def widget(self, client: Client | None = None, lang: str = "zh") -> ExercisePanel:
+        """An ipywidgets panel (:class:`~kalib.exercises.panel.ExercisePanel`): question, input,
+        Check button, feedback (no ``display()``).
 
         ``panel.children`` are ``[question HTML, input row, feedback HTML, solution row]``;
-        the input row holds the input widget and the Check button, so tests can
-        set ``panel.input.value``, call ``panel.button.click()`` and read
+        tests can set ``panel.input.value``, call ``panel.button.click()`` and read
         ``panel.feedback.value``.
         """
-        import ipywidgets as w
+        from .panel import ExercisePanel
 
-        check_lang(lang)
-        question = w.HTML(value=(
-            f'<div class="kalib-exercise"><b>{html.escape(tr(lang, "练习", "Exercise"))} {html.escape(self.id)}</b>'
-            f"<br>{html.escape(self.question(client, lang))}</div>"))
-        if self.kind == "numeric":
-            inp = w.Text(value="", placeholder=tr(lang, "你的答案", "your answer"), layout=w.Layout(width="14em"))
-            unit_label = UNITS.get(self.unit, ("", ""))[0 if lang == "zh" else 1]
-            row_items = [inp, w.Label(value=unit_label)]
-        elif self.kind == "choice":
-            opts = [(tr(lang, zh, en), key) for key, zh, en in self.options_for(client)]
-            inp = w.RadioButtons(options=opts, value=None, layout=w.Layout(width="auto"))
-            row_items = [inp]
-        else:
-            try:
-                opts = [str(o) for o in self.options_for(client)]
-            except Exception:  # missing data: the check will say so
-                opts = []
-            inp = w.SelectMultiple(options=opts, value=(), rows=min(max(len(opts), 3), 10),
-                                   layout=w.Layout(width="22em"))
-            row_items = [inp]
-        button = w.Button(description=tr(lang, "检查 · Check", "Check"), button_style="primary")
-        feedback = w.HTML(value="")
-        solution_btn = w.Button(description=tr(lang, "显示解答", "Show solution"),
-                                layout=w.Layout(display="none"))
-        solution = w.HTML(value="")
-        state = {"wrong": 0, "hints": 0}
-
-        def on_check(_=None):
-            try:
-                fb = self.check(inp.value, client, lang, attempt=state["hints"] + 1)
-            except Exception as exc:  # shown, never swallowed
-                fb = Feedback(False, tr(lang, f"出错了：{exc}", f"Error: {exc}"), "error")
-            state["hints"] += fb.kind == "hint"
-            state["wrong"] += fb.kind in ("hint", "mistake")
-            feedback.value = _feedback_html(fb)
-            if not fb.correct and state["wrong"] >= self.reveal_after:
-                solution_btn.layout.display = None
-
-        def on_solution(_=None):
-            try:
-                text = tr(lang, "答案：", "Answer: ") + self.format_answer(client, lang)
-                extra = self.explanation(client, lang)
-            except Exception as exc:
-                text, extra = str(exc), ""
-            solution.value = f'<div class="kalib-solution">{html.escape(text)}<br>{html.escape(extra)}</div>'
-
-        button.on_click(on_check)
-        solution_btn.on_click(on_solution)
-        panel = w.VBox([question, w.HBox(row_items + [button]), feedback, w.VBox([solution_btn, solution])])
-        panel.input, panel.button, panel.feedback = inp, button, feedback
-        panel.solution_button, panel.solution = solution_btn, solution
-        panel.exercise = self
-        return panel
+        return ExercisePanel(self, client, check_lang(lang))
 
 
-def _feedback_html(fb: Feedback) -> str:
+@dataclass
+class NumericExercise(Exercise):
+    """A number, right when ``|given - answer| <= max(abs_tol, tol * |answer|)``; ``unit`` (see
+    ``UNITS``) says how it is typed and shown."""
+
+    kind: ClassVar[str] = "numeric"
+
+    unit: str = "number"
+    tol: float = 0.02
+    abs_tol: float = 0.0
+
+    def _answer_value(self, value: Any) -> Any:
+        value = float(value)
+        if not math.isfinite(value):
+            raise ValueError(f"exercise {self.id}: the answer is not available for this client")
+        return value
+
+    def _format(self, answer: Any, client: Client | None, lang: str) -> str:
+        return _fmt(answer, self.unit, lang)
+
+    def _parse(self, value: Any) -> Any:
+        return parse_number(value, self.unit)
+
+    def _matches(self, given: Any, target: Any) -> bool:
+        try:
+            target = float(target)
+        except (TypeError, ValueError):
+            return False
+        if not math.isfinite(target):
+            return False
+        return abs(given - target) <= max(self.abs_tol, self.tol * abs(target)) + 1e-12
+
+    def _wrong(self, given: Any, answer: Any, nudge: str, lang: str) -> Feedback:
+        if answer == 0:
+            side = tr(lang, "偏高" if given > 0 else "偏低", "too high" if given > 0 else "too low")
+            return Feedback(False, tr(lang, f"还不对：你的答案{side}。", f"Not yet: your answer is {side}. ") + nudge, "hint")
+        off = (given - answer) / abs(answer)
+        side_zh, side_en = ("偏高", "too high") if off > 0 else ("偏低", "too low")
+        size = fmt_pct(abs(off))
+        if self.unit in ("count", "people", "days", "year"):
+            size = _fmt(abs(given - answer), "number" if self.unit == "year" else self.unit, lang)
+        elif abs(off) > 5:
+            size = tr(lang, f"{abs(given / answer):.0f}倍", f"{abs(given / answer):.0f} times")
+            if self.unit == "share":
+                nudge = tr(lang, "比例请用百分比或小数（如 35% 或 0.35）。",
+                           "Give a share as a percentage or a fraction (35% or 0.35). ") + nudge
+        return Feedback(False, tr(lang, f"还不对：你的答案{side_zh}（差 {size}）。",
+                                  f"Not yet: your answer is {side_en} (by {size}). ") + nudge, "hint")
+
+    def _input(self, w: Any, client: Client | None, lang: str) -> tuple[Any, list]:
+        inp = w.Text(value="", placeholder=tr(lang, "你的答案", "your answer"), layout=w.Layout(width="14em"))
+        return inp, [inp, w.Label(value=UNITS.get(self.unit, ("", ""))[0 if lang == "zh" else 1])]
+
+
+@dataclass
+class ChoiceExercise(Exercise):
+    """One option out of a few: ``options`` are ``(key, zh, en)`` (or a function of the client)."""
+
+    kind: ClassVar[str] = "choice"
+
+    options: Any = None
+
+    def options_for(self, client: Client | None = None) -> list:
+        opts = _resolve(self.options, client)
+        return list(opts) if opts is not None else []
+
+    def _format(self, answer: Any, client: Client | None, lang: str) -> str:
+        for key, zh, en in self.options_for(client):
+            if key == answer:
+                return tr(lang, zh, en)
+        return str(answer)
+
+    def _parse(self, value: Any) -> Any:
+        return value if value is None else str(value)
+
+    def _input(self, w: Any, client: Client | None, lang: str) -> tuple[Any, list]:
+        opts = [(tr(lang, zh, en), key) for key, zh, en in self.options_for(client)]
+        inp = w.RadioButtons(options=opts, value=None, layout=w.Layout(width="auto"))
+        return inp, [inp]
+
+
+@dataclass
+class ItemsExercise(Exercise):
+    """A set of items picked from ``options`` (a list, or a function of the client); feedback says
+    how many are right, names the wrong picks, and never the missing ones."""
+
+    kind: ClassVar[str] = "items"
+
+    options: Any = None
+
+    def options_for(self, client: Client | None = None) -> list:
+        opts = _resolve(self.options, client)
+        return list(opts) if opts is not None else []
+
+    def _answer_value(self, value: Any) -> Any:
+        return frozenset(str(v) for v in value)
+
+    def _format(self, answer: Any, client: Client | None, lang: str) -> str:
+        return "、".join(sorted(answer)) if lang == "zh" else ", ".join(sorted(answer))
+
+    def _is_empty(self, value: Any) -> bool:
+        return super()._is_empty(value) or (not isinstance(value, str) and len(value or ()) == 0)
+
+    def _parse(self, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = re.split(r"[,，、;；\n]+", value)
+            return frozenset(p.strip() for p in parts if p.strip())
+        return frozenset(str(v).strip() for v in (value or ()))
+
+    def _matches(self, given: Any, target: Any) -> bool:
+        return frozenset(str(v) for v in target) == given
+
+    def _wrong(self, given: Any, answer: Any, nudge: str, lang: str) -> Feedback:
+        right = given & answer
+        wrong = sorted(given - answer)
+        missing = len(answer - given)
+        parts = [tr(lang, f"还不对：{len(right)} 个选对了", f"Not yet: {len(right)} right")]
+        if wrong:
+            parts.append(tr(lang, "，这些不该选：" + "、".join(wrong), "; these do not belong: " + ", ".join(wrong)))
+        if missing:
+            parts.append(tr(lang, f"，还漏了 {missing} 个", f"; {missing} missing"))
+        return Feedback(False, "".join(parts) + tr(lang, "。", ". ") + nudge, "hint")
+
+    def _input(self, w: Any, client: Client | None, lang: str) -> tuple[Any, list]:
+        try:
+            opts = [str(o) for o in self.options_for(client)]
+        except Exception:  # missing data: the check will say so
+            opts = []
+        inp = w.SelectMultiple(options=opts, value=(), rows=min(max(len(opts), 3), 10), layout=w.Layout(width="22em"))
+        return inp, [inp]
+
+
+def feedback_html(fb: Feedback) -> str:
+    """A feedback as a coloured HTML block."""
     colour, symbol = ("#1e8449", "✓") if fb.correct else ("#b9770e", "✗")
     return (f'<div class="kalib-feedback" style="border-left:4px solid {colour};padding:4px 8px">'
             f'<b style="color:{colour}">{symbol}</b> {html.escape(fb.message)}</div>')
@@ -537,30 +574,24 @@ def register(ex: Exercise) -> Exercise:
     return ex
 
 
-def _caller_module() -> str | None:
-    import sys
-
-    frame = sys._getframe(2)
-    while frame is not None and frame.f_globals.get("__name__") == __name__:
-        frame = frame.f_back
-    return frame.f_globals.get("__name__") if frame is not None else None
+_KINDS: dict[str, type[Exercise]] = {c.kind: c for c in (NumericExercise, ChoiceExercise, ItemsExercise)}
 
 
 def _make(kind: str, id: str, question_zh: Any, question_en: Any, *, answer: Any, register_it: bool,
-          **kw: Any) -> Exercise:
+          module: str | None, **kw: Any) -> Exercise:
     hints = list(kw.pop("hints", None) or [])
     for h in hints:
         if not isinstance(h, Hint):
             raise TypeError(f"exercise {id}: hints must be made with kalib.exercises.hint(zh, en, when=...)")
-    ex = Exercise(id=id, kind=kind, question_zh=question_zh, question_en=question_en, answer=answer,
-                  hints=hints, module=_caller_module(), **kw)
+    ex = _KINDS[kind](id=id, question_zh=question_zh, question_en=question_en, answer=answer, hints=hints,
+                      module=module, **kw)
     return register(ex) if register_it else ex
 
 
 def numeric(id: str, question_zh: Any, question_en: Any, *, answer: Any, unit: str = "number",
             tol: float = 0.02, abs_tol: float | None = None, hints: Sequence[Hint] = (),
             explain_zh: Any = None, explain_en: Any = None, reveal_after: int = 3,
-            register: bool = True) -> Exercise:
+            register: bool = True, module: str | None = None) -> NumericExercise:
     """A numeric exercise.
 
     ``unit`` is one of ``share`` (a fraction, typed as 35% or 0.35), ``ratio``,
@@ -572,28 +603,48 @@ def numeric(id: str, question_zh: Any, question_en: Any, *, answer: Any, unit: s
         raise ValueError(f"unit must be one of {', '.join(UNITS)}, not {unit!r}")
     if abs_tol is None:
         abs_tol = 0.005 if unit == "share" else (0.05 if unit == "ratio" else 0.0)
-    return _make("numeric", id, question_zh, question_en, answer=answer, register_it=register, unit=unit,
+    return _make("numeric", id, question_zh, question_en, answer=answer, register_it=register, module=module, unit=unit,
                  tol=tol, abs_tol=abs_tol, hints=hints, explain_zh=explain_zh, explain_en=explain_en,
                  reveal_after=reveal_after)
 
 
 def choice(id: str, question_zh: Any, question_en: Any, *, options: Iterable[tuple[str, str, str]],
            answer: Any, hints: Sequence[Hint] = (), explain_zh: Any = None, explain_en: Any = None,
-           reveal_after: int = 2, register: bool = True) -> Exercise:
+           reveal_after: int = 2, register: bool = True, module: str | None = None) -> ChoiceExercise:
     """A one-of-several exercise; ``options`` are ``(key, zh, en)``; ``answer`` is a key (or a
     function of the client returning one).  Give a ``hint(..., when=key)`` for each tempting wrong option."""
     options = list(options) if not callable(options) else options
-    return _make("choice", id, question_zh, question_en, answer=answer, register_it=register, options=options,
+    return _make("choice", id, question_zh, question_en, answer=answer, register_it=register, module=module,
+                 options=options,
                  hints=hints, explain_zh=explain_zh, explain_en=explain_en, reveal_after=reveal_after)
 
 
 def items(id: str, question_zh: Any, question_en: Any, *, options: Any, answer: Any,
           hints: Sequence[Hint] = (), explain_zh: Any = None, explain_en: Any = None,
-          reveal_after: int = 3, register: bool = True) -> Exercise:
+          reveal_after: int = 3, register: bool = True, module: str | None = None) -> ItemsExercise:
     """A pick-the-set exercise; ``options`` lists the items to choose from (or a function of the
     client), ``answer`` is the right set (or a function of the client returning an iterable)."""
-    return _make("items", id, question_zh, question_en, answer=answer, register_it=register, options=options,
+    return _make("items", id, question_zh, question_en, answer=answer, register_it=register, module=module,
+                 options=options,
                  hints=hints, explain_zh=explain_zh, explain_en=explain_en, reveal_after=reveal_after)
+
+
+class ExerciseSet:
+    """The exercises one module defines, registered under that module's name:
+    ``exercises = ExerciseSet(__name__)``, then ``exercises.numeric(...)``, ``exercises.choice(...)``,
+    ``exercises.items(...)`` (the factories above, with ``module`` given)."""
+
+    def __init__(self, module: str):
+        self.module = module
+
+    def numeric(self, *args: Any, **kw: Any) -> NumericExercise:
+        return numeric(*args, module=self.module, **kw)
+
+    def choice(self, *args: Any, **kw: Any) -> ChoiceExercise:
+        return choice(*args, module=self.module, **kw)
+
+    def items(self, *args: Any, **kw: Any) -> ItemsExercise:
+        return items(*args, module=self.module, **kw)
 
 
 def _discover() -> None:
@@ -603,7 +654,7 @@ def _discover() -> None:
         return
     _DISCOVERED = True
     for info in pkgutil.iter_modules(__path__):
-        if not info.name.startswith("_"):
+        if not info.name.startswith("_") and info.name != "panel":
             importlib.import_module(f"{__name__}.{info.name}")
 
 
@@ -623,11 +674,11 @@ def list_exercises(notebook: str | None = None) -> list[str]:
     return sorted(k for k in _REGISTRY if notebook is None or k.startswith(f"{notebook}-"))
 
 
-def show(id: str, client: Any = None, lang: str = "zh"):
+def show(id: str, client: Client | None = None, lang: str = "zh") -> ExercisePanel:
     """The panel of exercise ``id`` for ``client`` (put it last in a cell; no ``display()`` needed)."""
     return get(id).widget(client, lang)
 
 
-def check(id: str, client: Any, value: Any, lang: str = "zh") -> Feedback:
+def check(id: str, client: Client | None, value: Any, lang: str = "zh") -> Feedback:
     """Check ``value`` against exercise ``id`` for ``client`` without widgets."""
     return get(id).check(value, client, lang)

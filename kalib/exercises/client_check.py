@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from . import choice, hint, numeric, per_client
+from . import ExerciseSet, hint, per_client
+
+exercises = ExerciseSet(__name__)
 
 
 @per_client
@@ -12,7 +14,7 @@ def _health(c):
     return health_check(c)
 
 
-numeric(
+exercises.numeric(
     "05.00-indicators-passed",
     lambda c: f"这个客户的十大健康指标中，有几项达到了及格线（含优分）？",
     lambda c: "How many of this client's ten health indicators reach the pass line (excellent included)?",
@@ -57,7 +59,7 @@ def _na_hint(key: str):
                 when=lambda c: key if _health(c)[key].status == "na" else None)
 
 
-choice(
+exercises.choice(
     "05.00-biggest-gap",
     "按相对于及格线的差距，这个客户最需要先补的是哪项指标？",
     "Relative to its pass line, which of this client's indicators is furthest below it?",
@@ -79,7 +81,7 @@ def _team(c):
     return team_analysis(c)
 
 
-numeric(
+exercises.numeric(
     "05.00-prospecting-count",
     "团队分组中，有几名销售人员需要“拓客支持”？",
     "In the team grouping, how many salespeople need prospecting support?",

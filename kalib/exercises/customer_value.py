@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from . import hint, numeric, per_client
+from . import ExerciseSet, hint, per_client
+
+exercises = ExerciseSet(__name__)
 
 
 @per_client
@@ -24,7 +26,7 @@ def _count_share(c) -> float:
     return min(10, int((t["revenue"] > 0).sum())) / max(1, int((t["revenue"] > 0).sum()))
 
 
-numeric(
+exercises.numeric(
     "01.00-top10-share",
     lambda c: f"{_cv(c).period.label} 年收入最大的 10 个客户贡献了总收入的多少（第1项指标：大客户贡献度）？",
     lambda c: f"What share of total revenue did the 10 largest customers bring in {_cv(c).period.label} "
@@ -64,7 +66,7 @@ def _top_two_tiers(c) -> int:
     return int(t["tier"].isin(keys).sum())
 
 
-numeric(
+exercises.numeric(
     "01.00-diamond-count",
     lambda c: (f"按每年给我们带来的价值，{_cv(c).period.label} 有几个"
                f"{c.config.tiers()[0].get('zh', '最高级')}级客户（门槛：每年 {_diamond_min(c) / 1e4:,.0f} 万元）？"),
@@ -99,7 +101,7 @@ def _existing_customer_share(c) -> float:
     return f["existing_customers"] / n if n else float("nan")
 
 
-numeric(
+exercises.numeric(
     "01.00-farming-share",
     lambda c: f"{_cv(c).period.label} 的客户收入中，有多少来自上一期就已经购买的老客户（农庄耕耘）？",
     lambda c: f"What share of customer revenue in {_cv(c).period.label} came from customers that already bought in "

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from . import hint, numeric, per_client
+from . import ExerciseSet, hint, per_client
+
+exercises = ExerciseSet(__name__)
 
 
 @per_client
@@ -33,7 +35,7 @@ def _won_over_lost(c) -> float:
     return d["won"] / d["lost"] if d.get("lost") else float("nan")
 
 
-numeric(
+exercises.numeric(
     "01.01-win-rate",
     lambda c: f"{_health(c).period.label} 的赢单成功率是多少（第5项指标）？",
     lambda c: f"What was the win rate in {_health(c).period.label} (indicator 5)?",
@@ -61,7 +63,7 @@ def _measured(c) -> int:
     return _health(c).counts()["measured"]
 
 
-numeric(
+exercises.numeric(
     "01.01-passing-count",
     lambda c: f"看记分卡：{_health(c).period.label} 有几项指标达到或超过及格线（优秀也算）？",
     lambda c: f"From the scorecard: how many indicators reach the pass line or better in {_health(c).period.label} "

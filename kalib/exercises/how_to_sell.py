@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from . import choice, hint, numeric, per_client
+from . import ExerciseSet, hint, per_client
+
+exercises = ExerciseSet(__name__)
 
 
 def _cfg(c):
@@ -15,12 +17,12 @@ def _cfg(c):
 def _review(c):
     """The deal the notebook reviews by default (the largest open deal with factor scores)."""
     from ..client import MissingData
-    from ..deals import default_opportunity, evaluate_deal
+    from ..deals import default_opportunity, review_deal
 
     oid = default_opportunity(c) if c is not None else None
     if oid is None:
         raise MissingData("this exercise needs a deal with factor scores (the deal_scores table, 要素评分)")
-    return evaluate_deal(c, oid)
+    return review_deal(c, oid)
 
 
 def _deal_name(c) -> str:
@@ -36,7 +38,7 @@ def _factor_options(c):
     return [(k, FACTOR_NAMES[k][0], FACTOR_NAMES[k][1]) for k in FACTOR_KEYS]
 
 
-choice(
+exercises.choice(
     "02.00-gate-factor",
     "九大成功要素中，哪一个是关口：它不过关，其他要素再好也是 NoGo？",
     "Which of the nine success factors is the gate: if it fails, the deal is NoGo however good the rest?",
@@ -71,7 +73,7 @@ def _unweighted(c) -> float:
     return 100 * (sum(s) / len(s) - lo) / (hi - lo)
 
 
-numeric(
+exercises.numeric(
     "02.00-deal-score",
     lambda c: f"按上面的评分和权重，机会 {_deal_name(c)} 的九要素得分（0–100）是多少？",
     lambda c: f"With the scores and weights above, what is the nine-factor score (0–100) of deal {_deal_name(c)}?",
@@ -106,7 +108,7 @@ def _score_only_verdict(c) -> str:
     return "go" if s >= g["go_min"] else ("nogo" if s < g["nogo_below"] else "review")
 
 
-choice(
+exercises.choice(
     "02.00-verdict",
     lambda c: f"机会 {_deal_name(c)} 应当是 Go、Review 还是 NoGo？",
     lambda c: f"Should deal {_deal_name(c)} be Go, Review or NoGo?",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import choice, hint, items, numeric, per_client
+from . import ExerciseSet, hint, per_client
+
+exercises = ExerciseSet(__name__)
 
 
 @per_client
@@ -25,7 +27,7 @@ def _above_mean_of_sellers(c) -> int:
     return int((sellers > sellers.mean()).sum())
 
 
-numeric(
+exercises.numeric(
     "04.00-reps-above-mean",
     lambda c: f"{_team(c).period.label} 有几名销售人员的销售额高于平均值（第9项指标）？",
     lambda c: f"How many salespeople sold more than the average in {_team(c).period.label} (indicator 9)?",
@@ -55,7 +57,7 @@ def _top_people_share(c) -> float:
     return t.summary["top_n"] / t.summary["salespeople"]
 
 
-numeric(
+exercises.numeric(
     "04.00-top-share",
     lambda c: (f"销售额最高的 {_team(c).summary['top_n']} 名销售人员（前 {_team(c).lines['top_fraction']:.0%}）"
                "贡献了多少比例的销售额？"),
@@ -102,7 +104,7 @@ _NEED_OPTIONS = [
     ("role_model", "标杆分享", "Role model"),
 ]
 
-choice(
+exercises.choice(
     "04.00-need-group",
     lambda c: (f"一位入职三年的销售，在跟机会是个人年度目标的 {_case(c)['coverage']} 倍，赢率 "
                f"{_case(c)['win_rate']:.0%}，业绩低于平均。他/她最需要什么？"),
@@ -124,7 +126,7 @@ choice(
                "in the sales profession dimension.",
 )
 
-choice(
+exercises.choice(
     "04.00-dimension",
     "团队发现“新人平均要两年才能达到老员工的一半业绩”。这属于第四层级的哪个维度？",
     "The team finds that new hires take two years to sell half of what seasoned salespeople do. Which "
@@ -188,7 +190,7 @@ def _low_pipeline(c) -> list[str] | None:
     return p.loc[p["coverage"] < (t.lines["pipeline_coverage"] or 0), "salesperson"].tolist()
 
 
-items(
+exercises.items(
     "04.00-who-needs-what",
     lambda c: f"根据上面的分组，哪些销售人员被分在“{_asked_group(c)['zh']}”组？（可多选）",
     lambda c: f"From the grouping above, which salespeople are in the “{_asked_group(c)['en']}” group? (pick all)",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from . import choice, hint, numeric
+from . import ExerciseSet, hint
 
-numeric(
+exercises = ExerciseSet(__name__)
+
+exercises.numeric(
     "00.00-indicator-count",
     "这门课用多少项健康指标给一家 to-B 企业“体检”？",
     "How many health indicators does the course use to check a to-B company?",
@@ -29,7 +31,7 @@ _LAYERS = [
     ("layer4", "第四层：构建致力于成功的销售团队", "Layer 4: build a team committed to success"),
 ]
 
-choice(
+exercises.choice(
     "00.00-kanban-layer",
     "销售看板和赢率模型属于哪个层级？",
     "Which layer do the sales kanban and the win-rate model belong to?",
@@ -56,7 +58,7 @@ def _year(c) -> int:
     return int(c.period().end.year)
 
 
-numeric(
+exercises.numeric(
     "00.00-default-period",
     lambda c: f"参数单元格里 period = None 时，本课分析的是哪一年？（数据截至 {c.as_of.date()}）",
     lambda c: f"With period = None in the parameters cell, which year does the course analyse? "

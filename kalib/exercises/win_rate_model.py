@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from ..i18n import fmt_pct, fmt_rmb
-from . import choice, hint, numeric, per_client
+from . import ExerciseSet, hint, per_client
+
+exercises = ExerciseSet(__name__)
 
 
 @per_client
@@ -46,7 +48,7 @@ def _deal_en(c) -> str:
             f"{fmt_pct(d['stage_rate'])}{ov}). What is its weighted value in the win-rate model?")
 
 
-numeric(
+exercises.numeric(
     "03.00-weighted-value",
     _deal_zh,
     _deal_en,
@@ -76,7 +78,7 @@ def _own(c):
     return own_win_rate(c, _model(c))
 
 
-numeric(
+exercises.numeric(
     "03.00-coverage-needed",
     lambda c: (f"本公司近期的赢单成功率是 {fmt_pct(_own(c)['rate'], 1)}（赢单 {_own(c)['won']}，丢单 "
                f"{_own(c)['lost']}）。要完成目标，在跟机会金额至少要是剩余目标的几倍？"),
@@ -96,7 +98,7 @@ numeric(
 )
 
 
-choice(
+exercises.choice(
     "03.00-review-category",
     "周一盘点时发现：一个「合格」阶段的机会，上周预计 6 月 15 日成交，这周改成了 7 月 20 日；本季度 6 月 30 日结束。"
     "它在盘点中属于哪一类？",

@@ -1,7 +1,7 @@
 """Live tools (ipywidgets).
 
-Each panel is built by a function that returns a widget and never calls
-``display()``: a pure function in :mod:`kalib` computes, the panel only wires
+Each panel is a class (a ``VBox`` declaring its parts: :class:`PanelBase`) built by a
+function that returns it and never calls ``display()``: a pure function in :mod:`kalib` computes, the panel only wires
 inputs to it and shows the result in ``HTML``/``Label`` values and an ``Image``
 of the chart, so tests can set ``.value`` and assert on what changed.
 Callback errors appear in the panel's error area (see :func:`error_area`).
@@ -15,7 +15,12 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["error_area", "guarded", "figure_png"]
+__all__ = ["PanelBase", "error_area", "guarded", "figure_png"]
+
+try:  # panel classes derive from VBox at import time; the package must import without ipywidgets
+    from ipywidgets import VBox as PanelBase
+except ImportError:  # pragma: no cover
+    PanelBase = object  # type: ignore[assignment,misc]
 
 
 def error_area():

@@ -27,19 +27,37 @@ np.int64(0)
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..accounts import CustomerValue, customer_value
+from ..client import Client
 from ..i18n import check_lang, fmt_pct, fmt_rmb, tr
-from . import error_area, guarded
-
-__all__ = ["tier_panel"]
+from . import PanelBase, error_area, guarded
 
 
-def tier_panel(client_or_value, lang: str = "zh", period=None):
+class TierPanel(PanelBase):  # type: ignore[misc,valid-type]
+    """The value-tier panel, built by :func:`tier_panel`: ``thresholds`` (a slider per tier),
+    ``table``, ``errors`` and :meth:`summary`."""
+
+    def __init__(self, children: list, *, thresholds: dict[str, Any], table: Any, errors: Any,
+                 summary: Callable[[], pd.DataFrame]):
+        super().__init__(children)
+        self.thresholds, self.table, self.errors = thresholds, table, errors
+        self._summary = summary
+        self.add_class("kalib-tier-panel")
+
+    def summary(self) -> pd.DataFrame:
+        """The tier summary at the current thresholds."""
+        return self._summary()
+
+__all__ = ["tier_panel", "TierPanel"]
+
+
+def tier_panel(client_or_value: Client | CustomerValue, lang: str = "zh", period: Any = None) -> TierPanel:
     """A live panel of value tiers; ``client_or_value`` is a client or a :class:`CustomerValue`."""
     import ipywidgets as w
 
@@ -101,8 +119,7 @@ def tier_panel(client_or_value, lang: str = "zh", period=None):
     intro = w.HTML(tr(lang, f"<b>客户价值分级 · {cv.period.label}</b>：拖动门槛（{unit}/年），看看谁是大客户。门槛是默认值，可以按客户调整。",
                       f"<b>Customer value tiers · {cv.period.label}</b>: move the thresholds ({unit} a year) and see "
                       "who is a key account. The thresholds are defaults, meant to be set per client."))
-    panel = w.VBox([intro, *sliders.values(), errors, table])
-    panel.thresholds, panel.table, panel.errors, panel.summary = sliders, table, errors, summary
-    panel.add_class("kalib-tier-panel")
+    panel = TierPanel([intro, *sliders.values(), errors, table], thresholds=sliders, table=table, errors=errors,
+                      summary=summary)
     safe()
     return panel

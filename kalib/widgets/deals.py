@@ -39,13 +39,14 @@ from ..deals import (
     FACTOR_KEYS,
     FACTOR_NAMES,
     DealEvaluation,
-    _deal_rows,
-    _settings,
+    deal_rows,
+    deals_section,
     default_opportunity,
     evaluate_deal,
 )
 from ..i18n import fmt_pct, fmt_rmb, tr
-from . import error_area, figure_png, guarded
+from ..client import Client
+from . import PanelBase, error_area, figure_png, guarded
 
 __all__ = ["deal_panel", "DealPanel", "PersonRow", "evaluation_html"]
 
@@ -58,7 +59,7 @@ def _e(x: Any) -> str:
 
 def evaluation_html(ev: DealEvaluation, lang: str = "zh") -> tuple[str, str]:
     """The verdict banner and the details of an evaluation, as two HTML strings."""
-    d = _settings(ev.config)
+    d = deals_section(ev.config)
     colour = VERDICT_COLOURS[ev.verdict]
     sc = tr(lang, "未评估", "not evaluated") if ev.score is None else f"{ev.score:.0f}/100"
     reasons = "".join(f"<li>{_e(tr(lang, *r))}</li>" for r in ev.reasons)
@@ -171,25 +172,17 @@ def _opt(v: Any) -> str:
     return str(int(round(float(v))))
 
 
-try:  # the class needs ipywidgets at import time; the module must import without it
-    import ipywidgets as _w
-
-    _Base = _w.VBox
-except ImportError:  # pragma: no cover
-    _Base = object
-
-
-class DealPanel(_Base):  # type: ignore[misc,valid-type]
+class DealPanel(PanelBase):  # type: ignore[misc,valid-type]
     """The deal-review panel; build it with :func:`deal_panel`."""
 
-    def __init__(self, client: Any = None, lang: str = "zh", opportunity_id: str | None = None):
+    def __init__(self, client: Client | None = None, lang: str = "zh", opportunity_id: str | None = None):
         import ipywidgets as w
 
         super().__init__()
         self.client = client
         self.lang = lang
         self.cfg: Config = client.config if client is not None else default_config()
-        d = _settings(self.cfg)
+        d = deals_section(self.cfg)
         self._pm_settings = d["power_map"]
         self._loading = False
         self._map_key: tuple[str, str] | None = None
@@ -301,7 +294,7 @@ class DealPanel(_Base):  # type: ignore[misc,valid-type]
         try:
             scores_row = people = opp = None
             if opportunity_id and self.client is not None:
-                scores_row, people, opp = _deal_rows(self.client, opportunity_id)
+                scores_row, people, opp = deal_rows(self.client, opportunity_id)
             for k, s in self.sliders.items():
                 v = None if scores_row is None else scores_row.get(k)
                 s.value = self._lo - 1 if v is None or v != v else int(math.floor(float(v) + 0.5))
@@ -356,7 +349,7 @@ class DealPanel(_Base):  # type: ignore[misc,valid-type]
         from ..charts.deals import factor_profile_chart, power_map_chart
 
         lang = self.lang
-        d = _settings(self.cfg)
+        d = deals_section(self.cfg)
         for k, s in self.sliders.items():
             if s.value < self._lo:
                 self.anchors[k].value = f"<span style='color:#757575'>{_e(tr(lang, '未评分', 'not scored'))}</span>"
@@ -366,7 +359,7 @@ class DealPanel(_Base):  # type: ignore[misc,valid-type]
         info: dict[str, Any] = {}
         oid = self.deal.value or None
         if oid and self.client is not None:
-            _s, _p, opp = _deal_rows(self.client, oid)
+            _s, _p, opp = deal_rows(self.client, oid)
             info = dict(opp or {})
         info["stage"] = self.stage.value or None
         if info.get("stage") != (self.client.tables["opportunities"].set_index("opportunity_id")["stage"].get(oid)
@@ -383,7 +376,7 @@ class DealPanel(_Base):  # type: ignore[misc,valid-type]
             self._map_key = key
 
 
-def deal_panel(client: Any = None, lang: str = "zh", opportunity_id: str | None = None) -> DealPanel:
+def deal_panel(client: Client | None = None, lang: str = "zh", opportunity_id: str | None = None) -> DealPanel:
     """The live deal-evaluation panel (a widget; nothing is displayed here).
 
     Parameters

@@ -37,7 +37,7 @@ True
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..charts import STATUS_STYLE
@@ -45,9 +45,27 @@ from ..charts.health import BAND_GREYS, row_scale
 from ..config import INDUSTRIES, Config, default_config
 from ..health import HealthResult, evaluate, format_line, health_check
 from ..i18n import check_lang, tr
-from . import error_area, guarded
+from ..client import Client
+from . import PanelBase, error_area, guarded
 
-__all__ = ["health_panel", "scorecard_html", "input_scale"]
+
+class HealthPanel(PanelBase):  # type: ignore[misc,valid-type]
+    """The health-check panel, built by :func:`health_panel`: ``inputs``, ``known``, ``industry``,
+    ``scorecard``, ``reading``, ``errors``, ``reset`` and :meth:`result`."""
+
+    def __init__(self, children: list, *, inputs: dict[str, Any], known: dict[str, Any], industry: Any,
+                 scorecard: Any, reading: Any, errors: Any, reset: Any, result: Callable[[], HealthResult]):
+        super().__init__(children)
+        self.inputs, self.known, self.industry = inputs, known, industry
+        self.scorecard, self.reading, self.errors, self.reset = scorecard, reading, errors, reset
+        self._result = result
+        self.add_class("kalib-health-panel")
+
+    def result(self) -> HealthResult:
+        """The assessment of the values shown."""
+        return self._result()
+
+__all__ = ["health_panel", "HealthPanel", "scorecard_html", "input_scale"]
 
 
 def input_scale(unit: str, lang: str) -> tuple[float, str]:
@@ -175,8 +193,8 @@ def _slider_range(unit: str, key: str, line: Mapping[str, Any], value: float | N
     return 0.0, float(math.ceil(top / (10 * step)) * 10 * step), step
 
 
-def health_panel(client=None, lang: str = "zh", *, period=None, industry: str | None = None,
-                 values: Mapping[Any, Any] | None = None, config: Config | None = None):
+def health_panel(client: Client | None = None, lang: str = "zh", *, period: Any = None, industry: str | None = None,
+                 values: Mapping[Any, Any] | None = None, config: Config | None = None) -> HealthPanel:
     """A live health-check panel (ipywidgets); returns the panel, never displays it.
 
     Parameters
@@ -197,7 +215,7 @@ def health_panel(client=None, lang: str = "zh", *, period=None, industry: str | 
 
     Returns
     -------
-    ipywidgets.VBox
+    HealthPanel
         With ``inputs``, ``known``, ``industry``, ``scorecard``, ``reading``,
         ``errors``, ``reset`` and ``result()`` (see the module docstring).
     """
@@ -322,14 +340,11 @@ def health_panel(client=None, lang: str = "zh", *, period=None, industry: str | 
                   "Self-assessment: tick the indicators you know and set your company's values.")
     title = w.HTML(f"<h3 style='margin:4px 0'>{tr(lang, '十大健康指标 · 健康度问诊', 'Ten health indicators · health check')}"
                    f"</h3><div style='color:#444'>{html.escape(head)}</div>")
-    panel = w.VBox([
+    panel = HealthPanel([
         title, w.HBox([industry_w, reset]), w.VBox(rows), errors,
         w.HTML(f"<h4 style='margin:8px 0 2px'>{tr(lang, '记分卡', 'Scorecard')}</h4>"), scorecard,
         w.HTML(f"<h4 style='margin:8px 0 2px'>{tr(lang, '解读', 'Reading')}</h4>"), reading,
-    ])
-    panel.inputs, panel.known, panel.industry = inputs, known, industry_w
-    panel.scorecard, panel.reading, panel.errors, panel.reset = scorecard, reading, errors, reset
-    panel.result = result
-    panel.add_class("kalib-health-panel")
+    ], inputs=inputs, known=known, industry=industry_w, scorecard=scorecard, reading=reading, errors=errors,
+        reset=reset, result=result)
     safe_refresh()
     return panel

@@ -42,13 +42,44 @@ True
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any
 
 from ..client import MissingData
 from ..i18n import check_lang, fmt_pct, fmt_rmb, tr
-from . import error_area, guarded
+from ..client import Client
+from . import PanelBase, error_area, guarded
 
-__all__ = ["winrate_panel", "band_html", "totals_html"]
+
+class WinRatePanel(PanelBase):  # type: ignore[misc,valid-type]
+    """The win-rate panel, built by :func:`winrate_panel`: inputs ``rates`` (a slider per stage),
+    ``source``, ``target``, ``milestone``, ``slip``, ``reset``; outputs ``totals``, ``band``,
+    ``reading``, ``note``, ``errors``; :meth:`dashboard` and :meth:`forecast` (the latest ones) and
+    :meth:`refresh`."""
+
+    def __init__(self, children: list, *, rates: dict[str, Any], source: Any, target: Any, milestone: Any,
+                 slip: Any, reset: Any, totals: Any, band: Any, reading: Any, note: Any, errors: Any,
+                 state: dict[str, Any], refresh: Callable[[], Any]):
+        super().__init__(children)
+        self.rates, self.source, self.target, self.milestone, self.slip = rates, source, target, milestone, slip
+        self.totals, self.band, self.reading, self.note, self.errors = totals, band, reading, note, errors
+        self.reset = reset
+        self._state, self._refresh = state, refresh
+        self.add_class("kalib-winrate-panel")
+
+    def dashboard(self) -> Any:
+        """The latest :class:`~kalib.pipeline.Dashboard`."""
+        return self._state["dash"]
+
+    def forecast(self) -> Any:
+        """The latest forecast (:func:`kalib.forecast.simulate`)."""
+        return self._state["fc"]
+
+    def refresh(self) -> Any:
+        """Recompute from the inputs."""
+        return self._refresh()
+
+__all__ = ["winrate_panel", "WinRatePanel", "band_html", "totals_html"]
 
 
 def _scale(lang: str) -> tuple[float, str]:
@@ -115,7 +146,8 @@ def band_html(dash, fc, lang: str = "zh", width_px: int = 520) -> str:
     return f'<div class="kalib-band">{"".join(parts)}</div>'
 
 
-def winrate_panel(client, lang: str = "zh", *, milestone: str | None = None, trials: int | None = None):
+def winrate_panel(client: Client, lang: str = "zh", *, milestone: str | None = None,
+                  trials: int | None = None) -> WinRatePanel:
     """A live win-rate model panel (ipywidgets); returns the panel, never displays it.
 
     Parameters
@@ -230,13 +262,8 @@ def winrate_panel(client, lang: str = "zh", *, milestone: str | None = None, tri
                    f"</b> — {html.escape(client.name)}, {tr(lang, '截至', 'as of')} {client.as_of.date()}")
     left = w.VBox([source, *rates.values(), milestone_w, target, slip, reset, note])
     right = w.VBox([totals, band, reading])
-    panel = w.VBox([title, w.HBox([left, right]), errors])
+    panel = WinRatePanel([title, w.HBox([left, right]), errors], rates=rates, source=source, target=target,
+                         milestone=milestone_w, slip=slip, reset=reset, totals=totals, band=band, reading=reading,
+                         note=note, errors=errors, state=state, refresh=safe_refresh)
     safe_refresh()
-    panel.rates, panel.source, panel.target, panel.milestone, panel.slip = rates, source, target, milestone_w, slip
-    panel.totals, panel.band, panel.reading, panel.note, panel.errors = totals, band, reading, note, errors
-    panel.reset = reset
-    panel.dashboard = lambda: state["dash"]
-    panel.forecast = lambda: state["fc"]
-    panel.refresh = safe_refresh
-    panel.add_class("kalib-winrate-panel")
     return panel

@@ -23,12 +23,24 @@ import html
 from typing import Any
 
 from ..i18n import fmt_pct, tr
-from . import error_area, figure_png, guarded
+from ..client import Client
+from . import PanelBase, error_area, figure_png, guarded
 
-__all__ = ["team_panel"]
+
+class TeamPanel(PanelBase):  # type: ignore[misc,valid-type]
+    """The team-groups panel, built by :func:`team_panel`: the sliders ``win``, ``coverage``,
+    ``new_hire``, ``min_closed``; ``groups``, ``chart`` and ``errors``."""
+
+    def __init__(self, children: list, *, win: Any, coverage: Any, new_hire: Any, min_closed: Any, groups: Any,
+                 chart: Any, errors: Any):
+        super().__init__(children)
+        self.win, self.coverage, self.new_hire, self.min_closed = win, coverage, new_hire, min_closed
+        self.groups, self.chart, self.errors = groups, chart, errors
+
+__all__ = ["team_panel", "TeamPanel"]
 
 
-def team_panel(client: Any, lang: str = "zh", period: Any = None):
+def team_panel(client: Client, lang: str = "zh", period: Any = None) -> TeamPanel:
     """The team panel for ``client`` (see the module docstring)."""
     import ipywidgets as w
 
@@ -83,8 +95,6 @@ def team_panel(client: Any, lang: str = "zh", period: Any = None):
     for s in (win, cov, new, minc):
         s.observe(run, names="value")
     run()
-    panel = w.VBox([w.HTML(value=f"<b>{html.escape(tr(lang, '团队分组 · 谁需要什么', 'Team groups · who needs what'))}</b>"),
-                    win, cov, new, minc, note, errors, groups, chart])
-    panel.win, panel.coverage, panel.new_hire, panel.min_closed = win, cov, new, minc
-    panel.groups, panel.chart, panel.errors = groups, chart, errors
-    return panel
+    title = w.HTML(value=f"<b>{html.escape(tr(lang, '团队分组 · 谁需要什么', 'Team groups · who needs what'))}</b>")
+    return TeamPanel([title, win, cov, new, minc, note, errors, groups, chart], win=win, coverage=cov,
+                     new_hire=new, min_closed=minc, groups=groups, chart=chart, errors=errors)
