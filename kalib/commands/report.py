@@ -88,7 +88,7 @@ def _run_one(args: argparse.Namespace) -> int:
             res = render_report(
                 args.client, args.out, lang=args.lang, period=args.period, industry=args.industry,
                 as_of=args.as_of, pdf=args.pdf, jobs=args.jobs, notebooks=args.notebooks, timeout=args.timeout,
-                progress=say, keep_kernels=not args.fresh_kernels,
+                progress=say, keep_kernels=not args.fresh_kernels, debug=getattr(args, "debug", False),
             )
         except ReportFailed as exc:
             print(f"kalib report: {exc}", file=sys.stderr)
@@ -116,7 +116,8 @@ def _run_batch(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"{len(items)} client(s) from {args.batch} -> {out}", file=sys.stderr)
     result = run_batch(items, out, jobs=args.jobs, notebooks=args.notebooks, timeout=args.timeout,
-                       progress=not args.quiet, keep_kernels=not args.fresh_kernels)
+                       progress=not args.quiet, keep_kernels=not args.fresh_kernels,
+                       debug=getattr(args, "debug", False))
     if args.json:
         print_json(result.to_dict())
     else:
