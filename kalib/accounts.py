@@ -465,19 +465,9 @@ class CustomerValue:
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    out = []
-    for rec in df.to_dict(orient="records"):
-        clean = {}
-        for k, v in rec.items():
-            if hasattr(v, "item"):
-                v = v.item()
-            if isinstance(v, float) and not math.isfinite(v):
-                v = None
-            elif v is pd.NA or v is pd.NaT:
-                v = None
-            clean[k] = v
-        out.append(clean)
-    return out
+    from .jsonout import jsonable
+
+    return jsonable(df)
 
 
 def _by_customer(rev: pd.DataFrame) -> pd.Series:

@@ -30,7 +30,6 @@ writes ``OUT/batch-summary.json`` (what succeeded, what failed and why).
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import os
 import sys
 import time
@@ -40,6 +39,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ..jsonout import dumps
 from .render import output_name, slug
 from .runner import shutdown_kernel
 from .workers import Workers
@@ -236,7 +236,7 @@ def _noise(w: warnings.WarningMessage) -> bool:
 
 def _write_json(path: Path, data: Any) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    tmp.write_text(dumps(data), encoding="utf-8")
     os.replace(tmp, path)
 
 

@@ -22,7 +22,6 @@ notebooks (the failing one shows the error) go to ``<base>.failed/`` and
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import os
 import re
 import shutil
@@ -34,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..i18n import check_lang, tr
+from ..jsonout import dumps
 from .runner import Execution, NotebookRun, notebook_parameters, notebooks_dir
 from .workers import temporary_folder
 from .sections import RECOMMENDATIONS, SECTIONS, Section
@@ -334,10 +334,10 @@ def _render(*, source: str, root: Path, work: Path, stem: str, lang: str, period
             tmp_pdf = html_to_pdf(tmp_html, work / f"{base}.pdf")
         except NoChromium as exc:
             result_warnings.append(str(exc))
-    (work / f"{base}.records.json").write_text(json.dumps({
+    (work / f"{base}.records.json").write_text(dumps({
         "client": stem, "name": c.meta.name, "lang": lang, "period": the_period.to_dict(), "as_of": as_of_text,
         "parameters": params, "records": records, "by_notebook": by_notebook,
-    }, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    }), encoding="utf-8")
 
     # Everything is written: move it into place, the HTML last.
     final_nb = day / f"{base}.notebooks"
