@@ -133,10 +133,14 @@ def _filtered_stderr() -> Iterator[None]:
     except (OSError, ValueError):  # no real stderr (e.g. some IDEs): nothing to filter
         yield
         return
+    interrupted = False
     with tempfile.TemporaryFile() as tmp:
         os.dup2(tmp.fileno(), 2)
         try:
             yield
+        except KeyboardInterrupt:  # what a stopped run printed is noise: Ctrl-C says one line
+            interrupted = True
+            raise
         finally:
             with contextlib.suppress(Exception):
                 sys.stderr.flush()
@@ -145,7 +149,7 @@ def _filtered_stderr() -> Iterator[None]:
             tmp.seek(0)
             text = tmp.read().decode("utf-8", "replace")
             kept = [line for line in text.splitlines(keepends=True) if not KERNEL_NOISE.search(line)]
-            if kept:
+            if kept and not interrupted:
                 sys.stderr.write("".join(kept))
                 sys.stderr.flush()
 
@@ -263,9 +267,13 @@ class StartedKernel:
 
     def kill(self) -> None:
         """End the kernel at once, without waiting or asyncio (safe in a signal handler), and remove its files."""
-        if self.pgid:
-            with contextlib.suppress(Exception):
-                os.killpg(self.pgid, signal.SIGKILL)
+        group = self.pgid or getattr(self.km.provisioner, "pgid", None)  # the kernel leads a session of its own
+        pid = getattr(self.km.provisioner, "pid", None)
+        with contextlib.suppress(Exception):
+            if group and hasattr(os, "killpg"):
+                os.killpg(group, signal.SIGKILL)
+            elif pid:
+                os.kill(pid, signal.SIGKILL)
         self._forget()
 
     def _forget(self) -> None:
