@@ -463,19 +463,9 @@ class CustomerValue:
 
 def json_records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """A table's rows as JSON-ready dicts (numpy scalars as Python numbers, NaN as None)."""
-    out = []
-    for rec in df.to_dict(orient="records"):
-        clean = {}
-        for k, v in rec.items():
-            if hasattr(v, "item"):
-                v = v.item()
-            if isinstance(v, float) and not math.isfinite(v):
-                v = None
-            elif v is pd.NA or v is pd.NaT:
-                v = None
-            clean[k] = v
-        out.append(clean)
-    return out
+    from .jsonout import jsonable
+
+    return jsonable(df)
 
 
 _records = json_records  # the earlier name, still imported by kalib.commands.accounts

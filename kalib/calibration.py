@@ -246,14 +246,7 @@ class Calibration:
         return {k: float(v) for k, v in self.table["suggested"].items()}
 
     def to_dict(self) -> dict[str, Any]:
-        def clean(v: Any) -> Any:
-            if isinstance(v, (np.floating, float)):
-                return None if np.isnan(v) else float(v)
-            if isinstance(v, (np.integer,)):
-                return int(v)
-            if isinstance(v, np.bool_):
-                return bool(v)
-            return v
+        from .jsonout import jsonable as clean
 
         return {
             "client": self.client, "confidence": self.confidence, "prior_deals": self.prior_deals,

@@ -27,7 +27,6 @@ Examples
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +35,7 @@ import pandas as pd
 from .client import Client, MissingData
 from .i18n import fmt_pct, fmt_rmb, tr
 from .indicators import INDICATORS
+from .jsonout import jsonable
 
 __all__ = ["ClientCheck", "SectionView", "client_check", "PARTS", "INDICATOR_HOME"]
 
@@ -283,7 +283,7 @@ class ClientCheck:
         t = self.part("team")
         if not isinstance(t, _NA):
             out["check.team_share_above_mean"] = t.summary["share_above_mean"]
-        return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in out.items()}
+        return jsonable(out)
 
     def to_dict(self, lang: str = "zh") -> dict[str, Any]:
         return {"client": self.client.name, "records": self.records(),

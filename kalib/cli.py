@@ -3,7 +3,7 @@
 Each subcommand lives in its own module under :mod:`kalib.commands` and
 provides ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``.
 Exit codes: 0 success, 2 bad input (with a located list of problems), 1 any
-other failure.  A user's mistake never shows a traceback (``--debug`` does).
+other failure, 130 interrupted (Ctrl-C).  A user's mistake never shows a traceback (``--debug`` does).
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from collections.abc import Sequence
 from . import __version__
 from .client import InputError, MissingData
 
-__all__ = ["main", "EXIT_OK", "EXIT_FAIL", "EXIT_BAD_INPUT"]
+__all__ = ["main", "EXIT_OK", "EXIT_FAIL", "EXIT_BAD_INPUT", "EXIT_INTERRUPTED"]
 
 EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
 
 
 def _commands():
@@ -78,8 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"kalib {args.command}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return EXIT_FAIL
+        print(f"kalib {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except Exception as exc:  # an error of kalib's, not the user's: say so plainly
         if debug:
             raise

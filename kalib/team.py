@@ -67,6 +67,7 @@ import pandas as pd
 from .client import Client, MissingData, Period
 from .i18n import fmt_pct, fmt_rmb, tr
 from .indicators import INDICATORS, above_mean
+from .jsonout import jsonable
 
 __all__ = [
     "Finding",
@@ -313,8 +314,7 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.key, "dimension": self.dimension, "zh": self.zh, "en": self.en,
-                "value": None if self.value is None or (isinstance(self.value, float) and math.isnan(self.value))
-                else self.value, "people": list(self.people)}
+                "value": jsonable(self.value), "people": list(self.people)}
 
 
 @dataclass
@@ -430,7 +430,7 @@ class TeamResult:
         ramp = ramp.astype(object).where(ramp.notna(), None)
         return {
             "client": self.client_name, "period": self.period.to_dict(), "industry": self.industry,
-            "summary": {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in self.summary.items()},
+            "summary": jsonable(self.summary),
             "people": people.to_dict("records"), "ramp": ramp.to_dict("records"),
             "groups": {n["key"]: self.people.loc[self.people["need"] == n["key"], "salesperson"].tolist()
                        for n in self.config["needs"]},

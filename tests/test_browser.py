@@ -105,7 +105,7 @@ class _AppProcess:
         def printed():
             if self.proc.poll() is not None:
                 raise AssertionError(f"kalib app exited with {self.proc.returncode}:\n{self.output()}")
-            m = re.search(r"Open (http://127\.0\.0\.1:\d+/) in your browser", self.output())
+            m = re.search(r"Open (http://127\.0\.0\.1:\d+/\?token=[\w-]+) in your browser", self.output())
             return m.group(1) if m else None
 
         self.url = _wait_for(printed, timeout, "kalib app to print its address", self.log)
@@ -346,7 +346,7 @@ def _win_rate_from_rows(client) -> float:
 def test_app_prints_its_address_and_shows_the_three_tools(app, app_page, client):
     out = app.output()
     assert f"Open {app.url} in your browser" in out
-    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/", app.url)
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/\?token=[\w-]{32}", app.url)
     page = app_page
     titles = page.locator(".kalib-app-tabs > .lm-TabBar .lm-TabBar-tab").all_inner_texts()
     assert [t.strip() for t in titles] == ["健康检查", "赢率模型", "销售机会评估"]
@@ -509,7 +509,7 @@ def test_one_tool_per_page_in_english(app, browser, client):
 
     page = _new_page(browser)
     try:
-        page.goto(app.url + "?tool=deals&lang=en", timeout=START_TIMEOUT * 1000)
+        page.goto(app.url + "&tool=deals&lang=en", timeout=START_TIMEOUT * 1000)
         page.wait_for_selector(".kalib-app .kalib-tool-deals", timeout=START_TIMEOUT * 1000)
         assert page.locator(".kalib-app-tabs").count() == 0
         assert page.locator(".kalib-tool-health, .kalib-tool-winrate").count() == 0
@@ -564,7 +564,7 @@ def test_app_stops_on_ctrl_c(app):
 
     children = descendants(app.proc.pid)
     assert children, "kalib app should be running Voilà"
-    port = int(app.url.rsplit(":", 1)[1].strip("/"))
+    port = int(re.search(r":(\d+)/", app.url).group(1))
     os.kill(app.proc.pid, signal.SIGINT)
     assert app.proc.wait(30) == 0, app.output()
     assert "stopped" in app.output()

@@ -13,19 +13,24 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlencode
 
 __all__ = [
     "HOST",
     "DEFAULT_PORT",
+    "LOCAL_HOSTNAMES",
     "ENV_SETTINGS",
     "Server",
     "ServerError",
@@ -34,12 +39,16 @@ __all__ = [
     "descendants",
     "launch",
     "voila_command",
+    "write_voila_config",
     "lab_command",
     "start_app",
 ]
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8866
+#: Host names (besides loopback IP addresses) a request may name in its ``Host`` header. Any other name is
+#: refused, so a web page whose name was made to resolve to 127.0.0.1 (DNS rebinding) cannot read the app.
+LOCAL_HOSTNAMES = ("localhost",)
 #: Environment variable through which ``kalib app`` hands its settings (JSON) to the app notebook.
 ENV_SETTINGS = "KALIB_APP_SETTINGS"
 
@@ -112,12 +121,26 @@ class Server:
     port: int
     host: str = HOST
     log_path: Path | None = None
+    token: str = field(default="", repr=False)
     _log: IO[bytes] | None = field(default=None, repr=False)
+    _private_dir: Path | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
-        """The address to open in a browser, ending in ``/``."""
-        return f"http://{self.host}:{self.port}/"
+        """The address to open in a browser: ``http://HOST:PORT/``, followed by ``?token=...`` when it has one."""
+        return self.page_url()
+
+    def page_url(self, **query: str) -> str:
+        """The address of the page with ``query`` (e.g. ``tool="deals"``) and the token, if any."""
+        params = {"token": self.token} if self.token else {}
+        params.update(query)
+        return f"http://{self.host}:{self.port}/" + (f"?{urlencode(params)}" if params else "")
+
+    def forget_private_files(self) -> None:
+        """Delete the settings written for the server (they hold its token); it has read them once started."""
+        if self._private_dir is not None:
+            shutil.rmtree(self._private_dir, ignore_errors=True)
+            self._private_dir = None
 
     def running(self) -> bool:
         return self.process.poll() is None
@@ -174,6 +197,7 @@ class Server:
         if self._log is not None:
             self._log.close()
             self._log = None
+        self.forget_private_files()
 
     def __enter__(self) -> "Server":
         return self
@@ -184,11 +208,13 @@ class Server:
 
 def launch(name: str, cmd: Sequence[str], port: int, *, env: Mapping[str, str] | None = None,
            cwd: str | os.PathLike | None = None, log_path: str | os.PathLike | None = None,
-           host: str = HOST) -> Server:
+           host: str = HOST, token: str = "", private_dir: str | os.PathLike | None = None) -> Server:
     """Start ``cmd`` (a server that will listen on ``port``) in a process group of its own.
 
     Output goes to ``log_path`` when given, else to this terminal. The server is
     not yet answering when this returns: call :meth:`Server.wait_until_up`.
+    ``token`` is the one the server asks for (it goes into :attr:`Server.url`);
+    ``private_dir`` is a folder of settings deleted by :meth:`Server.stop`.
     """
     full_env = dict(os.environ)
     full_env.update(env or {})
@@ -203,13 +229,35 @@ def launch(name: str, cmd: Sequence[str], port: int, *, env: Mapping[str, str] |
         kwargs["start_new_session"] = True
     proc = subprocess.Popen(list(cmd), env=full_env, cwd=cwd, stdin=subprocess.DEVNULL,
                             stdout=log if log else None, stderr=subprocess.STDOUT if log else None, **kwargs)
-    return Server(name=name, process=proc, port=port, host=host,
-                  log_path=Path(log_path) if log_path else None, _log=log)
+    return Server(name=name, process=proc, port=port, host=host, token=token,
+                  log_path=Path(log_path) if log_path else None, _log=log,
+                  _private_dir=Path(private_dir) if private_dir else None)
 
 
-def voila_command(notebook: str | os.PathLike, port: int, *, host: str = HOST) -> list[str]:
-    """The command line that serves ``notebook`` with Voilà on ``host:port`` (no browser, no code shown)."""
-    return [
+def write_voila_config(folder: str | os.PathLike, token: str) -> Path:
+    """Write ``voila.json`` into ``folder``: ask for ``token``, answer only requests addressed to this computer.
+
+    The token keeps out other pages and programs; the ``Host`` check
+    (:data:`LOCAL_HOSTNAMES` and loopback addresses, as Jupyter's own
+    ``allow_remote_access=False``) refuses a request whose address was
+    rebound to 127.0.0.1, and with it that page's websockets. The folder
+    should be private (:func:`tempfile.mkdtemp`): the file holds the token.
+    """
+    path = Path(folder) / "voila.json"
+    settings = {"Voila": {"token": token,
+                          "tornado_settings": {"allow_remote_access": False,
+                                               "local_hostnames": list(LOCAL_HOSTNAMES)}}}
+    path.write_text(json.dumps(settings), encoding="utf-8")
+    return path
+
+
+def voila_command(notebook: str | os.PathLike, port: int, *, host: str = HOST,
+                  config_dir: str | os.PathLike | None = None) -> list[str]:
+    """The command line that serves ``notebook`` with Voilà on ``host:port`` (no browser, no code shown).
+
+    ``config_dir``: read Voilà's settings from there only (see :func:`write_voila_config`).
+    """
+    cmd = [
         sys.executable, "-m", "voila", str(notebook),
         "--no-browser",
         f"--port={port}",
@@ -218,6 +266,9 @@ def voila_command(notebook: str | os.PathLike, port: int, *, host: str = HOST) -
         "--VoilaConfiguration.show_tracebacks=True",
         "--Voila.log_level=WARN",
     ]
+    if config_dir is not None:
+        cmd.append(f"--Voila.config_file_paths={config_dir}")
+    return cmd
 
 
 def lab_command(root_dir: str | os.PathLike, port: int, *, host: str = HOST) -> list[str]:
@@ -248,6 +299,10 @@ def start_app(settings: Mapping[str, Any], *, port: int | None = None, log_path:
               while_starting: Callable[[], Any] | None = None) -> Server:
     """Serve the live tools with Voilà and wait until the page answers.
 
+    The server asks for a random token (in :attr:`Server.url`, as Jupyter
+    does) and refuses requests whose ``Host`` is not this computer
+    (:func:`write_voila_config`).
+
     Parameters
     ----------
     settings
@@ -271,12 +326,18 @@ def start_app(settings: Mapping[str, Any], *, port: int | None = None, log_path:
     last: ServerError | None = None
     for _ in range(3):  # a port found free can be taken before Voilà binds it: try another
         p = free_port(port or DEFAULT_PORT)
-        server = launch("Voilà", voila_command(nb, p), p, env=env, log_path=log_path, cwd=nb.parent)
+        token = secrets.token_urlsafe(24)
+        private = tempfile.mkdtemp(prefix="kalib-app-")
+        write_voila_config(private, token)
+        server = launch("Voilà", voila_command(nb, p, config_dir=private), p, env=env, log_path=log_path,
+                        cwd=nb.parent, token=token, private_dir=private)
         try:
             if while_starting is not None:
                 task, while_starting = while_starting, None
                 task()
-            return server.wait_until_up(timeout)
+            server.wait_until_up(timeout)
+            server.forget_private_files()
+            return server
         except ServerError as exc:
             server.stop()
             last = exc

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
@@ -41,8 +40,10 @@ def lang_of(args: argparse.Namespace, client) -> str:
 
 
 def print_json(obj: Any) -> None:
-    json.dump(obj, sys.stdout, ensure_ascii=False, indent=2, default=str)
-    sys.stdout.write("\n")
+    """Every ``--json`` output: strict JSON (:mod:`kalib.jsonout`), with where and why a number is ``null``."""
+    from ..jsonout import dump
+
+    dump(obj, sys.stdout, reasons=True)
 
 
 def print_warnings(client, *, limit: int = 10, file=None) -> None:

@@ -17,7 +17,8 @@ NAME = "app"
 HELP = "serve the live tools (health check, win-rate model, deal evaluation) as a web page"
 DESCRIPTION = (
     "Serve the three live tools (健康检查 health check, 赢率模型 win-rate model, 销售机会评估 deal "
-    "evaluation) as one web page with no code showing, on this computer only (127.0.0.1). "
+    "evaluation) as one web page with no code showing, on this computer only (127.0.0.1), "
+    "behind a key that is part of the address it prints. "
     "Stop with Ctrl-C."
 )
 
@@ -100,7 +101,9 @@ def run(args: argparse.Namespace) -> int:
             raise
         url = server.url
         print(f"\n  Open {url} in your browser.\n  请在浏览器中打开 {url}\n", flush=True)
-        print("  One tool per page 单个工具: " + "  ".join(f"{url}?tool={k}" for k in ("health", "winrate", "deals")))
+        print("  One tool per page 单个工具: "
+              + "  ".join(server.page_url(tool=k) for k in ("health", "winrate", "deals")))
+        print("  The address holds a key only for you: do not share it. 地址中含有访问密钥，请勿分享。")
         print(f"  Server log 日志: {log}")
         print("  Press Ctrl-C to stop. 按 Ctrl-C 停止。\n", flush=True)
         if not args.no_browser:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
 
 from ._common import print_json
@@ -55,15 +57,52 @@ def _fast_nbformat() -> None:
         sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
+#: Exit code after Ctrl-C (128 + SIGINT, as shells report it).
+EXIT_INTERRUPTED = 130
+
+
+@contextlib.contextmanager
+def _interrupts():
+    """Count SIGINTs: the first stops the run (KeyboardInterrupt), later ones let its clean-up finish.
+
+    Yields the list of signals seen, so that an interrupt swallowed somewhere
+    on the way still ends the run with :data:`EXIT_INTERRUPTED`, never 0.
+    """
+    seen: list[int] = []
+
+    def on_sigint(signum, frame):
+        seen.append(signum)
+        if len(seen) == 1:
+            raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGINT, on_sigint)
+    except ValueError:  # not the main thread: interrupts are the caller's
+        yield seen
+        return
+    try:
+        yield seen
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def run(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise ValueError("--jobs must be 1 or more")
     if bool(args.batch) == bool(args.client):
         raise ValueError("give either a CLIENT or --batch CLIENTS (not both)")
     _fast_nbformat()
-    if args.batch:
-        return _run_batch(args)
-    return _run_one(args)
+    code = EXIT_INTERRUPTED
+    with _interrupts() as seen:
+        try:
+            code = _run_batch(args) if args.batch else _run_one(args)
+        except KeyboardInterrupt:
+            seen.append(signal.SIGINT)
+    if seen:
+        print("kalib report: interrupted; the notebooks were stopped and no partial output is left.",
+              file=sys.stderr, flush=True)
+        return EXIT_INTERRUPTED
+    return code
 
 
 def _say(quiet: bool):
@@ -88,7 +127,7 @@ def _run_one(args: argparse.Namespace) -> int:
             res = render_report(
                 args.client, args.out, lang=args.lang, period=args.period, industry=args.industry,
                 as_of=args.as_of, pdf=args.pdf, jobs=args.jobs, notebooks=args.notebooks, timeout=args.timeout,
-                progress=say, keep_kernels=not args.fresh_kernels,
+                progress=say, keep_kernels=not args.fresh_kernels, debug=getattr(args, "debug", False),
             )
         except ReportFailed as exc:
             print(f"kalib report: {exc}", file=sys.stderr)
@@ -116,7 +155,8 @@ def _run_batch(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"{len(items)} client(s) from {args.batch} -> {out}", file=sys.stderr)
     result = run_batch(items, out, jobs=args.jobs, notebooks=args.notebooks, timeout=args.timeout,
-                       progress=not args.quiet, keep_kernels=not args.fresh_kernels)
+                       progress=not args.quiet, keep_kernels=not args.fresh_kernels,
+                       debug=getattr(args, "debug", False))
     if args.json:
         print_json(result.to_dict())
     else:

@@ -30,7 +30,6 @@ writes ``OUT/batch-summary.json`` (what succeeded, what failed and why).
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import os
 import sys
 import time
@@ -40,8 +39,10 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ..jsonout import dumps
 from .render import output_name, slug
-from .runner import _pool_context, _worker_init, shutdown_kernel
+from .runner import shutdown_kernel
+from .workers import Workers
 
 __all__ = ["BatchItem", "BatchOutcome", "BatchResult", "read_batch", "run_batch", "SUMMARY_NAME"]
 
@@ -201,7 +202,7 @@ def read_batch(path: str | os.PathLike, **defaults: Any) -> list[BatchItem]:
 
 
 def _render_one(args: tuple) -> BatchOutcome:
-    item, out, notebooks, timeout, keep_kernels = args
+    item, out, notebooks, timeout, keep_kernels, debug = args
     from ..client import InputError
     from .render import ReportFailed, render_report
 
@@ -212,14 +213,14 @@ def _render_one(args: tuple) -> BatchOutcome:
             res = render_report(
                 item.client, Path(out) / item.name, lang=item.lang, period=item.period, industry=item.industry,
                 as_of=item.as_of, pdf=item.pdf, jobs=1, notebooks=notebooks, timeout=timeout, name=item.name,
-                keep_kernels=keep_kernels, keep_kernel_after=True,
+                keep_kernels=keep_kernels, keep_kernel_after=True, debug=debug,
             )
         except InputError as exc:
             return BatchOutcome(item.name, item.client, False, time.perf_counter() - start, error=str(exc),
                                 error_type="InputError")
         except ReportFailed as exc:
             return BatchOutcome(item.name, item.client, False, time.perf_counter() - start,
-                                error="; ".join(exc.errors) or str(exc), error_type="NotebookFailed")
+                                error="; ".join(exc.errors) or str(exc), error_type=exc.kind)
         except Exception as exc:
             return BatchOutcome(item.name, item.client, False, time.perf_counter() - start,
                                 error=f"{type(exc).__name__}: {exc}", error_type=type(exc).__name__)
@@ -235,7 +236,7 @@ def _noise(w: warnings.WarningMessage) -> bool:
 
 def _write_json(path: Path, data: Any) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    tmp.write_text(dumps(data), encoding="utf-8")
     os.replace(tmp, path)
 
 
@@ -249,6 +250,7 @@ def run_batch(
     progress: bool = True,
     summary: bool = True,
     keep_kernels: bool = True,
+    debug: bool = False,
 ) -> BatchResult:
     """Render every client of ``items`` into ``out/<name>/``, ``jobs`` clients at a time.
 
@@ -270,6 +272,8 @@ def run_batch(
     keep_kernels
         Each worker keeps one kernel for all its clients' notebooks (cleared
         between notebooks); False starts a kernel per notebook.
+    debug
+        Keep the log of a kernel that died in the client's error.
 
     A client that fails (bad input, a notebook error) is recorded with the
     reason and the others go on; no half-written report is left behind.
@@ -278,45 +282,37 @@ def run_batch(
     out.mkdir(parents=True, exist_ok=True)
     jobs = max(1, min(int(jobs or os.cpu_count() or 1), len(items) or 1))
     start = time.perf_counter()
-    tasks = [(it, str(out), notebooks, timeout, keep_kernels) for it in items]
+    tasks = [(it, str(out), notebooks, timeout, keep_kernels, debug) for it in items]
     outcomes: dict[int, BatchOutcome] = {}
     from tqdm.auto import tqdm
 
-    if jobs == 1:
-        bar = tqdm(total=len(tasks), unit="client", desc="reports", file=sys.stderr, disable=not progress)
-        try:
-            for i, t in enumerate(tasks):
-                bar.set_postfix_str(t[0].name)
-                outcomes[i] = _render_one(t)
-                bar.update(1)
-        finally:
-            bar.close()
-            shutdown_kernel()
-    else:
-        import papermill  # noqa: F401  (imported once, inherited by forked workers)
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+    def died(i: int, exc: BaseException) -> BatchOutcome:
+        it = tasks[i][0]
+        return BatchOutcome(it.name, it.client, False, 0.0, error=f"{type(exc).__name__}: {exc}",
+                            error_type=type(exc).__name__)
 
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(), initializer=_worker_init) as pool:
-            futures = {pool.submit(_render_one, t): i for i, t in enumerate(tasks)}
-            bar = tqdm(total=len(tasks), unit="client", desc="reports", file=sys.stderr, disable=not progress)
-            failed = 0
-            try:
-                for fut in as_completed(futures):
-                    i = futures[fut]
-                    try:
-                        outcomes[i] = fut.result()
-                    except Exception as exc:  # the worker process died
-                        it = tasks[i][0]
-                        outcomes[i] = BatchOutcome(it.name, it.client, False, 0.0,
-                                                   error=f"{type(exc).__name__}: {exc}", error_type=type(exc).__name__)
-                    failed += not outcomes[i].ok
-                    bar.set_postfix_str(f"failed={failed}" if failed else outcomes[i].name)
-                    bar.update(1)
-            except BaseException:
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
-            finally:
-                bar.close()
+    if jobs > 1:
+        import papermill  # noqa: F401  (imported once, inherited by forked workers)
+    workers = Workers(_render_one, tasks, jobs)
+    bar = tqdm(total=len(tasks), unit="client", desc="reports", file=sys.stderr, disable=not progress)
+    failed = 0
+    finished = False
+    try:
+        for i, outcome in workers.results(died):
+            outcomes[i] = outcome
+            failed += not outcome.ok
+            bar.set_postfix_str(f"failed={failed}" if failed else outcome.name)
+            bar.update(1)
+        finished = True
+    finally:
+        bar.close()
+        if workers.jobs == 1:
+            if finished:
+                shutdown_kernel()
+            else:
+                from .runner import kill_kernels
+
+                kill_kernels()
     result = BatchResult([outcomes[i] for i in range(len(tasks))], time.perf_counter() - start, jobs)
     if summary:
         result.summary = out / SUMMARY_NAME

@@ -22,11 +22,9 @@ notebooks (the failing one shows the error) go to ``<base>.failed/`` and
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import os
 import re
 import shutil
-import tempfile
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -35,19 +33,43 @@ from pathlib import Path
 from typing import Any
 
 from ..i18n import check_lang, tr
+from ..jsonout import dumps
 from .runner import Execution, NotebookRun, notebook_parameters, notebooks_dir
+from .workers import temporary_folder
 from .sections import RECOMMENDATIONS, SECTIONS, Section
 
 __all__ = ["ReportResult", "ReportFailed", "render_report", "slug", "output_name", "client_language"]
 
 
 class ReportFailed(RuntimeError):
-    """The report could not be made.  ``errors`` lists why; ``kept`` is where the executed notebooks are."""
+    """The report could not be made.  ``errors`` lists why; ``kept`` is where the executed notebooks are.
 
-    def __init__(self, message: str, errors: Sequence[str] = (), kept: Path | None = None):
+    ``kind`` is ``"KernelDied"`` when every failure was a kernel that stopped
+    (the machine, not the client: running again helps), else ``"NotebookFailed"``.
+    """
+
+    def __init__(self, message: str, errors: Sequence[str] = (), kept: Path | None = None,
+                 kind: str = "NotebookFailed"):
         self.errors = list(errors)
         self.kept = kept
+        self.kind = kind
         super().__init__(message)
+
+
+#: What to do when a kernel stopped before running anything (twice).
+KERNEL_ADVICE = ("This is the computer, not the client's data: it was short of memory or very busy. "
+                 "Close other programs (or use --jobs 1) and run the report again; --debug shows the kernel's log.")
+
+
+def _failure_line(run: NotebookRun, section: Section | None, lang: str) -> str:
+    """One failed notebook, named by its section: ``section “Health check” (01.01-health-check: ...)``."""
+    if section is None:
+        return run.error or run.name
+    title = tr(lang, section.zh, section.en)
+    text = run.error or run.name
+    if run.error_type == "KernelDied":
+        return f"section “{title}” ({text}). {KERNEL_ADVICE}"
+    return f"section “{title}” ({text})"
 
 
 @dataclass
@@ -171,6 +193,7 @@ def render_report(
     progress: Callable[[str], None] | None = None,
     keep_kernels: bool = True,
     keep_kernel_after: bool = False,
+    debug: bool = False,
 ) -> ReportResult:
     """Run the report notebooks on a client and write its HTML report (and PDF).
 
@@ -209,6 +232,8 @@ def render_report(
     keep_kernel_after
         With ``jobs=1``, leave this process's kernel running for the next
         report (a batch worker does).
+    debug
+        Keep the log of a kernel that died in the error.
 
     Raises
     ------
@@ -239,89 +264,99 @@ def render_report(
     root = Path(out) if out is not None else Path("reports") / stem
     root = root.expanduser().resolve()
     root.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".partial-", dir=root))
+    with temporary_folder(root, ".partial-") as work:  # removed also when Ctrl-C stops a batch worker
+        return _render(source=source, root=root, work=work, stem=stem, lang=lang, period=period,
+                       industry=industry, as_of=as_of, pdf=pdf, jobs=jobs, directory=directory, found=found,
+                       notes=notes, timeout=timeout, say=say, keep_kernels=keep_kernels,
+                       keep_kernel_after=keep_kernel_after, debug=debug, started=started)
+
+
+def _render(*, source: str, root: Path, work: Path, stem: str, lang: str, period, industry, as_of, pdf: bool,
+            jobs, directory: Path, found, notes: list[str], timeout, say, keep_kernels: bool, keep_kernel_after: bool,
+            debug: bool, started: float) -> ReportResult:
+    """The body of :func:`render_report`, writing into the temporary folder ``work``."""
+    params = notebook_parameters(source, lang=lang, period=period, industry=industry, as_of=as_of)
+    nb_tmp = work / "notebooks"
+    say(f"running {len(found)} notebook(s) on {stem} ({lang})")
+    execution = Execution([p for _, p in found], nb_tmp, params, jobs=jobs, cwd=directory, timeout=timeout,
+                          keep_kernels=keep_kernels, keep_kernel_after=keep_kernel_after, debug=debug)
+    # While the notebooks run, load the client here: it checks the input and names the outputs.
+    from ..io import load_client
+
     try:
-        params = notebook_parameters(source, lang=lang, period=period, industry=industry, as_of=as_of)
-        nb_tmp = work / "notebooks"
-        say(f"running {len(found)} notebook(s) on {stem} ({lang})")
-        execution = Execution([p for _, p in found], nb_tmp, params, jobs=jobs, cwd=directory, timeout=timeout,
-                              keep_kernels=keep_kernels, keep_kernel_after=keep_kernel_after)
-        # While the notebooks run, load the client here: it checks the input and names the outputs.
-        from ..io import load_client
+        c = load_client(source, period=period, industry=industry, as_of=as_of)
+        the_period = c.period(period)
+    except BaseException:
+        execution.cancel()
+        raise
 
+    parts = _Sections([s for s, _ in found], lang)
+
+    def done(run: NotebookRun) -> None:
+        say(f"{'ok' if run.ok else 'FAILED'} {run.name} ({run.seconds:.1f} s)")
+        parts.add(run)  # its HTML is made while the other notebooks still run
+
+    runs = execution.wait(done)
+    as_of_text = c.as_of.date().isoformat()
+    base = f"{stem}-{slug(the_period.label, 'period')}-{lang}"
+    day = root / as_of_text
+    day.mkdir(parents=True, exist_ok=True)
+    failed = [r for r in runs if not r.ok]
+    if failed:
+        kept = day / f"{base}.failed"
+        (nb_tmp / "error.txt").write_text("\n".join(r.error or "" for r in failed) + "\n", encoding="utf-8")
+        _move_into_place(nb_tmp, kept)
+        errors = [r.error or r.name for r in failed]
+        by_notebook = {s.notebook: s for s, _ in found}
+        lines = [_failure_line(r, by_notebook.get(r.name), lang) for r in failed]
+        kind = "KernelDied" if all(r.error_type == "KernelDied" for r in failed) else "NotebookFailed"
+        raise ReportFailed(
+            f"{len(failed)} of {len(runs)} report notebooks failed for {stem}:\n"
+            + "\n".join(f"  - {e}" for e in lines)
+            + f"\nthe executed notebooks (with the error) are in {kept}", lines, kept, kind)
+
+    say("assembling the HTML report")
+    records: dict[str, Any] = {}
+    by_notebook: dict[str, dict[str, Any]] = {}
+    for r in runs:
+        by_notebook[r.name] = r.records
+        records.update(r.records)
+    html_text = _page(c, parts, lang=lang, period=the_period, notes=notes)
+    tmp_html = work / f"{base}.html"
+    tmp_html.write_text(html_text, encoding="utf-8")
+    result_warnings = list(notes)
+    tmp_pdf = None
+    if pdf:
+        from .pdf import NoChromium, html_to_pdf
+
+        say("printing the PDF")
         try:
-            c = load_client(source, period=period, industry=industry, as_of=as_of)
-            the_period = c.period(period)
-        except BaseException:
-            execution.cancel()
-            raise
+            tmp_pdf = html_to_pdf(tmp_html, work / f"{base}.pdf")
+        except NoChromium as exc:
+            result_warnings.append(str(exc))
+    (work / f"{base}.records.json").write_text(dumps({
+        "client": stem, "name": c.meta.name, "lang": lang, "period": the_period.to_dict(), "as_of": as_of_text,
+        "parameters": params, "records": records, "by_notebook": by_notebook,
+    }), encoding="utf-8")
 
-        parts = _Sections([s for s, _ in found], lang)
-
-        def done(run: NotebookRun) -> None:
-            say(f"{'ok' if run.ok else 'FAILED'} {run.name} ({run.seconds:.1f} s)")
-            parts.add(run)  # its HTML is made while the other notebooks still run
-
-        runs = execution.wait(done)
-        as_of_text = c.as_of.date().isoformat()
-        base = f"{stem}-{slug(the_period.label, 'period')}-{lang}"
-        day = root / as_of_text
-        day.mkdir(parents=True, exist_ok=True)
-        failed = [r for r in runs if not r.ok]
-        if failed:
-            kept = day / f"{base}.failed"
-            (nb_tmp / "error.txt").write_text("\n".join(r.error or "" for r in failed) + "\n", encoding="utf-8")
-            _move_into_place(nb_tmp, kept)
-            errors = [r.error or r.name for r in failed]
-            raise ReportFailed(
-                f"{len(failed)} of {len(runs)} report notebooks failed for {stem}:\n"
-                + "\n".join(f"  - {e}" for e in errors)
-                + f"\nthe executed notebooks (with the error) are in {kept}", errors, kept)
-
-        say("assembling the HTML report")
-        records: dict[str, Any] = {}
-        by_notebook: dict[str, dict[str, Any]] = {}
-        for r in runs:
-            by_notebook[r.name] = r.records
-            records.update(r.records)
-        html_text = _page(c, parts, lang=lang, period=the_period, notes=notes)
-        tmp_html = work / f"{base}.html"
-        tmp_html.write_text(html_text, encoding="utf-8")
-        result_warnings = list(notes)
-        tmp_pdf = None
-        if pdf:
-            from .pdf import NoChromium, html_to_pdf
-
-            say("printing the PDF")
-            try:
-                tmp_pdf = html_to_pdf(tmp_html, work / f"{base}.pdf")
-            except NoChromium as exc:
-                result_warnings.append(str(exc))
-        (work / f"{base}.records.json").write_text(json.dumps({
-            "client": stem, "name": c.meta.name, "lang": lang, "period": the_period.to_dict(), "as_of": as_of_text,
-            "parameters": params, "records": records, "by_notebook": by_notebook,
-        }, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-
-        # Everything is written: move it into place, the HTML last.
-        final_nb = day / f"{base}.notebooks"
-        _move_into_place(nb_tmp, final_nb)
-        _move_into_place(work / f"{base}.records.json", day / f"{base}.records.json")
-        final_pdf = day / f"{base}.pdf"
-        if tmp_pdf is not None:
-            _move_into_place(tmp_pdf, final_pdf)
-        else:  # a PDF of an earlier run would not match the new report
-            final_pdf.unlink(missing_ok=True)
-            final_pdf = None
-        final_html = day / f"{base}.html"
-        _move_into_place(tmp_html, final_html)
-        shutil.rmtree(day / f"{base}.failed", ignore_errors=True)
-        return ReportResult(
-            client=stem, name=c.meta.name, lang=lang, period=the_period.label, as_of=as_of_text, html=final_html,
-            out_dir=day, notebooks=[final_nb / r.output.name for r in runs], records=records, pdf=final_pdf,
-            seconds=time.perf_counter() - started, warnings=result_warnings, runs=runs,
-        )
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    # Everything is written: move it into place, the HTML last.
+    final_nb = day / f"{base}.notebooks"
+    _move_into_place(nb_tmp, final_nb)
+    _move_into_place(work / f"{base}.records.json", day / f"{base}.records.json")
+    final_pdf = day / f"{base}.pdf"
+    if tmp_pdf is not None:
+        _move_into_place(tmp_pdf, final_pdf)
+    else:  # a PDF of an earlier run would not match the new report
+        final_pdf.unlink(missing_ok=True)
+        final_pdf = None
+    final_html = day / f"{base}.html"
+    _move_into_place(tmp_html, final_html)
+    shutil.rmtree(day / f"{base}.failed", ignore_errors=True)
+    return ReportResult(
+        client=stem, name=c.meta.name, lang=lang, period=the_period.label, as_of=as_of_text, html=final_html,
+        out_dir=day, notebooks=[final_nb / r.output.name for r in runs], records=records, pdf=final_pdf,
+        seconds=time.perf_counter() - started, warnings=result_warnings, runs=runs,
+    )
 
 
 class _Sections:

@@ -12,6 +12,11 @@ the notebook as Python literals (``repr``): a client name with quotes, Chinese
 characters or shell metacharacters reaches the notebook as the same string
 and runs no code.
 
+Kernels talk to this process over ``ipc`` (files in a private folder) where the
+platform has it, so kernels started at the same moment never collide on a
+port; a kernel that dies before running anything is replaced once by a fresh
+one (:func:`start_kernel`).
+
 The kernels' own log lines that say nothing to a coach ("Kernel is running
 over TCP without encryption", a kernel interrupted on shutdown) are filtered
 out of the terminal; anything else they print still shows.
@@ -22,6 +27,8 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -29,6 +36,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from .workers import Workers, at_stop
 
 __all__ = [
     "NotebookRun",
@@ -40,6 +49,10 @@ __all__ = [
     "KERNEL_NOISE",
     "SKIP_TAGS",
     "shutdown_kernel",
+    "start_kernel",
+    "kill_kernels",
+    "StartedKernel",
+    "KernelStartError",
 ]
 
 #: Lines a kernel prints that are noise to a report's reader.
@@ -120,10 +133,14 @@ def _filtered_stderr() -> Iterator[None]:
     except (OSError, ValueError):  # no real stderr (e.g. some IDEs): nothing to filter
         yield
         return
+    interrupted = False
     with tempfile.TemporaryFile() as tmp:
         os.dup2(tmp.fileno(), 2)
         try:
             yield
+        except KeyboardInterrupt:  # what a stopped run printed is noise: Ctrl-C says one line
+            interrupted = True
+            raise
         finally:
             with contextlib.suppress(Exception):
                 sys.stderr.flush()
@@ -132,7 +149,7 @@ def _filtered_stderr() -> Iterator[None]:
             tmp.seek(0)
             text = tmp.read().decode("utf-8", "replace")
             kept = [line for line in text.splitlines(keepends=True) if not KERNEL_NOISE.search(line)]
-            if kept:
+            if kept and not interrupted:
                 sys.stderr.write("".join(kept))
                 sys.stderr.flush()
 
@@ -141,14 +158,12 @@ def _filtered_stderr() -> Iterator[None]:
 SKIP_TAGS = frozenset({"course-only"})
 
 
-def _declared_parameters(nb) -> set[str] | None:
-    """Names in the notebook's ``parameters`` cell (None when it has none)."""
-    for cell in nb.cells:
-        if "parameters" in cell.get("metadata", {}).get("tags", []):
-            names = set(re.findall(r"^\s*([A-Za-z_]\w*)\s*(?::[^=]*)?=", cell.source, re.M))
-            return names
-    return None
+def _declared_parameters(source: Path) -> set[str] | None:
+    """Names in the notebook's ``parameters`` cell, as papermill reads them (None when it declares none)."""
+    import papermill as pm
 
+    names = set(pm.inspect_notebook(_literal_path(source)))
+    return names or None
 
 
 RESET_TAG = "kalib-reset"
@@ -159,6 +174,148 @@ _RESET_SOURCE = (
     "    _sys.modules['matplotlib.pyplot'].close('all')\n"
     "del _sys"
 )
+
+#: Seconds a kernel may take to start and answer (a busy two-core machine needs more than the usual 60).
+STARTUP_TIMEOUT = 120
+
+
+class KernelStartError(RuntimeError):
+    """A kernel stopped (or never answered) before it could run anything, twice; ``log`` is what it printed."""
+
+    def __init__(self, message: str, log: str = ""):
+        super().__init__(message)
+        self.log = log
+
+
+def _transport(folder: Path) -> str:
+    """``ipc`` (files in a private folder: no port to collide on) where the platform has it, else ``tcp``."""
+    # A Unix socket's path is limited to about 100 bytes (104 on macOS).
+    return "ipc" if os.name == "posix" and len(os.fsencode(folder)) < 80 else "tcp"
+
+
+class StartedKernel:
+    """A kernel this process started: its manager, its private folder (connection file, sockets) and its log."""
+
+    def __init__(self, cwd: str | None, kernel_name: str):
+        from jupyter_client.manager import AsyncKernelManager
+
+        self.folder = Path(tempfile.mkdtemp(prefix="kalib-kernel-"))
+        self.log = tempfile.TemporaryFile()
+        self.pos = 0
+        self.pgid: int | None = None
+        transport = _transport(self.folder)
+        settings: dict[str, Any] = {"kernel_name": kernel_name, "transport": transport,
+                                    "connection_file": str(self.folder / "kernel.json")}
+        if transport == "ipc":
+            settings["ip"] = str(self.folder / "ipc")
+        self.km = AsyncKernelManager(**settings)
+        self.cwd = cwd
+        _LIVE.add(self)
+
+    async def _start(self, timeout: float) -> None:
+        await self.km.start_kernel(cwd=self.cwd, stderr=self.log)
+        with contextlib.suppress(Exception):
+            info = await self.km.provisioner.get_provisioner_info()
+            self.pgid = info.get("pgid") or info.get("pid")
+        kc = self.km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=timeout)  # raises if the kernel died (e.g. a port was taken)
+        finally:
+            kc.stop_channels()
+
+    def start(self, timeout: float = STARTUP_TIMEOUT) -> None:
+        from jupyter_core.utils import run_sync
+
+        run_sync(self._start)(timeout)
+
+    def alive(self) -> bool:
+        from jupyter_core.utils import run_sync
+
+        try:
+            return bool(run_sync(self.km.is_alive)())
+        except Exception:
+            return False
+
+    def log_text(self) -> str:
+        with contextlib.suppress(Exception):
+            self.log.seek(0)
+            return self.log.read().decode("utf-8", "replace")
+        return ""
+
+    def forward_log(self) -> None:
+        """Show what the kernel printed on its stderr since last time, without the noise."""
+        with contextlib.suppress(Exception):
+            self.log.seek(self.pos)
+            text = self.log.read()
+            self.pos = self.log.tell()
+            kept = [ln for ln in text.decode("utf-8", "replace").splitlines(keepends=True)
+                    if not KERNEL_NOISE.search(ln)]
+            if kept:
+                sys.stderr.write("".join(kept))
+                sys.stderr.flush()
+
+    def shutdown(self, *, forward: bool = True) -> None:
+        """Shut the kernel down and remove its files."""
+        from jupyter_core.utils import run_sync
+
+        with contextlib.suppress(Exception):
+            run_sync(self.km.shutdown_kernel)(now=True)  # also removes its connection file
+        if forward:
+            self.forward_log()
+        self._forget()
+
+    def kill(self) -> None:
+        """End the kernel at once, without waiting or asyncio (safe in a signal handler), and remove its files."""
+        group = self.pgid or getattr(self.km.provisioner, "pgid", None)  # the kernel leads a session of its own
+        pid = getattr(self.km.provisioner, "pid", None)
+        with contextlib.suppress(Exception):
+            if group and hasattr(os, "killpg"):
+                os.killpg(group, signal.SIGKILL)
+            elif pid:
+                os.kill(pid, signal.SIGKILL)
+        self._forget()
+
+    def _forget(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+        with contextlib.suppress(Exception):
+            self.log.close()
+        _LIVE.discard(self)
+
+
+_LIVE: set[StartedKernel] = set()
+
+
+def start_kernel(cwd: str | None, kernel_name: str = "python3", *, timeout: float = STARTUP_TIMEOUT,
+                 tries: int = 2) -> StartedKernel:
+    """Start a kernel and wait until it answers; one that dies first is replaced once by a fresh one.
+
+    Over ``ipc`` there is no port to collide on; over ``tcp`` (Windows) the
+    fresh kernel gets fresh ports. Raises :class:`KernelStartError`.
+    """
+    log = ""
+    for _ in range(max(1, tries)):
+        k = StartedKernel(cwd, kernel_name)
+        try:
+            k.start(timeout)
+            return k
+        except Exception as exc:
+            log = k.log_text() + f"\n{type(exc).__name__}: {exc}"
+            k.kill()
+    raise KernelStartError("the kernel (the Python process that runs the notebook) stopped before running anything, "
+                           "twice", log)
+
+
+def kill_kernels(now: bool = True) -> None:
+    """End every kernel this process started: at once (``now``, e.g. on Ctrl-C), else by a shutdown request."""
+    for k in list(_LIVE):
+        if now:
+            k.kill()
+        else:
+            k.shutdown(forward=False)
+
+
+at_stop(kill_kernels)
 
 
 class _Kernel:
@@ -174,52 +331,31 @@ class _Kernel:
     """
 
     def __init__(self) -> None:
-        self.km = None
+        self.kernel: StartedKernel | None = None
         self.key: tuple | None = None
-        self.log = None
-        self.pos = 0
         self.used = 0
 
-    def get(self, cwd: str | None, kernel_name: str):
-        from jupyter_core.utils import run_sync
+    @property
+    def km(self):
+        return self.kernel.km if self.kernel is not None else None
 
+    def get(self, cwd: str | None, kernel_name: str) -> StartedKernel:
         key = (cwd, kernel_name)
-        if self.km is not None and (self.key != key or not run_sync(self.km.is_alive)()):
+        if self.kernel is not None and (self.key != key or not self.kernel.alive()):
             self.shutdown()
-        if self.km is None:
-            from jupyter_client.manager import AsyncKernelManager
-
-            self.log = tempfile.TemporaryFile()
-            self.pos = 0
-            km = AsyncKernelManager(kernel_name=kernel_name)
-            run_sync(km.start_kernel)(cwd=cwd, stderr=self.log)
-            self.km, self.key, self.used = km, key, 0
-        return self.km
+        if self.kernel is None:
+            self.kernel = start_kernel(cwd, kernel_name)
+            self.key, self.used = key, 0
+        return self.kernel
 
     def forward_log(self) -> None:
-        """Show what the kernel printed on its stderr since last time, without the noise."""
-        if self.log is None:
-            return
-        with contextlib.suppress(Exception):
-            self.log.seek(self.pos)
-            text = self.log.read()
-            self.pos = self.log.tell()
-            kept = [ln for ln in text.decode("utf-8", "replace").splitlines(keepends=True) if not KERNEL_NOISE.search(ln)]
-            if kept:
-                sys.stderr.write("".join(kept))
-                sys.stderr.flush()
+        if self.kernel is not None:
+            self.kernel.forward_log()
 
-    def shutdown(self) -> None:
-        if self.km is not None:
-            from jupyter_core.utils import run_sync
-
-            with contextlib.suppress(Exception):
-                run_sync(self.km.shutdown_kernel)(now=True)  # also removes its connection file
-            self.forward_log()
-        if self.log is not None:
-            with contextlib.suppress(Exception):
-                self.log.close()
-        self.km, self.key, self.log, self.used = None, None, None, 0
+    def shutdown(self, *, forward: bool = True) -> None:
+        if self.kernel is not None:
+            self.kernel.shutdown(forward=forward)
+        self.kernel, self.key, self.used = None, None, 0
 
 
 _KERNEL = _Kernel()
@@ -231,15 +367,14 @@ def shutdown_kernel() -> None:
 
 
 def _register_engine() -> str:
-    """A papermill engine that runs a notebook in a kernel it is given and leaves it running."""
+    """A papermill engine that runs a notebook in the kernel it is given and leaves that kernel running."""
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines
 
-    class KeptKernelEngine(NBClientEngine):
+    class GivenKernelEngine(NBClientEngine):
         @classmethod
         def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
                                      stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
-            import atexit
             import logging
 
             kwargs.pop("input_path", None)
@@ -250,20 +385,38 @@ def _register_engine() -> str:
             )
             try:
                 return client.execute()
-            finally:
-                atexit.unregister(client._cleanup_kernel)  # nbclient would keep every notebook alive until exit
+            finally:  # the kernel is the caller's (nbclient leaves it running); its client is ours to close
                 if client.kc is not None:
                     with contextlib.suppress(Exception):
                         client.kc.stop_channels()
 
-    if "kalib-kept-kernel" not in papermill_engines._engines:
-        papermill_engines.register("kalib-kept-kernel", KeptKernelEngine)
-    return "kalib-kept-kernel"
+    papermill_engines.register(ENGINE, GivenKernelEngine)
+    return ENGINE
+
+
+ENGINE = "kalib-given-kernel"
 
 
 def _literal_path(path: Path) -> str:
     """``path`` for papermill, which reads output paths as format strings (``{x}`` would be a parameter)."""
     return str(path).replace("{", "{{").replace("}", "}}")
+
+
+def _ran_nothing(output: Path) -> bool:
+    """Whether no cell of the executed notebook at ``output`` started (a kernel that died at once)."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(str(output), as_version=4)
+    except Exception:
+        return True
+    return not any(c.cell_type == "code" and (c.get("execution_count") or c.get("outputs")) for c in nb.cells)
+
+
+def _kernel_died(exc: BaseException) -> bool:
+    from nbclient.exceptions import DeadKernelError
+
+    return isinstance(exc, (DeadKernelError, KernelStartError)) or "kernel died" in str(exc).lower()
 
 
 def execute_notebook(
@@ -276,15 +429,21 @@ def execute_notebook(
     kernel_name: str = "python3",
     skip_tags: Iterable[str] = SKIP_TAGS,
     keep_kernel: bool = True,
+    debug: bool = False,
 ) -> NotebookRun:
     """Run one notebook with papermill into ``output``; never raises for an error inside the notebook.
 
     Cells tagged with one of ``skip_tags`` (default ``course-only``: exercises,
     live widgets) are left out before the run: a report does not show them.
-    Parameters the notebook does not declare are not passed (papermill would
-    only warn).  ``timeout`` is per cell, in seconds.  With ``keep_kernel``,
-    the notebook runs in this process's kept kernel (see :class:`_Kernel`),
-    else in a kernel of its own.
+    Parameters the notebook does not declare (:func:`papermill.inspect_notebook`)
+    are not passed (papermill would only warn).  ``timeout`` is per cell, in
+    seconds.  With ``keep_kernel``, the notebook runs in this process's kept
+    kernel (see :class:`_Kernel`), else in a kernel of its own.
+
+    A kernel that dies before running anything (on a busy machine) is replaced
+    once by a fresh one; if that one dies too, the run fails with
+    ``error_type="KernelDied"`` and a message saying what to do (the kernel's
+    own log only with ``debug``).
     """
     import nbformat
     import papermill as pm
@@ -297,37 +456,57 @@ def execute_notebook(
     name = source.stem
     error = error_type = None
     start = time.perf_counter()
-    try:
-        nb = nbformat.read(str(source), as_version=4)
-        skip = frozenset(skip_tags)
-        if skip:
-            nb.cells = [c for c in nb.cells if not skip & set(c.get("metadata", {}).get("tags", []))]
-        declared = _declared_parameters(nb)
-        params = {k: v for k, v in parameters.items() if declared is None or k in declared}
-        extra: dict[str, Any] = {}
-        if keep_kernel:
-            km = _KERNEL.get(str(cwd) if cwd else None, kernel_name)
-            if _KERNEL.used:
-                reset = nbformat.v4.new_code_cell(_RESET_SOURCE)
-                reset.metadata["tags"] = [RESET_TAG]
-                nb.cells.insert(0, reset)
-            _KERNEL.used += 1
-            extra = {"km": km, "engine_name": _register_engine()}
-        with _filtered_stderr():
-            pm.execute_notebook(
-                nb, _literal_path(output), parameters=params, kernel_name=kernel_name, progress_bar=False,
-                log_output=False, request_save_on_cell_execute=False, cwd=str(cwd) if cwd else None,
-                execution_timeout=timeout, **extra,
-            )
-    except PapermillExecutionError as exc:
-        error_type = exc.ename
-        evalue = str(exc.evalue).strip()
-        error = f"{name}: cell {exc.exec_count}: {exc.ename}: {evalue}"
-    except Exception as exc:  # kernel died, timeout, unreadable notebook...
-        error_type = "Timeout" if "timeout" in type(exc).__name__.lower() else type(exc).__name__
-        error = f"{name}: {type(exc).__name__}: {str(exc).strip() or 'no message'}"
-        if keep_kernel:  # a kernel still busy with a cell that timed out is no use to the next notebook
-            _KERNEL.shutdown()
+    skip = frozenset(skip_tags)
+    cwd_text = str(cwd) if cwd else None
+    for attempt in (1, 2):
+        error = error_type = None
+        own: StartedKernel | None = None
+        try:
+            nb = nbformat.read(str(source), as_version=4)
+            if skip:
+                nb.cells = [c for c in nb.cells if not skip & set(c.get("metadata", {}).get("tags", []))]
+            declared = _declared_parameters(source)
+            params = {k: v for k, v in parameters.items() if declared is None or k in declared}
+            if keep_kernel:
+                kernel = _KERNEL.get(cwd_text, kernel_name)
+                if _KERNEL.used:
+                    reset = nbformat.v4.new_code_cell(_RESET_SOURCE)
+                    reset.metadata["tags"] = [RESET_TAG]
+                    nb.cells.insert(0, reset)
+                _KERNEL.used += 1
+            else:
+                kernel = own = start_kernel(cwd_text, kernel_name)
+            with _filtered_stderr():
+                pm.execute_notebook(
+                    nb, _literal_path(output), parameters=params, kernel_name=kernel_name, progress_bar=False,
+                    log_output=False, request_save_on_cell_execute=False, cwd=cwd_text,
+                    execution_timeout=timeout, engine_name=_register_engine(), km=kernel.km,
+                )
+        except PapermillExecutionError as exc:
+            error_type = exc.ename
+            evalue = str(exc.evalue).strip()
+            error = f"{name}: cell {exc.exec_count}: {exc.ename}: {evalue}"
+        except KernelStartError as exc:
+            error_type = "KernelDied"
+            error = f"{name}: {exc}" + (f"\n{exc.log.strip()}" if debug and exc.log.strip() else "")
+            break  # start_kernel has already tried a fresh kernel
+        except Exception as exc:  # kernel died, timeout, unreadable notebook...
+            error_type = "Timeout" if "timeout" in type(exc).__name__.lower() else type(exc).__name__
+            error = f"{name}: {type(exc).__name__}: {str(exc).strip() or 'no message'}"
+            died = _kernel_died(exc)
+            if died:
+                error_type = "KernelDied"
+            if keep_kernel:  # a kernel still busy with a cell that timed out is no use to the next notebook
+                _KERNEL.shutdown(forward=debug or not died)  # a dead kernel's log is a traceback
+            if died and attempt == 1 and _ran_nothing(output):
+                continue  # it died before running anything: once more, in a fresh kernel
+            if died:
+                error = (f"{name}: the kernel (the Python process that runs the notebook) stopped"
+                         + (" before running anything, twice" if _ran_nothing(output) else " while running it"))
+        finally:
+            if own is not None:
+                own.shutdown(forward=debug or error_type != "KernelDied")
+        break
     if keep_kernel:
         _KERNEL.forward_log()
     records: dict[str, Any] = {}
@@ -345,28 +524,12 @@ def execute_notebook(
 
 
 def _run_one(args: tuple) -> NotebookRun:
-    source, output, parameters, cwd, timeout, keep = args
-    return execute_notebook(source, output, parameters, cwd=cwd, timeout=timeout, keep_kernel=keep)
-
-
-def _worker_init() -> None:
-    """In a pool worker: shut the kept kernel down when the worker exits (atexit does not run there)."""
-    from multiprocessing import util
-
-    util.Finalize(None, _KERNEL.shutdown, exitpriority=100)
-
-
-def _pool_context():
-    import multiprocessing as mp
-
-    # fork starts a worker in milliseconds with papermill already imported; elsewhere use the default.
-    if sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods():
-        return mp.get_context("fork")
-    return mp.get_context()
+    source, output, parameters, cwd, timeout, keep, debug = args
+    return execute_notebook(source, output, parameters, cwd=cwd, timeout=timeout, keep_kernel=keep, debug=debug)
 
 
 class Execution:
-    """Notebooks running in worker processes; :meth:`wait` collects them.
+    """Notebooks running in worker processes (:class:`~kalib.report.workers.Workers`); :meth:`wait` collects them.
 
     The workers start (``fork`` on Linux) as soon as the object is made, so the
     caller can do other work (load the client to check it) while they run.
@@ -378,64 +541,47 @@ class Execution:
 
     def __init__(self, sources: Sequence[str | os.PathLike], out_dir: str | os.PathLike,
                  parameters: Mapping[str, Any], *, jobs: int | None = None, cwd: str | os.PathLike | None = None,
-                 timeout: float | None = 600, keep_kernels: bool = True, keep_kernel_after: bool = False):
+                 timeout: float | None = 600, keep_kernels: bool = True, keep_kernel_after: bool = False,
+                 debug: bool = False):
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
-        self.tasks = [(Path(s), out_dir / Path(s).name, dict(parameters), cwd, timeout, keep_kernels)
+        self.tasks = [(Path(s), out_dir / Path(s).name, dict(parameters), cwd, timeout, keep_kernels, debug)
                       for s in sources]
         n = len(self.tasks)
         if jobs is None:
             jobs = min(n, os.cpu_count() or 1) if keep_kernels else n
-        self.jobs = max(1, min(int(jobs), n or 1))
         self.keep_kernel_after = keep_kernel_after
-        self._pool = None
-        self._futures: dict[Any, int] = {}
-        if self.jobs > 1:
+        if jobs > 1:
             import papermill  # noqa: F401  (imported once here, inherited by forked workers)
-            from concurrent.futures import ProcessPoolExecutor
-
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=_pool_context(),
-                                             initializer=_worker_init)
-            self._futures = {self._pool.submit(_run_one, t): i for i, t in enumerate(self.tasks)}
+        self.workers = Workers(_run_one, self.tasks, jobs)
+        self.jobs = self.workers.jobs
 
     def cancel(self) -> None:
-        """Run no notebook that has not started; those running finish."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        """Stop: no notebook runs any more (those running are stopped, their kernels ended)."""
+        self.workers.stop()
 
     def wait(self, on_done: Callable[[NotebookRun], None] | None = None) -> list[NotebookRun]:
         """One :class:`NotebookRun` per notebook, in the order given; ``on_done`` is called as each ends."""
-        results: dict[int, NotebookRun] = {}
-        if self._pool is None and not self._futures:
-            try:
-                for i, task in enumerate(self.tasks):
-                    results[i] = _run_one(task)
-                    if on_done:
-                        on_done(results[i])
-            finally:
-                if not self.keep_kernel_after:
-                    _KERNEL.shutdown()
-            return [results[i] for i in range(len(self.tasks))]
-        from concurrent.futures import CancelledError, as_completed
+        def failed(i: int, exc: BaseException) -> NotebookRun:
+            src, out = self.tasks[i][0], self.tasks[i][1]
+            if type(exc).__name__ == "CancelledError":
+                return NotebookRun(src.stem, out, 0.0, f"{src.stem}: not run", "Cancelled")
+            return NotebookRun(src.stem, out, 0.0, f"{src.stem}: {type(exc).__name__}: {exc}", type(exc).__name__)
 
+        results: dict[int, NotebookRun] = {}
+        interrupted = True
         try:
-            for fut in as_completed(self._futures):
-                i = self._futures[fut]
-                src, out = self.tasks[i][0], self.tasks[i][1]
-                try:
-                    results[i] = fut.result()
-                except CancelledError:
-                    results[i] = NotebookRun(src.stem, out, 0.0, f"{src.stem}: not run", "Cancelled")
-                except Exception as exc:  # the worker process itself died
-                    results[i] = NotebookRun(src.stem, out, 0.0, f"{src.stem}: {type(exc).__name__}: {exc}",
-                                             type(exc).__name__)
+            for i, run in self.workers.results(failed):
+                results[i] = run
                 if on_done:
-                    on_done(results[i])
+                    on_done(run)
+            interrupted = False
         finally:
-            if self._pool is not None:
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = None
+            if self.workers.jobs == 1:
+                if interrupted:
+                    kill_kernels()
+                elif not self.keep_kernel_after:
+                    _KERNEL.shutdown()
         return [results[i] for i in range(len(self.tasks))]
 
 
@@ -449,6 +595,7 @@ def execute_notebooks(
     timeout: float | None = 600,
     on_done: Callable[[NotebookRun], None] | None = None,
     keep_kernels: bool = True,
+    debug: bool = False,
 ) -> list[NotebookRun]:
     """Run every notebook of ``sources`` into ``out_dir``, up to ``jobs`` at once (default: one per core).
 
@@ -459,4 +606,4 @@ def execute_notebooks(
     to all notebooks at once).
     """
     return Execution(sources, out_dir, parameters, jobs=jobs, cwd=cwd, timeout=timeout,
-                     keep_kernels=keep_kernels).wait(on_done)
+                     keep_kernels=keep_kernels, debug=debug).wait(on_done)
