@@ -89,7 +89,6 @@ True
 
 from __future__ import annotations
 
-import html
 import importlib
 import math
 import pkgutil
@@ -102,6 +101,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..client import Client, MissingData
 from ..i18n import check_lang, fmt_pct, fmt_rmb, tr
+from .feedback import Feedback, feedback_html
 
 if TYPE_CHECKING:
     from .panel import ExercisePanel
@@ -147,22 +147,6 @@ _DISCOVERED = False
 # ---------------------------------------------------------------------------
 # Data
 # ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Feedback:
-    """The result of checking an answer: ``correct`` and a message a learner can act on."""
-
-    correct: bool
-    message: str
-    #: "correct", "mistake" (a known mistake matched), "hint" (a general hint), "input" or "data".
-    kind: str = field(default="", repr=False, compare=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"correct": self.correct, "message": self.message}
-
-    def _repr_html_(self) -> str:
-        return feedback_html(self)
-
-
 @dataclass(frozen=True)
 class Hint:
     """A hint in two languages.  ``when`` (optional) marks a known mistake: the wrong answer it
@@ -551,13 +535,6 @@ class ItemsExercise(Exercise):
             opts = []
         inp = w.SelectMultiple(options=opts, value=(), rows=min(max(len(opts), 3), 10), layout=w.Layout(width="22em"))
         return inp, [inp]
-
-
-def feedback_html(fb: Feedback) -> str:
-    """A feedback as a coloured HTML block."""
-    colour, symbol = ("#1e8449", "✓") if fb.correct else ("#b9770e", "✗")
-    return (f'<div class="kalib-feedback" style="border-left:4px solid {colour};padding:4px 8px">'
-            f'<b style="color:{colour}">{symbol}</b> {html.escape(fb.message)}</div>')
 
 
 # ---------------------------------------------------------------------------

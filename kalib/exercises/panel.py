@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import ipywidgets as w
 
 from ..i18n import tr
-from . import Feedback, feedback_html
+from .feedback import Feedback, feedback_html
 
 if TYPE_CHECKING:
     from ..client import Client
