@@ -251,7 +251,8 @@ def check_notebook(path: str | Path, *, min_exercises: int = 2) -> list[str]:
     ``parameters`` cell with the standard names, at least ``min_exercises``
     exercises shown in ``course-only`` cells (each id known to
     :mod:`kalib.exercises` and starting with the notebook's number), and that
-    no outputs, execution counts or widget state are stored.
+    no outputs, execution counts or widget state are stored outside the
+    checked cells (:func:`stored_output_problems`).
     """
     import nbformat
 
