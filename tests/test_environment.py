@@ -80,7 +80,8 @@ def test_every_import_is_declared():
                     "jupyterlab": "jupyterlab", "traitlets": "ipywidgets", "jinja2": "nbconvert",
                     "scipy": "scipy", "PIL": "matplotlib",
                     # hard dependencies of nbconvert (its HTML sanitiser and Jinja2)
-                    "bleach": "nbconvert", "markupsafe": "nbconvert", "jupyter_core": "nbformat"}
+                    "bleach": "nbconvert", "markupsafe": "nbconvert", "jupyter_core": "nbformat",
+                    "nbclient": "papermill"}
     stdlib = set(sys.stdlib_module_names)
     declared = pyproject_deps()
     seen = set()
