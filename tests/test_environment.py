@@ -81,7 +81,7 @@ def test_every_import_is_declared():
                     "scipy": "scipy", "PIL": "matplotlib",
                     # hard dependencies of nbconvert (its HTML sanitiser and Jinja2)
                     "bleach": "nbconvert", "markupsafe": "nbconvert", "jupyter_core": "nbformat",
-                    "nbclient": "papermill"}
+                    "nbclient": "papermill", "bs4": "beautifulsoup4"}
     stdlib = set(sys.stdlib_module_names)
     declared = pyproject_deps()
     seen = set()
