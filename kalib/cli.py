@@ -63,6 +63,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_BAD_INPUT
     debug = getattr(args, "debug", False)
+    from .commands._common import safe_output
+
+    with safe_output():  # names from a client's files are shown, never obeyed by the terminal
+        return _run(args, debug)
+
+
+def _run(args: argparse.Namespace, debug: bool) -> int:
     try:
         with warnings.catch_warnings():
             if not debug:

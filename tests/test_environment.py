@@ -84,7 +84,7 @@ def test_every_import_is_declared():
                     # hard dependencies of nbconvert (its HTML sanitiser and Jinja2)
                     "bleach": "nbconvert", "markupsafe": "nbconvert", "jupyter_core": "nbformat",
                     # nbclient runs notebooks for nbconvert and papermill (a hard dependency of both)
-                    "nbclient": "nbconvert"}
+                    "nbclient": "nbconvert", "bs4": "beautifulsoup4"}
     stdlib = set(sys.stdlib_module_names)
     declared = pyproject_deps()
     seen = set()

@@ -468,3 +468,16 @@ def test_sections_are_listed_once():
     assert names[0] == "05.00-client-check" and len(set(names)) == len(names)
     assert len({s.key for s in SECTIONS} | {RECOMMENDATIONS.key}) == len(SECTIONS) + 1
     assert os.fspath(notebooks_dir()).endswith("notebooks")
+
+
+def test_headings_and_links_are_rewritten_as_html_not_as_text():
+    """A '>' inside an attribute and a notebook name inside a style block: what a regex gets wrong."""
+    from kalib.report.html import link_sections
+
+    s = Section("04.00-sales-team", "销售团队", "Sales team")
+    sec = number_headings(s, '<h2 title="a > b" id="old">Team &amp; <em>pipeline</em></h2><p>x</p>')
+    assert sec.body == '<h2 id="s0400-1" title="a &gt; b">Team &amp; <em>pipeline</em></h2><p>x</p>'
+    body = '<style>/* 04.00-sales-team */ p {color: red}</style><p title="04.00-sales-team">see 04.00-sales-team</p>'
+    out = link_sections(body, [s], "zh")
+    assert out.startswith("<style>/* 04.00-sales-team */ p {color: red}</style>")
+    assert '<p title="04.00-sales-team">see <a href="#s0400">销售团队</a></p>' in out

@@ -88,28 +88,13 @@ def _listening(port: int, host: str = HOST) -> bool:
 
 
 def descendants(pid: int) -> list[int]:
-    """Process ids started by ``pid`` (children, grandchildren...); empty where /proc is absent."""
-    proc = Path("/proc")
-    if not proc.is_dir():
+    """Process ids started by ``pid`` (children, grandchildren...), on any platform (psutil); empty when it is gone."""
+    import psutil
+
+    try:
+        return [p.pid for p in psutil.Process(pid).children(recursive=True)]
+    except psutil.Error:
         return []
-    children: dict[int, list[int]] = {}
-    for d in proc.iterdir():
-        if not d.name.isdigit():
-            continue
-        try:
-            stat = (d / "stat").read_text()
-        except OSError:
-            continue
-        # "pid (comm) state ppid ..."; comm may contain spaces and parentheses
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(d.name))
-    out: list[int] = []
-    todo = [pid]
-    while todo:
-        for c in children.get(todo.pop(), []):
-            out.append(c)
-            todo.append(c)
-    return out
 
 
 @dataclass
@@ -189,10 +174,12 @@ class Server:
                     pass
                 self.process.wait(5)
         # Kernels run in sessions of their own; end any that outlived the server.
+        import psutil
+
         for p in stragglers:
             try:
-                os.kill(p, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
+                psutil.Process(p).kill()
+            except psutil.Error:
                 pass
         if self._log is not None:
             self._log.close()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from typing import Any
 
-__all__ = ["add_client_argument", "load_from_args", "print_json", "print_warnings"]
+__all__ = ["add_client_argument", "load_from_args", "print_json", "print_warnings", "neutralise", "SafeText",
+           "safe_output", "display_width", "text_table", "check_out_folder"]
 
 
 def add_client_argument(p: argparse.ArgumentParser, *, period: bool = True, industry: bool = True) -> None:
@@ -56,3 +58,119 @@ def print_warnings(client, *, limit: int = 10, file=None) -> None:
         print(f"  - {w}", file=file)
     if len(warns) > limit:
         print(f"  ... and {len(warns) - limit} more (kalib check shows all)", file=file)
+
+
+# ---------------------------------------------------------------------------
+# What the CLI prints: names from a client's files are shown, never obeyed by the terminal
+# ---------------------------------------------------------------------------
+def _unsafe(ch: str) -> bool:
+    """A character a terminal may act on: C0/C1 controls (ESC starts colour, cursor and title sequences; CR
+    overwrites a line) and the Unicode marks that reorder or hide text (bidi overrides, isolates, BOM)."""
+    o = ord(ch)
+    return (o < 0x20 and ch not in "\n\t") or 0x7F <= o <= 0x9F or 0x202A <= o <= 0x202E or 0x2066 <= o <= 0x2069 \
+        or o in (0x200E, 0x200F, 0x061C, 0xFEFF)
+
+
+def neutralise(text: str) -> str:
+    r"""``text`` with every character a terminal could act on written out as ``\uXXXX``.
+
+    The same spelling is a valid escape inside a JSON string, so JSON output stays JSON.
+
+    >>> neutralise("Acme\x1b[2J\x1b]0;pwned\x07 安信\u202eevil\r\n")
+    'Acme\\u001b[2J\\u001b]0;pwned\\u0007 安信\\u202eevil\\u000d\n'
+    """
+    if text.isprintable() or not any(_unsafe(ch) for ch in text):
+        return text
+    return "".join(f"\\u{ord(ch):04x}" if _unsafe(ch) else ch for ch in text)
+
+
+class SafeText:
+    """A text stream that writes to ``stream`` through :func:`neutralise`.
+
+    A carriage return at the very start of a write is kept: it is how a
+    progress bar redraws its own line (the names it shows are file-safe).
+    """
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        head = "\r" if text.startswith("\r") else ""
+        self._stream.write(head + neutralise(text[len(head):]))
+        return len(text)
+
+    def writelines(self, lines) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str):  # flush, fileno, isatty, encoding, buffer...
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def safe_output():
+    """While the block runs, everything printed to stdout and stderr goes through :class:`SafeText`."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeText(sys.stdout), SafeText(sys.stderr)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        sys.stdout, sys.stderr = saved
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: 2 for wide (CJK) characters, 0 for combining marks.
+
+    >>> display_width("安信 Acme"), display_width("é")
+    (9, 1)
+    """
+    import unicodedata
+
+    return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+               for ch in text)
+
+
+def text_table(head, rows, *, free_last: bool = False) -> str:
+    """A plain-text table aligned for CJK text (cells neutralised, :func:`neutralise`).
+
+    ``rows`` is a list of sequences or a DataFrame (its columns are the head
+    when ``head`` is None). ``free_last``: the last column is not padded
+    (long text such as a distance or a reason).
+
+    >>> print(text_table(["客户", "n"], [["安信", 1], ["Acme", 22]]))
+    客户  n
+    ----  --
+    安信  1
+    Acme  22
+    """
+    if hasattr(rows, "itertuples"):
+        head = [str(c) for c in rows.columns] if head is None else head
+        rows = list(rows.itertuples(index=False))
+    head = [neutralise(str(c)) for c in head]
+    body = [[neutralise("" if v is None else str(v)) for v in r] for r in rows]
+    n = len(head) - 1 if free_last else len(head)
+    widths = [max(display_width(r[k]) for r in body + [head]) for k in range(n)]
+
+    def line(r: list[str]) -> str:
+        cells = [r[k] + " " * (widths[k] - display_width(r[k])) for k in range(n)] + list(r[n:])
+        return "  ".join(cells).rstrip()
+
+    rule = ["-" * w for w in widths] + (["-" * 8] if free_last else [])
+    return "\n".join([line(head), line(rule)] + [line(r) for r in body])
+
+
+def check_out_folder(path, option: str = "-o/--out") -> None:
+    """Refuse (exit 2) an output folder that is a file, or lies under a file, before anything runs."""
+    from pathlib import Path
+
+    p = Path(path).expanduser()
+    if p.exists() and not p.is_dir():
+        raise ValueError(f"{option} names a file, not a folder: {p}. Give a folder (it is created if missing).")
+    for parent in p.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ValueError(f"{option} {p} cannot be created: {parent} is a file, not a folder.")
+            break

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_client_argument, lang_of, load_from_args, print_json, print_warnings
+from ._common import add_client_argument, lang_of, load_from_args, print_json, print_warnings, text_table
 
 NAME = "deals"
 HELP = "the deal portfolio: open deals ranked by nine-factor score and weighted amount, NoGo and over-staged"
@@ -25,23 +25,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the portfolio as JSON")
 
 
-def _width(s: str) -> int:
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
-
-
-def _table(df) -> str:
-    head = [str(c) for c in df.columns]
-    rows = [[str(v) for v in r] for r in df.itertuples(index=False)]
-    widths = [max(_width(r[k]) for r in rows + [head]) for k in range(len(head))]
-
-    def line(r: list[str]) -> str:
-        return "  ".join(r[k] + " " * (widths[k] - _width(r[k])) for k in range(len(r))).rstrip()
-
-    return "\n".join([line(head), line(["-" * w for w in widths])] + [line(r) for r in rows])
-
-
 def run(args: argparse.Namespace) -> int:
     from ..deals import portfolio
     from ..i18n import tr
@@ -57,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     print()
     frame = p.to_frame(lang)
     shown = frame if args.all else frame[p.table["evaluated"].to_numpy()]
-    print(_table(shown) if len(shown) else tr(lang, "没有已评估的机会。", "No evaluated deals."))
+    print(text_table(None, shown) if len(shown) else tr(lang, "没有已评估的机会。", "No evaluated deals."))
     hidden = len(frame) - len(shown)
     if hidden:
         print()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_client_argument, lang_of, load_from_args, print_json, print_warnings
+from ._common import add_client_argument, lang_of, load_from_args, print_json, print_warnings, text_table
 
 NAME = "health"
 HELP = "the ten health indicators: value, pass and excellent lines, status, distance"
@@ -34,18 +34,7 @@ def _table(result, lang: str) -> str:
              format_line(i.excellent, i.unit, lang), f"{STATUS_STYLE[i.status]['symbol']} {i.status_text(lang)}",
              i.distance_text(lang)] for i in result]
 
-    def width(s: str) -> int:  # CJK characters take two columns in a terminal
-        import unicodedata
-
-        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
-
-    widths = [max(width(r[k]) for r in rows + [head]) for k in range(len(head) - 1)]
-
-    def line(r: list[str]) -> str:
-        cells = [r[k] + " " * (widths[k] - width(r[k])) for k in range(len(widths))]
-        return "  ".join(cells + [r[-1]])
-
-    return "\n".join([line(head), line(["-" * w for w in widths] + ["-" * 8])] + [line(r) for r in rows])
+    return text_table(head, rows, free_last=True)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 
-from ._common import print_json
+from ._common import check_out_folder, print_json
 
 NAME = "report"
 HELP = "run the report notebooks on a client and write one HTML report (or a batch of clients)"
@@ -91,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--jobs must be 1 or more")
     if bool(args.batch) == bool(args.client):
         raise ValueError("give either a CLIENT or --batch CLIENTS (not both)")
+    if args.out:
+        check_out_folder(args.out)
     _fast_nbformat()
     code = EXIT_INTERRUPTED
     with _interrupts() as seen:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_client_argument, lang_of, load_from_args, print_json, print_warnings
+from ._common import add_client_argument, lang_of, load_from_args, print_json, print_warnings, text_table
 
 NAME = "team"
 HELP = "team analysis (layer 4): sales per salesperson, spread, ramp-up, who needs what"
@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     print(tr(lang, f"团队分析 · {client.name} · {t.period.label}", f"Team analysis · {client.name} · {t.period.label}"))
     print(t.summary_text(lang))
     print()
-    print(t.table(lang).to_string(index=False))
+    print(text_table(None, t.table(lang)))
     print()
     print(tr(lang, "发现（按四个维度）：", "Findings (by the four dimensions):"))
     for _, row in t.findings_frame(lang).iterrows():

@@ -300,10 +300,10 @@ class RenderedSection:
         return self.section.key
 
 
-_HEADING = re.compile(r"<h([1-6])\b([^>]*)>(.*?)</h\1\s*>", re.S | re.I)
-_ANCHOR = re.compile(r"<a\b[^>]*class=\"anchor-link\"[^>]*>.*?</a>", re.S)
-_TAG = re.compile(r"<[^>]+>")
-_ID_ATTR = re.compile(r"\s+id=(\"[^\"]*\"|'[^']*'|\S+)", re.I)
+def _soup(body: str):
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(body, "html.parser")
 
 
 def number_headings(section: Section, body: str) -> RenderedSection:
@@ -312,34 +312,38 @@ def number_headings(section: Section, body: str) -> RenderedSection:
     Headings of level 1 and 2 in a notebook become level 2 of the report
     (level 1 is the section's own title); deeper ones move up by one level
     at most to keep the outline.
+
+    >>> s = Section("04.00-sales-team", "销售团队", "Sales team")
+    >>> r = number_headings(s, '<h1 id="x">Team <a class="anchor-link" href="#x">¶</a></h1><h3>Detail</h3>')
+    >>> r.body, [(h.level, h.text, h.id) for h in r.headings]
+    ('<h2 id="s0400-1">Team</h2><h3 id="s0400-2">Detail</h3>', [(2, 'Team', 's0400-1')])
     """
     headings: list[Heading] = []
-    counter = 0
-
-    def repl(m: re.Match) -> str:
-        nonlocal counter
-        level, attrs, inner = int(m.group(1)), m.group(2), m.group(3)
-        counter += 1
+    soup = _soup(body)
+    for counter, h in enumerate(soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"]), start=1):
+        level = int(h.name[1])
         hid = f"{section.key}-{counter}"
-        inner = _ANCHOR.sub("", inner).strip()
-        attrs = _ID_ATTR.sub("", attrs)
-        new_level = max(2, level + (1 if level == 1 else 0))
-        new_level = min(new_level, 6)
-        text = _TAG.sub("", inner).strip()
+        for anchor in h.find_all("a", class_="anchor-link"):
+            anchor.decompose()
+        for child in (h.contents[:1] + h.contents[-1:]):  # trim the blanks the removed anchor leaves
+            if isinstance(child, str) and not child.strip():
+                child.extract()
+        if h.contents and isinstance(h.contents[-1], str):
+            h.contents[-1].replace_with(h.contents[-1].rstrip())
+        if h.contents and isinstance(h.contents[0], str):
+            h.contents[0].replace_with(h.contents[0].lstrip())
+        new_level = min(max(2, level + (1 if level == 1 else 0)), 6)
+        h.name = f"h{new_level}"
+        h.attrs = {"id": hid, **{k: v for k, v in h.attrs.items() if k.lower() != "id"}}
+        text = h.get_text().strip()
         if new_level == 2 and text:
             headings.append(Heading(2, text, hid))
-        return f'<h{new_level} id="{hid}"{attrs}>{inner}</h{new_level}>'
-
-    body = _HEADING.sub(repl, body)
-    return RenderedSection(section, body, headings)
-
-
-_SPLIT_TAGS = re.compile(r"(<[^>]+>)")
+    return RenderedSection(section, str(soup), headings)
 
 
 def link_sections(body: str, sections: Sequence[Section], lang: str) -> str:
     """Turn the names of report notebooks in the text of ``body`` (e.g. "see 04.00-sales-team") into
-    links to their sections, titled in ``lang``; text inside links and tags is left alone.
+    links to their sections, titled in ``lang``; text inside links, styles and scripts is left alone.
 
     >>> s = Section("04.00-sales-team", "销售团队", "Sales team")
     >>> link_sections("<p>see 04.00-sales-team</p>", [s], "en")
@@ -349,20 +353,23 @@ def link_sections(body: str, sections: Sequence[Section], lang: str) -> str:
     if not names:
         return body
     pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
-    parts = _SPLIT_TAGS.split(body)
-    in_link = False
-    for i, part in enumerate(parts):
-        if i % 2:  # a tag
-            low = part[:3].lower()
-            if low.startswith("<a ") or low == "<a>":
-                in_link = True
-            elif low.startswith("</a"):
-                in_link = False
+    soup = _soup(body)
+    for text in soup.find_all(string=pattern):
+        if text.find_parent(["a", "style", "script"]) is not None:
             continue
-        if not in_link and part:
-            parts[i] = pattern.sub(
-                lambda m: f'<a href="#{names[m.group(0)].key}">{escape(names[m.group(0)].title(lang))}</a>', part)
-    return "".join(parts)
+        pieces, pos = [], 0
+        for m in pattern.finditer(text):
+            pieces.append(text[pos:m.start()])
+            link = soup.new_tag("a", href=f"#{names[m.group(0)].key}")
+            link.string = names[m.group(0)].title(lang)
+            pieces.append(link)
+            pos = m.end()
+        pieces.append(text[pos:])
+        for piece in pieces:
+            if piece != "":
+                text.insert_before(piece)
+        text.extract()
+    return str(soup)
 
 
 _NETWORK_REF = re.compile(
