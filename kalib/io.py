@@ -62,8 +62,8 @@ read_client_yml = read_settings
 DEMO_PACKAGE_DIR = "demo_data"
 # What the loader reads before refusing a file; method.yaml's input_limits
 # (overridable in client.yml) replace these.
-LIMITS = {"max_file_mb": 512, "max_cell_chars": 1_000_000, "max_xlsx_uncompressed_mb": 2048,
-          "max_shared_strings_mb": 256, "max_zip_ratio": 200}
+LIMITS = {"max_file_mb": 512, "max_cell_chars": 1_000_000, "max_xlsx_uncompressed_mb": 1024,
+          "max_shared_strings_mb": 100, "max_zip_ratio": 200}
 
 
 # ---------------------------------------------------------------------------

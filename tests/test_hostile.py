@@ -168,6 +168,16 @@ def test_an_inflating_workbook_is_refused_before_it_is_unpacked(tmp_path):
     _rewrite_member(path, "xl/sharedStrings.xml", lambda _: bomb)
     p = one(problems_of(path), "would inflate")
     assert where(p) == ("bomb.xlsx", None, None, None) and "xl/sharedStrings.xml" in p.message
+    # Shared text that compresses only moderately is bounded by its size.
+    path2 = _xlsx(tmp_path / "texts.xlsx", [["机会编号", "销售阶段"], ["A", "合格"]])
+    texts = b"".join(b"<si><t>%x</t></si>" % (i * 2654435761 % 2**32) for i in range(150_000))
+    _rewrite_member(path2, "xl/sharedStrings.xml", lambda _: bomb[:bomb.index(b"<si>")] + texts + b"</sst>")
+    folder = tmp_path / "limit"
+    folder.mkdir()
+    path2.rename(folder / "texts.xlsx")
+    write(folder, {"client.yml": "overrides:\n  input_limits:\n    max_shared_strings_mb: 1\n"})
+    p = one(problems_of(folder), "its shared text (xl/sharedStrings.xml) is 3.4 MB, above the limit of 1.0 MB")
+    assert where(p) == ("texts.xlsx", None, None, None)
     # Not a zip at all: said in words, not as a library's exception.
     fake = write(tmp_path / "f", {"销售机会.xlsx": H + rows(1)})
     assert where(one(problems_of(fake), "is not an Excel workbook")) == ("销售机会.xlsx", None, None, None)

@@ -65,6 +65,35 @@ def csv_bytes(draw) -> bytes:
     return data
 
 
+# Tables that get as far as parsing: the required headers are there, each column's cells mostly of its kind.
+KINDS = {
+    "机会编号": ["O1", "O2", "O3", "O4", "O5", "O6", "O7", "O8", ""],
+    "销售阶段": ["合格", "方案", "赢单", "丢单", "发现", "Closed Won", "拜访", ""],
+    "金额": ["100", "1,234.5", "¥3万", "0", "250000", "-5", "(300)", "inf", "1e400", "NaN", "12,5", "1.234,56", "abc", ""],
+    "预计成交日期": ["2024-05-01", "2024-06-30", "2023-12-31", "2999-12-31", "10000-01-01", "0024-01-01", "3/5/2024",
+                "45358", "下周", ""],
+    "赢率": ["30%", "0.5", "50", "150%", "high", "inf", ""],
+    "状态": ["赢单", "丢单", "进行中", "", "也许"],
+    "日期": ["2024-01-01", "2024-02-29", "2999-12-31", "2024/3/5", ""],
+    "客户名称": ["甲公司", "乙公司", "", '"引号"', "a,b"],
+}
+TABLES = {"销售机会.csv": ["机会编号", "销售阶段"], "收入.csv": ["日期", "金额"]}
+
+
+@st.composite
+def typed_csv(draw, required: list[str]) -> bytes:
+    head = required + draw(st.lists(st.sampled_from(sorted(KINDS)), max_size=4, unique=True).map(
+        lambda hs: [h for h in hs if h not in required]))
+    # Each column draws from a few of its values, so that a whole column can be clean but for one cell.
+    pools = {h: draw(st.lists(st.sampled_from(KINDS[h]), min_size=1, max_size=3)) for h in head}
+    lines = [",".join(head)]
+    for _ in range(draw(st.integers(1, 8))):
+        cells = [draw(st.sampled_from(pools[h])) for h in head]
+        lines.append(",".join('"' + c.replace('"', '""') + '"' if any(ch in c for ch in '",\n') else c
+                              for c in cells))
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
 xlsx_value = st.one_of(cell.filter(lambda v: not ILLEGAL_CHARACTERS_RE.search(v)), st.integers(-10**12, 10**12),
                        st.floats(allow_nan=False, allow_infinity=False, width=32), st.none(), st.booleans(),
                        st.dates(), st.datetimes())
@@ -88,7 +117,8 @@ file_content = st.one_of(csv_bytes(), csv_bytes(), st.binary(max_size=300))
 folder = st.fixed_dictionaries(
     {},
     optional={
-        "销售机会.csv": file_content, "收入.csv": file_content, "客户.csv": file_content,
+        "销售机会.csv": st.one_of(typed_csv(TABLES["销售机会.csv"]), file_content),
+        "收入.csv": st.one_of(typed_csv(TABLES["收入.csv"]), file_content), "客户.csv": file_content,
         "机会快照.txt": file_content, "客户数据.xlsx": xlsx_bytes(), "销售机会.xlsx": st.binary(max_size=200),
         "client.yml": st.sampled_from(["decimal: ','\n", "decimal: '.'\n", "date_format: dmy\n",
                                        "allow_links: true\n", "name: x\n", ""]),
