@@ -139,6 +139,9 @@ def _schema_of(value: Any, path: tuple[str, ...]) -> dict[str, Any]:
         items: dict[str, Any] = {}
         for i, v in enumerate(value):
             items = _merge(items, _schema_of(v, path + (key,)))
+        if value and all(isinstance(v, Mapping) for v in value):
+            # A list replaces the default as a whole: each item needs what every default item has.
+            items = {**items, "required": sorted(set.intersection(*(set(map(str, v)) for v in value)))}
         if key in RATE_KEYS:
             items = {**items, "minimum": 0, "maximum": 1}
         return {"type": "array", "items": items}
@@ -214,7 +217,11 @@ def client_schema(config: Config | None = None) -> dict[str, Any]:
             "type": "object", "properties": props, "additionalProperties": False}
 
 
-CLIENT_YML_KEYS = frozenset(client_schema()["properties"])
+#: The keys of client.yml (the properties of :func:`client_schema`; a test keeps them equal).
+CLIENT_YML_KEYS = frozenset({
+    "name", "industry", "currency", "fx_to_rmb", "employees", "sales_target", "period", "as_of", "fiscal_year_start",
+    "language", "date_format", "amount_unit", "encoding", "columns", "stages", "files", "overrides", "notes",
+})
 
 
 # ---------------------------------------------------------------------------
@@ -325,6 +332,7 @@ def _schema_problems(instance: Any, schema: dict[str, Any], where: Located) -> l
     """Add a located problem per schema error; returns the paths found wrong."""
     validator = jsonschema.Draft202012Validator(schema)
     wrong: list[tuple[str, ...]] = []
+    seen: set[tuple[tuple[str, ...], str]] = set()
     for err in sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path]):
         path = tuple(str(p) for p in err.absolute_path)
         if err.validator == "additionalProperties":
@@ -338,6 +346,8 @@ def _schema_problems(instance: Any, schema: dict[str, Any], where: Located) -> l
             continue
         wrong.append(path)
         name = path[-1] if path else "client.yml"
+        if name.isdigit() and len(path) > 1:  # an item of a list
+            name = f"{path[-2]}[{name}]"
         if err.validator == "type":
             want = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
             words = " or ".join(_TYPE_WORDS[w] for w in want if w != "null")
@@ -345,6 +355,12 @@ def _schema_problems(instance: Any, schema: dict[str, Any], where: Located) -> l
         elif err.validator == "enum":
             opts = ", ".join(str(v) for v in err.validator_value if v is not None)
             where.add(path, f"{name} must be one of {opts}, not {_show(err.instance)}")
+        elif err.validator == "required":
+            if (path, "required") in seen:
+                continue
+            seen.add((path, "required"))
+            where.add(path, f"{name} needs {', '.join(err.validator_value)} (it replaces the whole default list); "
+                            f"missing: {', '.join(k for k in err.validator_value if k not in err.instance)}")
         elif err.validator in ("minimum", "maximum"):
             if err.schema.get("minimum") == 0 and err.schema.get("maximum") == 1:
                 where.add(path, f"{name} is a fraction from 0 to 1 (0.35 = 35%), not {_show(err.instance)}")
@@ -428,10 +444,10 @@ def check_overrides(overrides: Any, where: Located, config: Config | None = None
         _prune(usable, path)
     try:
         cfg = base.with_overrides(usable)
-    except ConfigError as exc:
-        where.add((), str(exc))
+        check_config(cfg, where, usable)
+    except (ConfigError, LookupError, TypeError, ValueError) as exc:
+        where.add((), f"overrides cannot be applied: {exc}" if not isinstance(exc, ConfigError) else str(exc))
         return None
-    check_config(cfg, where, usable)
     return None if len(where.problems) > start else cfg
 
 
@@ -470,7 +486,7 @@ def check_config(cfg: Config, where: Located, overrides: Mapping[str, Any]) -> N
     pct = fc.get("percentiles") or []
     if given("forecast", "percentiles") and list(pct) != sorted(pct):
         where.add(("forecast", "percentiles"), f"percentiles must be in increasing order, not {pct}")
-    if given("go_nogo") or given("deals", "go_nogo"):
+    if given("deals", "go_nogo"):
         g = cfg.section("deals")["go_nogo"]
         if g["nogo_below"] > g["go_min"]:
             where.add(("deals", "go_nogo"), f"nogo_below ({g['nogo_below']:g}) must not be above go_min "

@@ -328,3 +328,18 @@ def test_readme_documents_exactly_the_schema():
     probs: list = []
     parse_settings(_readme_block(), "client.yml", probs)
     assert probs == []
+
+
+@pytest.mark.parametrize("yml, line, key, fragment", [
+    ("overrides:\n  forecast:\n    percentiles: [0.9, 0.5, 0.1]\n", 3, "overrides.forecast.percentiles",
+     "percentiles must be in increasing order"),
+    ("overrides:\n  deals:\n    go_nogo: {go_min: 40, nogo_below: 60}\n", 3, "overrides.deals.go_nogo",
+     "nogo_below (60) must not be above go_min (40)"),
+    ("overrides:\n  accounts:\n    trend: {growing: -0.2}\n", 3, "overrides.accounts.trend",
+     "declining must be below growing"),
+    ("overrides:\n  tiers:\n    list:\n      - {key: a, min: 5}\n", 4, "overrides.tiers.list[0]",
+     "it replaces the whole default list); missing: en, zh"),
+])
+def test_other_sense_checks(tmp_path, yml, line, key, fragment):
+    p = one(problems(folder_with(tmp_path, yml)), fragment)
+    assert (p.row, p.column) == (line, key)
