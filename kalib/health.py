@@ -48,7 +48,8 @@ import pandas as pd
 from .client import Client, MissingData, Period
 from .config import INDUSTRIES, Config, default_config
 from .i18n import check_lang, fmt_rmb, tr
-from .indicators import INDICATORS, IndicatorData, NotAvailable, advice_text, basis_text, format_line, format_value
+from .indicators import (INDICATORS, TIE_TOLERANCE, IndicatorData, NotAvailable, advice_text, basis_text, format_line,
+                         format_value)
 from .symbols import status_symbol
 
 __all__ = [
@@ -69,7 +70,7 @@ _STATUS_TEXT = {
     "excellent": ("优秀", "excellent"),
     "na": ("无数据", "not available"),
 }
-_EPS = 1e-9
+_EPS = TIE_TOLERANCE  # a value equal to a line, up to rounding, reaches it
 
 
 # ---------------------------------------------------------------------------

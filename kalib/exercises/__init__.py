@@ -198,7 +198,7 @@ def per_client(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return wrapper
 
 
-def _resolve(value: Any, client: Any) -> Any:
+def _resolve(value: Any, client: Client | None) -> Any:
     return value(client) if callable(value) else value
 
 
