@@ -467,7 +467,6 @@ def json_records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return jsonable(df)
 
 
-_records = json_records  # the earlier name, still imported by kalib.commands.accounts
 
 
 def _by_customer(rev: pd.DataFrame) -> pd.Series:

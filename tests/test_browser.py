@@ -466,9 +466,9 @@ def test_deal_tool_move_the_qualification_score(app_page, client):
     gate = scores[g["gate_factor"]]
     assert gate >= g["gate_min"], "the demo's default deal passes the gate"
     # The verdicts the panel should show, from the method's rules on the same inputs as the panel's.
-    from kalib.deals import evaluate_deal
+    from kalib.deals import evaluate_deal, review_deal
 
-    start = evaluate_deal(client, deal_id)
+    start = review_deal(client, deal_id)
     people = client.tables["stakeholders"]
     people = people[people["opportunity_id"].astype(str) == deal_id]
     top = float(client.config.section("deals")["scale"]["max"])

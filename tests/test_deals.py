@@ -32,6 +32,7 @@ from kalib.deals import (
     portfolio,
     read_scores,
     red_flags,
+    review_deal,
     stage_support,
 )
 
@@ -416,18 +417,18 @@ def small_client(**extra):
     return Client.from_frames(tables, name="小客户")
 
 
-def test_evaluate_from_a_client():
+def test_review_a_clients_deal():
     c = small_client()
-    ev = evaluate_deal(c, "O1")
+    ev = review_deal(c, "O1")
     assert ev.stage.over_staged is True and ev.info["customer"] == "戊"
     assert ev.verdict == "review" and {"no_decision_maker_access", "over_staged"} <= set(flag_keys(ev))
     assert ev.power_map.evaluated and len(ev.power_map.people) == 3
-    ev = evaluate_deal(c, "X1")  # an opportunity without scores or people
+    ev = review_deal(c, "X1")  # an opportunity without scores or people
     assert ev.verdict == "not_evaluated" and not ev.power_map.evaluated
     with pytest.raises(ValueError, match="no opportunity 'NOPE'"):
-        evaluate_deal(c, "NOPE")
+        review_deal(c, "NOPE")
     with pytest.raises(ValueError, match="name the deal"):
-        evaluate_deal(c)
+        review_deal(c, None)
 
 
 def test_portfolio_ranks_and_reports():

@@ -23,7 +23,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..accounts import _records, customer_value
+    from ..accounts import customer_value, json_records
     from ..client import MissingData
 
     if args.top < 1:
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         d = cv.to_dict(top=args.top)
         try:
-            d["size_vs_value"] = _records(cv.size_vs_value())
+            d["size_vs_value"] = json_records(cv.size_vs_value())
         except MissingData as exc:
             d["size_vs_value"] = None
             d["size_vs_value_reason"] = str(exc)

@@ -26,7 +26,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..deals import default_opportunity, evaluate_deal
+    from ..deals import default_opportunity, review_deal
 
     client = load_from_args(args)
     oid = args.opportunity
@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
         oid = default_opportunity(client)
         if oid is None:
             raise ValueError("this client has no open deal with factor scores; name one with --opportunity ID")
-    ev = evaluate_deal(client, oid)
+    ev = review_deal(client, oid)
     if args.json:
         print_json(ev.to_dict())
         return 0
