@@ -767,8 +767,9 @@ def _bad_cells(kind: str, raw: pd.Series, bad: pd.Series, rows: pd.Series, decla
                                   "decimal: '.' (1,234.56)"))
             bad = bad & ~comma
         elif declared == ",":
-            groups.append((bad.copy(), f"expected {_KIND_EXPECT[kind]} written with a decimal comma (1.234,56, as "
-                                       "client.yml's decimal: ',' says), found {sample!r}"))
+            what = {"money": "an amount", "number": "a number", "int": "a whole number", "rate": "a percentage"}[kind]
+            groups.append((bad.copy(), f"expected {what} written with a decimal comma (1.234,56, as client.yml's "
+                                       "decimal: ',' says), found {sample!r}"))
             bad = bad & False
     if kind == "date":
         far = bad & P.date_out_of_range(raw)
