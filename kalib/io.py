@@ -528,9 +528,13 @@ def _read_xlsx(path: Path, limits: Mapping[str, float] = LIMITS, decimal: str = 
             if header is None:
                 out[ws.title] = None
                 continue
-            names = [h if h else f"(column {openpyxl.utils.get_column_letter(j + 1)})" for j, h in enumerate(header)]
-            frame = pd.DataFrame([r[:width] + [None] * (width - len(r)) for r in data], columns=_dedupe(names),
-                                 dtype="str")
+            # Columns without a header or any value are left out: a stray cell far to the right of the
+            # header must not turn every row into thousands of empty cells.
+            used = {j for r in data for j, c in enumerate(r) if c not in (None, "")}
+            keep = [j for j, h in enumerate(header) if h or j in used]
+            names = [header[j] or f"(column {openpyxl.utils.get_column_letter(j + 1)})" for j in keep]
+            frame = pd.DataFrame([[r[j] if j < len(r) else None for j in keep] for r in data],
+                                 columns=_dedupe(names) if names else None, dtype="str")
             frame.insert(0, "_row", np.asarray(row_numbers, dtype="int64"))
             frame.attrs["header_row"] = header_row
             out[ws.title] = frame

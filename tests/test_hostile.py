@@ -337,3 +337,14 @@ def test_the_command_line_shows_no_library_text(tmp_path, capsys):
     err = capsys.readouterr().err
     for text in ("Traceback", "OutOfBounds", "nanosecond", "Error:", "Infinity"):
         assert text not in err, err
+
+
+def test_a_header_cell_far_to_the_right_does_not_widen_every_row(tmp_path):
+    path = _xlsx(tmp_path / "c.xlsx", [["机会编号", "销售阶段", "金额"]] + [[f"A{i}", "合格", i] for i in range(5000)])
+    wb = openpyxl.load_workbook(path)
+    wb.active["XFD1"] = "备注"  # the last column Excel has
+    wb.save(path)
+    t0 = time.monotonic()
+    c = kalib.load_client(path)
+    assert time.monotonic() - t0 < 8
+    assert c.table("opportunities")["amount"].sum() == sum(range(5000))
