@@ -431,9 +431,13 @@ def _read_xlsx(path: Path, limits: Mapping[str, float] = LIMITS, decimal: str = 
             if header is None:
                 out[ws.title] = None
                 continue
-            names = [h if h else f"(column {openpyxl.utils.get_column_letter(j + 1)})" for j, h in enumerate(header)]
-            frame = pd.DataFrame([r[:width] + [None] * (width - len(r)) for r in data], columns=_dedupe(names),
-                                 dtype="str")
+            # Columns without a header or any value are left out: a stray cell far to the right of the
+            # header must not turn every row into thousands of empty cells.
+            used = {j for r in data for j, c in enumerate(r) if c not in (None, "")}
+            keep = [j for j, h in enumerate(header) if h or j in used]
+            names = [header[j] or f"(column {openpyxl.utils.get_column_letter(j + 1)})" for j in keep]
+            frame = pd.DataFrame([[r[j] if j < len(r) else None for j in keep] for r in data],
+                                 columns=_dedupe(names) if names else None, dtype="str")
             frame.insert(0, "_row", np.asarray(row_numbers, dtype="int64"))
             frame.attrs["header_row"] = header_row
             out[ws.title] = frame
@@ -646,8 +650,9 @@ def _bad_cells(kind: str, raw: pd.Series, bad: pd.Series, rows: pd.Series, decla
                                   "decimal: '.' (1,234.56)"))
             bad = bad & ~comma
         elif declared == ",":
-            groups.append((bad.copy(), f"expected {_KIND_EXPECT[kind]} written with a decimal comma (1.234,56, as "
-                                       "client.yml's decimal: ',' says), found {sample!r}"))
+            what = {"money": "an amount", "number": "a number", "int": "a whole number", "rate": "a percentage"}[kind]
+            groups.append((bad.copy(), f"expected {what} written with a decimal comma (1.234,56, as client.yml's "
+                                       "decimal: ',' says), found {sample!r}"))
             bad = bad & False
     if kind == "date":
         far = bad & P.date_out_of_range(raw)

@@ -209,6 +209,11 @@ def test_a_declared_decimal_comma_reads_european_amounts(tmp_path):
     semi = H.replace(",", ";") + "O1;甲;张三;泵;1.234,56;合格;2024-05-01;;\nO2;甲;张三;泵;0,5;合格;2024-05-01;;\n"
     folder = write(tmp_path / "semi", {"销售机会.csv": semi, "client.yml": "decimal: ','\n"})
     assert kalib.load_client(folder).table("opportunities")["amount"].tolist() == [1234.56, 0.5]
+    # Declared, a decimal point is what is out of place.
+    point = write(tmp_path / "point", {"销售机会.csv": H + 'O1,甲,张三,泵,"1,234.5",合格,2024-05-01,,\n',
+                                       "client.yml": "decimal: ','\n"})
+    p = one(problems_of(point), "expected an amount written with a decimal comma")
+    assert where(p) == ("销售机会.csv", None, 2, "金额") and "'1,234.5'" in p.message
     # A workbook's numeric cells are numbers either way.
     wb = write(tmp_path / "wb", {"client.yml": "decimal: ','\n"})
     _xlsx(wb / "c.xlsx", [["机会编号", "销售阶段", "金额"], ["A", "合格", 1234.5], ["B", "合格", "2,5"]])
@@ -332,3 +337,14 @@ def test_the_command_line_shows_no_library_text(tmp_path, capsys):
     err = capsys.readouterr().err
     for text in ("Traceback", "OutOfBounds", "nanosecond", "Error:", "Infinity"):
         assert text not in err, err
+
+
+def test_a_header_cell_far_to_the_right_does_not_widen_every_row(tmp_path):
+    path = _xlsx(tmp_path / "c.xlsx", [["机会编号", "销售阶段", "金额"]] + [[f"A{i}", "合格", i] for i in range(5000)])
+    wb = openpyxl.load_workbook(path)
+    wb.active["XFD1"] = "备注"  # the last column Excel has
+    wb.save(path)
+    t0 = time.monotonic()
+    c = kalib.load_client(path)
+    assert time.monotonic() - t0 < 8
+    assert c.table("opportunities")["amount"].sum() == sum(range(5000))
