@@ -41,8 +41,8 @@ import pandas as pd
 
 from . import parse as P
 from .client import Client, normalise, parse_period
-from .config import INDUSTRIES, Config, default_config, normalise_label
-from .problems import InputError, Problem
+from .config import INDUSTRIES, default_config, normalise_label
+from .problems import Problem
 from .schema import TABLES, Table, header_lookup, table_lookup
 from .tables import MAX_LISTED, _rows_text, normalise_tables
 from .settings import (CLIENT_YML_KEYS, DATE_RANGE, ClientMeta, Located, check_date, check_overrides,

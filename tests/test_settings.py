@@ -122,7 +122,8 @@ WRONG_TYPES = [
 ]
 
 
-@pytest.mark.parametrize("yml, line, key, fragment", WRONG_TYPES, ids=[w[2] + str(i) for i, w in enumerate(WRONG_TYPES)])
+@pytest.mark.parametrize("yml, line, key, fragment", WRONG_TYPES,
+                         ids=[w[2] + str(i) for i, w in enumerate(WRONG_TYPES)])
 def test_wrong_type_is_located_in_check(tmp_path, yml, line, key, fragment, capsys):
     folder = folder_with(tmp_path, yml)
     p = one(problems(folder), fragment)
