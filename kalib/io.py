@@ -43,13 +43,13 @@ import numpy as np
 import pandas as pd
 
 from . import parse as P
-from .client import Client, normalise
-from .config import INDUSTRIES, Config, default_config, normalise_label
-from .problems import InputError, Problem
+from .client import Client, normalise, parse_period
+from .config import INDUSTRIES, default_config, normalise_label
+from .problems import Problem
 from .schema import TABLES, Table, header_lookup, table_lookup
 from .tables import MAX_LISTED, _rows_text, normalise_tables
-from .settings import (CLIENT_YML_KEYS, ClientMeta, Located, check_date, check_overrides, meta_from_settings,
-                       read_settings)
+from .settings import (CLIENT_YML_KEYS, DATE_RANGE, ClientMeta, Located, check_date, check_overrides,
+                       meta_from_settings, read_settings)
 
 __all__ = ["load_client", "read_client_yml", "normalise_tables", "find_demo", "CLIENT_YML_KEYS", "MAX_LISTED"]
 
@@ -531,6 +531,8 @@ def load_client(
         if key not in known:
             where.add(("stages", str(raw)), f"stages: {raw!r} is mapped to {key!r}, which is not a stage; "
                                             f"stages are: {', '.join(cfg.stage_order())}")
+    if meta.period is not None:
+        _check_period(meta, Located(yname, settings.lines, problems) if period is None else Located(None, {}, problems))
     col_map = settings.get("columns") or {}
     files_map = settings.get("files") or {}
     limits = _limits(cfg, problems, yname)
@@ -609,14 +611,22 @@ def load_client(
             sources[table] = fname + (f" › {sheet}" if sheet else "")
     client = normalise(frames, meta, cfg, stage_map=stage_map, path=path, sources=sources, warnings=warnings,
                        problems=problems)
-    if period is not None or meta.period is not None:
-        try:
-            client.period()
-        except ValueError as exc:
-            raise InputError([Problem(str(exc), file=yname if period is None else None, column="period",
-                                      row=where.line(("period",)) if period is None else None)],
-                             source=str(path)) from None
     return client
+
+
+def _check_period(meta: ClientMeta, where: Located) -> None:
+    """The period can be read and lies within the supported dates (as_of-relative forms are read against
+    client.yml's as_of, else today: only their form is checked here)."""
+    try:
+        anchor = pd.Timestamp(meta.as_of) if meta.as_of else pd.Timestamp.today().normalize()
+        per = parse_period(meta.period, as_of=anchor, fiscal_start=meta.fiscal_year_start)
+    except (ValueError, OverflowError) as exc:
+        where.add(("period",), str(exc))
+        return
+    lo, hi = DATE_RANGE
+    if per.start.date() < lo or per.end.date() > hi:
+        where.add(("period",), f"period {meta.period} is outside the dates kalib analyses "
+                               f"({lo.isoformat()} to {hi.isoformat()})")
 
 
 def _required_names(t: Table) -> str:

@@ -666,8 +666,9 @@ def meta_from_settings(data: Mapping[str, Any], default_name: str, problems: lis
             unit_factor = P.UNIT_FACTORS[str(unit).strip().lower()]
     target = num("sales_target")
     emp = num("employees")
-    if emp is not None and emp > 10_000_000:
-        where.add(("employees",), f"employees must be a head count (at most 10,000,000), not {_show(data['employees'])}")
+    most = default_config().section("limits")["max_employees"]
+    if emp is not None and emp > most:
+        where.add(("employees",), f"employees must be a head count (at most {most:,}), not {_show(data['employees'])}")
         emp = None
     order = str(data.get("date_format") or "mdy").lower().replace("/", "").replace("-", "")
     if order not in ("mdy", "dmy", "ymd"):

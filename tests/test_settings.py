@@ -122,7 +122,8 @@ WRONG_TYPES = [
 ]
 
 
-@pytest.mark.parametrize("yml, line, key, fragment", WRONG_TYPES, ids=[w[2] + str(i) for i, w in enumerate(WRONG_TYPES)])
+@pytest.mark.parametrize("yml, line, key, fragment", WRONG_TYPES,
+                         ids=[w[2] + str(i) for i, w in enumerate(WRONG_TYPES)])
 def test_wrong_type_is_located_in_check(tmp_path, yml, line, key, fragment, capsys):
     folder = folder_with(tmp_path, yml)
     p = one(problems(folder), fragment)
@@ -343,3 +344,13 @@ def test_readme_documents_exactly_the_schema():
 def test_other_sense_checks(tmp_path, yml, line, key, fragment):
     p = one(problems(folder_with(tmp_path, yml)), fragment)
     assert (p.row, p.column) == (line, key)
+
+
+def test_period_within_supported_range_with_other_problems(tmp_path, capsys):
+    # reported together with the other problems of the file, located at its line
+    folder = folder_with(tmp_path, "industy: services\nperiod: 2999\n")
+    probs = problems(folder)
+    p = one(probs, "period 2999 is outside the dates kalib analyses")
+    assert (p.row, p.column) == (2, "period") and len(probs) == 2
+    assert main(["health", str(folder_with(tmp_path, "name: 甲\n", "ok")), "--period", "3000"]) == 2
+    assert "period 3000 is outside the dates kalib analyses" in capsys.readouterr().err
