@@ -47,7 +47,7 @@ from .client import Client, normalise, parse_period
 from .config import INDUSTRIES, default_config, normalise_label
 from .problems import Problem
 from .schema import TABLES, Table, header_lookup, table_lookup
-from .tables import MAX_LISTED, _rows_text, normalise_tables
+from .tables import MAX_LISTED, rows_text, normalise_tables
 from .settings import (CLIENT_YML_KEYS, DATE_RANGE, ClientMeta, Located, check_date, check_overrides,
                        meta_from_settings, read_settings)
 
@@ -672,7 +672,7 @@ def _bad_cells(kind: str, raw: pd.Series, bad: pd.Series, rows: pd.Series, decla
     groups.append((bad, f"expected {_KIND_EXPECT.get(kind, kind)}, found {{sample!r}}"))
     for mask, message in groups:
         if mask.any():
-            extra, first = _rows_text(rows[mask])
+            extra, first = rows_text(rows[mask])
             sample = raw[mask].iloc[0]
             sample = sample if len(str(sample)) <= 80 else str(sample)[:77] + "..."
             problems.append(Problem(message.format(sample=sample) + extra, file=fname, sheet=sheet, row=first,
@@ -764,14 +764,14 @@ def _parse_table(t: Table, frame: pd.DataFrame, fname: str, sheet: str | None, m
         if kind == "money" and t.name in ("opportunities", "snapshots"):
             neg = values.notna() & (values < 0)
             if neg.any():
-                extra, first = _rows_text(frame.loc[neg, "_row"])
+                extra, first = rows_text(frame.loc[neg, "_row"])
                 problems.append(Problem(f"a negative amount ({raw[neg].iloc[0]}) in an opportunity{extra}: an "
                                         "opportunity is worth zero or more; credits and returns belong in the "
                                         "revenue table", file=fname, sheet=sheet, row=first, column=str(header)))
         if col.required:
             empty = values.isna() & ~bad
             if empty.any():
-                extra, first = _rows_text(frame.loc[empty, "_row"])
+                extra, first = rows_text(frame.loc[empty, "_row"])
                 problems.append(Problem(f"is blank, but {col.zh} / {col.en} is required{extra}", file=fname,
                                         sheet=sheet, row=first, column=str(header)))
         out[col.name] = values.to_numpy() if kind not in ("text", "id", "stage", "status", "bool") else values.values

@@ -265,11 +265,7 @@ def review(client: Client, date_from: Any = None, date_to: Any = None, *, milest
     pair["deal"] = pd.factorize(pair["opportunity_id"])[0]
     pair["row"] = np.arange(len(pair))
     is_b = (pair["snapshot_date"] == b_date).to_numpy()
-    repeated = pair[["deal"]].assign(later=is_b).duplicated() & pair["opportunity_id"].notna()
-    if repeated.any():
-        row = pair.loc[repeated].iloc[0]
-        raise ValueError(f"opportunity {row['opportunity_id']!r} appears twice in the snapshot of "
-                         f"{pd.Timestamp(row['snapshot_date']).date()}: each snapshot holds one row per opportunity")
+    # One row per opportunity and snapshot: every Client is built through kalib.client.normalise, which refuses repeats.
     for col in ("stage", "status"):
         pair[col] = pd.Categorical.from_codes(*pd.factorize(pair[col]))
     owner_key = pd.Categorical.from_codes(*pd.factorize(pair["owner"], sort=True))  # grouped on, by name

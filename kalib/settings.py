@@ -180,7 +180,7 @@ def client_schema(config: Config | None = None) -> dict[str, Any]:
     """The JSON Schema of ``client.yml`` (every key optional; empty means the default).
 
     >>> sorted(client_schema()["properties"])[:5]
-    ['amount_unit', 'as_of', 'columns', 'currency', 'date_format']
+    ['allow_links', 'amount_unit', 'as_of', 'columns', 'currency']
     """
     tables = {name: {"type": "object", "additionalProperties": {"type": "string"},
                      "description": f"your header -> a column of the {name} table"} for name in TABLES}
@@ -220,7 +220,8 @@ def client_schema(config: Config | None = None) -> dict[str, Any]:
 #: The keys of client.yml (the properties of :func:`client_schema`; a test keeps them equal).
 CLIENT_YML_KEYS = frozenset({
     "name", "industry", "currency", "fx_to_rmb", "employees", "sales_target", "period", "as_of", "fiscal_year_start",
-    "language", "date_format", "amount_unit", "encoding", "columns", "stages", "files", "overrides", "notes",
+    "language", "date_format", "amount_unit", "encoding", "decimal", "allow_links", "columns", "stages", "files", "overrides",
+    "notes",
 })
 
 

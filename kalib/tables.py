@@ -25,13 +25,13 @@ from .problems import InputError, Problem
 from .schema import TABLES, Table
 from .settings import ClientMeta
 
-__all__ = ["normalise_tables", "MAX_LISTED"]
+__all__ = ["normalise_tables", "rows_text", "MAX_LISTED"]
 
 # At most this many rows are named per problem before "and N more".
 MAX_LISTED = 8
 
 
-def _rows_text(rows: pd.Series, values: pd.Series | None = None) -> tuple[str, int | None]:
+def rows_text(rows: pd.Series, values: pd.Series | None = None) -> tuple[str, int | None]:
     rows = rows.astype("int64")
     n = len(rows)
     first = int(rows.iloc[0]) if n else None
@@ -199,7 +199,7 @@ def _check_table(t: Table, out: pd.DataFrame, problems: list[Problem]) -> None:
         s = out["score"]
         bad = s.notna() & ((s < 0) | (s > 10))
         if bad.any():
-            extra, first = _rows_text(out.loc[bad, "_row"])
+            extra, first = rows_text(out.loc[bad, "_row"])
             problems.append(Problem(f"an NPS score is from 0 to 10, found {s[bad].iloc[0]:g}{extra}", row=first,
                                     **_where(out, "score")))
 

@@ -15,9 +15,10 @@ import pytest
 
 from kalib.cli import main
 from kalib.commands._common import display_width, neutralise, text_table
+from kalib.io import find_demo
 
 REPO = Path(__file__).resolve().parents[1]
-DEMO = REPO / "data" / "demo"
+DEMO = find_demo()
 # colour, a window-title change ended by BEL, and a clear-screen; a right-to-left override
 EVIL_REP = "陈\x1b[31m志强\x1b]0;pwned\x07"
 EVIL_CUSTOMER = "\u202eEvil\x1b[2J客户"
@@ -79,7 +80,9 @@ def test_neutralise_and_the_table_helper():
 def test_an_output_folder_that_is_a_file_is_refused(tmp_path, batch):
     taken = tmp_path / "report.html"
     taken.write_text("yesterday's report", encoding="utf-8")
-    args = ["report", "--batch", str(DEMO.parent)] if batch else ["report", "demo"]
+    clients = tmp_path / "clients"
+    shutil.copytree(DEMO, clients / "demo")
+    args = ["report", "--batch", str(clients)] if batch else ["report", "demo"]
     code, out = _run(args + ["-o", str(taken)])
     assert code == 2, out
     assert "names a file, not a folder" in out and str(taken) in out

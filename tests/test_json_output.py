@@ -19,10 +19,11 @@ import pandas as pd
 import pytest
 
 from kalib.cli import main
+from kalib.io import find_demo
 from kalib.jsonout import NULL_REASONS_KEY, dumps, jsonable
 
 REPO = Path(__file__).resolve().parents[1]
-DEMO = REPO / "data" / "demo"
+DEMO = find_demo()
 COMMANDS = ["check", "health", "accounts", "pipeline", "review", "deal", "deals", "team"]
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kalib import Client, default_config
+from kalib import Client, InputError, default_config
 from kalib.pipeline import dashboard, deal_flags
 from kalib.review import review
 
@@ -129,14 +129,14 @@ def test_deal_flags_as_before(demo_client, acme_client, random):
         assert_same(deal_flags(c), legacy.deal_flags(c), "deal_flags")
 
 
-def test_review_refuses_duplicated_snapshots(random):
+def test_duplicated_snapshots_never_reach_review(random):
+    """review() merges one row per deal and snapshot; a client with a repeated row cannot be built."""
     snaps = random.tables["snapshots"]
     last = snaps.loc[snaps["snapshot_date"] == snaps["snapshot_date"].max()]
     doubled = pd.concat([snaps, last.iloc[[0]].assign(amount=1.0)], ignore_index=True)
     tables = {**random.tables, "snapshots": doubled}
-    c = Client(tables, meta=random.meta)
-    with pytest.raises(ValueError, match="twice"):
-        review(c)
+    with pytest.raises(InputError, match=f"opportunity '{last['opportunity_id'].iloc[0]}' appears more than once"):
+        Client(tables, meta=random.meta)
 
 
 def test_dashboard_as_before_without_open_deals(random):
