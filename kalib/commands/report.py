@@ -63,7 +63,7 @@ EXIT_INTERRUPTED = 130
 
 @contextlib.contextmanager
 def _interrupts():
-    """Count SIGINTs: the first stops the run (KeyboardInterrupt), later ones let its clean-up finish.
+    """Count SIGINTs (and SIGTERMs): the first stops the run (KeyboardInterrupt), later ones let its clean-up finish.
 
     Yields the list of signals seen, so that an interrupt swallowed somewhere
     on the way still ends the run with :data:`EXIT_INTERRUPTED`, never 0.
@@ -75,15 +75,18 @@ def _interrupts():
         if len(seen) == 1:
             raise KeyboardInterrupt
 
+    previous = {}
     try:
-        previous = signal.signal(signal.SIGINT, on_sigint)
+        for signum in (signal.SIGINT, signal.SIGTERM):  # SIGTERM: e.g. `timeout`, a service manager
+            previous[signum] = signal.signal(signum, on_sigint)
     except ValueError:  # not the main thread: interrupts are the caller's
         yield seen
         return
     try:
         yield seen
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -103,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     if seen:
         print("kalib report: interrupted; the notebooks were stopped and no partial output is left.",
               file=sys.stderr, flush=True)
-        return EXIT_INTERRUPTED
+        return 128 + seen[0]  # 130 after Ctrl-C, 143 after SIGTERM
     return code
 
 
