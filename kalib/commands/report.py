@@ -73,6 +73,11 @@ def _interrupts():
     def on_sigint(signum, frame):
         seen.append(signum)
         if len(seen) == 1:
+            # The KeyboardInterrupt below can land in a finaliser (``__del__``), where Python only prints it
+            # and goes on; kernels run here (``--jobs 1``) are stopped first, so the run ends either way.
+            from ..report.workers import stop_kernels_now
+
+            stop_kernels_now()
             raise KeyboardInterrupt
 
     previous = {}

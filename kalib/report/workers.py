@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Workers", "WorkerDied", "at_stop", "temporary_folder", "pool_context", "stop_now"]
+__all__ = ["Workers", "WorkerDied", "at_stop", "temporary_folder", "pool_context", "stop_now", "stop_kernels_now"]
 
 _CLEANUPS: list[Callable[[bool], None]] = []
 _TEMPORARY: set[Path] = set()
@@ -55,11 +55,16 @@ def temporary_folder(parent: str | os.PathLike, prefix: str = ".partial-") -> It
         _TEMPORARY.discard(path)
 
 
-def stop_now() -> None:
-    """Run the registered clean-ups and remove the temporary folders of this process (never raises)."""
+def stop_kernels_now() -> None:
+    """Run the registered clean-ups at once (the report runner's: kill this process's kernels); never raises."""
     for fn in list(_CLEANUPS):
         with contextlib.suppress(BaseException):
             fn(True)
+
+
+def stop_now() -> None:
+    """Run the registered clean-ups and remove the temporary folders of this process (never raises)."""
+    stop_kernels_now()
     for path in list(_TEMPORARY):
         shutil.rmtree(path, ignore_errors=True)
         _TEMPORARY.discard(path)
