@@ -42,14 +42,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from .client import Client, MissingData, Period
 from .config import INDUSTRIES, Config, default_config
 from .i18n import check_lang, fmt_rmb, tr
-from .indicators import (INDICATORS, TIE_TOLERANCE, IndicatorData, NotAvailable, advice_text, basis_text, format_line,
-                         format_value)
+from .indicators import (
+    INDICATORS,
+    TIE_TOLERANCE,
+    IndicatorData,
+    NotAvailable,
+    advice_text,
+    basis_text,
+    format_line,
+    format_value,
+)
+from .jsonout import jsonable
 from .symbols import status_symbol
 
 __all__ = [
@@ -233,7 +241,7 @@ class Indicator:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready object (``id``, ``key``, ``value``, ``pass``, ``excellent``, ``status``,
         ``unit``, ``detail`` and the readings)."""
-        return _clean({
+        return jsonable({
             "id": self.id, "key": self.key, "name_zh": self.zh, "name_en": self.en,
             "value": self.value, "pass": self.pass_line, "excellent": self.excellent,
             "status": self.status, "unit": self.unit, "line_source": self.line_source,
@@ -244,25 +252,6 @@ class Indicator:
             "reason_en": self.reason_en, "reason_zh": self.reason_zh,
             "detail": self.detail, "variants": self.variants,
         })
-
-
-def _clean(obj: Any) -> Any:
-    """Plain JSON values: numpy scalars to Python, NaN to None, Timestamps to ISO dates."""
-    if isinstance(obj, Mapping):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple, set, pd.Index, pd.Series, np.ndarray)):
-        return [_clean(v) for v in list(obj)]
-    if isinstance(obj, Period):
-        return obj.to_dict()
-    if isinstance(obj, pd.Timestamp):
-        return obj.date().isoformat()
-    if hasattr(obj, "item") and callable(obj.item):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if obj is pd.NA or obj is pd.NaT:
-        return None
-    return obj
 
 
 # ---------------------------------------------------------------------------
@@ -391,7 +380,7 @@ class HealthResult:
             d = i.to_dict()
             d["period"] = per
             inds.append(d)
-        return _clean({
+        return jsonable({
             "client": self.client, "industry": self.industry, "period": per, "source": self.source,
             "counts": self.counts(), "gaps": [i.key for i in self.gaps()],
             "indicators": inds,

@@ -16,34 +16,21 @@ and scripts read every recorded value back from the executed ``.ipynb`` with
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
+
+from .jsonout import jsonable
 
 __all__ = ["MIME", "record", "read_records"]
 
 MIME = "application/x.kalib.record+json"
 
 
-def _jsonable(value: Any) -> Any:
-    if hasattr(value, "item") and callable(value.item):  # numpy scalars
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
 def record(name: str, value: Any) -> Any:
     """Record ``value`` under ``name`` in the running notebook; returns ``value``."""
     from IPython.display import display
 
-    payload = {"name": str(name), "value": _jsonable(value)}
+    payload = {"name": str(name), "value": jsonable(value)}
     json.dumps(payload)  # fail here, not in the reader, on a value that is not data
     display({MIME: payload}, raw=True)
     return value

@@ -34,7 +34,7 @@ LOGS = ARTIFACTS / "logs"
 CHROMIUM = os.environ.get("KALIB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-START_TIMEOUT = 180  # s, for a server and its first page on a busy two-core machine
+START_TIMEOUT = 300  # s, for a server and its first page (or a whole notebook) on a busy two-core machine
 STEP_MS = 30_000  # ms, for the page to answer one input
 
 STATUS_ZH = {"below": "未及格", "pass": "及格", "excellent": "优秀"}

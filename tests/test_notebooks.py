@@ -126,3 +126,11 @@ def test_client_check_records_every_part(case, runs):
                 "check.team_share_above_mean"):
         assert key in rec and rec[key] is not None, key
     assert 0 <= rec["check.indicators_passed"] <= 10
+
+
+@pytest.mark.parametrize("path", [*(NOTEBOOK_DIR / n for n in NOTEBOOKS), ROOT / "kalib" / "app" / "kalib-app.ipynb"],
+                         ids=lambda p: p.name)
+def test_notebook_is_valid_for_jupyter(path):
+    """JupyterLab and Voilà refuse to trust (and log an error for) a notebook that fails nbformat's schema,
+    e.g. a kernelspec without its display_name."""
+    nbformat.validate(nbformat.read(path, as_version=4))
