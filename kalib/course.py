@@ -42,7 +42,10 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .client import Client
 
 __all__ = [
     "CourseNotebook",
@@ -392,7 +395,7 @@ def refresh_outputs(path: str | Path, *, timeout: int = 600) -> int:
     return len(checked)
 
 
-def method_overview(client: Any = None, lang: str = "zh", industry: str | None = None):
+def method_overview(client: Client | None = None, lang: str = "zh", industry: str | None = None):
     """The ten health indicators with their pass and excellent lines for the client's industry.
 
     >>> method_overview(None, "en", "services").iloc[3, 1:].tolist()

@@ -34,11 +34,14 @@ import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from ..i18n import LANGS, tr
 from .server import DEFAULT_PORT, ENV_SETTINGS, HOST, Server, ServerError, free_port, start_app
+
+if TYPE_CHECKING:
+    from ..client import Client
 
 __all__ = [
     "NOTEBOOK",
@@ -227,7 +230,7 @@ def _build_tool(tool: Tool, client, lang: str, load_error: Exception | None):
         return w.HTML(error_html(str(exc) or type(exc).__name__, details=traceback.format_exc(), lang=lang))
 
 
-def build_app(client: Any = "demo", lang: str | None = "zh", *, tools: Sequence[str] | None = None,
+def build_app(client: Client | str | os.PathLike = "demo", lang: str | None = "zh", *, tools: Sequence[str] | None = None,
               load: Mapping[str, Any] | None = None, catch: bool = False):
     """The page: a header, the page's error area and the tools (tabs when more than one).
 

@@ -181,7 +181,7 @@ def per_client(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
     cache: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
     none_key: list = []
 
-    def wrapper(client: Any) -> Any:
+    def wrapper(client: Client | None) -> Any:
         if client is None:
             if not none_key:
                 none_key.append(fn(client))
