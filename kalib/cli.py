@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 import warnings
@@ -22,6 +23,7 @@ __all__ = ["main", "EXIT_OK", "EXIT_FAIL", "EXIT_BAD_INPUT", "EXIT_INTERRUPTED"]
 
 EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
+EXIT_PIPE_CLOSED = 141  # the reader went away (`kalib health demo | head`): 128 + SIGPIPE, as coreutils report it
 
 
 def _commands():
@@ -88,6 +90,11 @@ def _run(args: argparse.Namespace, debug: bool) -> int:
     except KeyboardInterrupt:
         print(f"kalib {args.command}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # Nothing more can be written where the output went; stop quietly, and keep Python's own flush of
+        # stdout at exit from failing again (the recipe of the signal module's documentation).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PIPE_CLOSED
     except Exception as exc:  # an error of kalib's, not the user's: say so plainly
         if debug:
             raise

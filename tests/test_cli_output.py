@@ -90,3 +90,17 @@ def test_an_output_folder_that_is_a_file_is_refused(tmp_path, batch):
     code, out = _run(args + ["-o", str(taken / "sub")])
     assert code == 2 and "is a file, not a folder" in out
     assert taken.read_text(encoding="utf-8") == "yesterday's report"
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly():
+    """`kalib health demo | head -1`: the closed pipe ends the run with 141, as coreutils do, without an error."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "kalib", "health", "demo", "--lang", "en"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = proc.stdout.readline()
+    proc.stdout.close()  # the reader goes away, as `head -1` does
+    err = proc.stderr.read().decode("utf-8", "replace")
+    assert proc.wait(timeout=120) == 141, err
+    assert first and "failed" not in err and "Error" not in err and "Traceback" not in err, err
