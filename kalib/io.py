@@ -679,6 +679,11 @@ def _bad_cells(kind: str, raw: pd.Series, bad: pd.Series, rows: pd.Series, decla
                                     column=header))
 
 
+def _has_values(cells: pd.Series) -> bool:
+    """Whether a column of text cells as read has any cell that is not blank."""
+    return bool(cells.dropna().astype("str").str.strip().ne("").any())
+
+
 def _parse_table(t: Table, frame: pd.DataFrame, fname: str, sheet: str | None, mapping: Mapping[str, str],
                  meta: ClientMeta, problems: list[Problem], warnings: list[Problem],
                  where: Located | None = None) -> pd.DataFrame | None:
@@ -708,6 +713,18 @@ def _parse_table(t: Table, frame: pd.DataFrame, fname: str, sheet: str | None, m
     for canon, headers in candidates.items():
         if len(headers) > 1 and normalise_label(chosen[canon]) not in user:
             col = t.column(canon)
+            preferred = {normalise_label(p) for p in col.preferred}
+            best = [h for h in headers if normalise_label(h) in preferred]
+            if len(best) == 1 and not _has_values(frame[best[0]]) and len(headers) == 2:
+                best = [h for h in headers if h != best[0]]  # the precise field is empty in this export
+            if len(best) == 1:  # an export's more precise field (or the only one filled in): used, and said
+                chosen[canon] = best[0]
+                others = ", ".join(repr(h) for h in headers if h != best[0])
+                warnings.append(Problem(
+                    f"{len(headers)} columns mean {col.zh} / {col.en} ({canon}): {best[0]!r} is used, {others} is not "
+                    f"(to use another, name it in client.yml: columns: {{{t.name}: {{'{headers[0]}': {canon}}}}})",
+                    file=fname, sheet=sheet, column=best[0], severity="warning"))
+                continue
             problems.append(Problem(
                 f"{len(headers)} columns all mean {col.zh} / {col.en} ({canon}): {', '.join(map(repr, headers))}; "
                 f"keep one, or name the one to use in client.yml (columns: {{{t.name}: {{'{headers[0]}': {canon}}}}})",

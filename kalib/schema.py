@@ -39,6 +39,9 @@ class Column:
     required: bool = False
     aliases: tuple[str, ...] = ()
     doc: str = ""
+    # Headers that win when a file has several columns meaning this one (an export system's more precise
+    # field; the loader says which it used). Without one, several columns for one field are an error.
+    preferred: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -137,7 +140,9 @@ _OPP_COLUMNS = (
       aliases=("结单日期", "签约日期", "实际成交日期", "closed", "closed date", "date closed", "closed_date")),
     C("last_change", "date", "最后更新", "Last change",
       aliases=("最后修改日期", "更新日期", "lastmodifieddate", "last modified date", "last modified", "stage change date",
-               "laststagechangedate", "hs_lastmodifieddate")),
+               "laststagechangedate", "hs_lastmodifieddate"),
+      # Salesforce exports both: the stage change is the deal's own last move; any edit changes LastModifiedDate.
+      preferred=("laststagechangedate", "stage change date")),
 )
 
 OPPORTUNITIES = Table(

@@ -162,6 +162,90 @@ def test_salesforce_export_loads_with_stages_mapped():
     assert o["amount"].sum() == pytest.approx(raw["Amount"].sum())
 
 
+# A Salesforce report export of our own making, in the shape Salesforce writes (byte-order mark, the API
+# field names, 18-character record ids for accounts and owners, ISO timestamps with +0000, 1/blank flags,
+# a JSON address column full of quotes), so the test above also runs where the real sample is absent.
+_SF_OPPORTUNITY = ("Id,IsDeleted,AccountId,Name,Description,StageName,Amount,Probability,CloseDate,Type,NextStep,"
+                   "LeadSource,IsClosed,IsWon,ForecastCategory,ForecastCategoryName,CampaignId,HasOpportunityLineItem,"
+                   "Pricebook2Id,OwnerId,CreatedDate,CreatedById,LastModifiedDate,LastModifiedById,SystemModstamp,"
+                   "LastActivityDate,PushCount,LastStageChangeDate,FiscalQuarter,FiscalYear,Fiscal,ContactId,"
+                   "LastViewedDate,LastReferencedDate,SyncedQuoteId")
+_SF_ACCOUNT = "Id,IsDeleted,MasterRecordId,Name,Type,ParentId,BillingCity,BillingCountry,BillingAddress,OwnerId,CreatedDate"
+_SF_STAGES = [("Qualification", 10, "", ""), ("Discovery", 20, "", ""), ("Proposal/Quote", 75, "", ""),
+              ("Negotiation", 90, "", ""), ("Closed Won", 100, "1", "1"), ("Closed Lost", 0, "1", "")]
+
+
+def _salesforce_export(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    accounts = [(f"001Ec00000Gw{i:03d}IAD", name) for i, name in
+                enumerate(["Walker Henson and Compton", "Hill Group", "Patterson-Hansen", "东方精密 Ltd."])]
+    owner = "005Ec000004oBPNIA2"
+    stamp = "2024-01-22T16:14:25.000+0000"
+    rows = [_SF_ACCOUNT]
+    for aid, name in accounts:
+        address = '"{""city"":""Springfield"",""country"":""United States"",""latitude"":null}"'
+        rows.append(f'{aid},,,"{name}",,,Springfield,United States,{address},{owner},{stamp}')
+    (folder / "Account.csv").write_bytes(("\ufeff" + "\n".join(rows) + "\n").encode("utf-8"))
+    rows = [_SF_OPPORTUNITY]
+    for i in range(12):
+        stage, prob, closed, won = _SF_STAGES[i % len(_SF_STAGES)]
+        aid, name = accounts[i % len(accounts)]
+        cells = [f"006Ec00000Aie{i:03d}IAZ", "", aid, f'"{name} - Services - {2023 + i % 2}"', "", stage,
+                 f"{1000 + 137.25 * i:.2f}", str(prob), f"2024-{1 + i % 12:02d}-{10 + i:02d}", "", "", "", closed, won,
+                 "Pipeline", "Pipeline", "", "", "", owner, stamp, owner, stamp, owner, stamp, "", "",
+                 "" if i % 3 == 0 else f"2024-0{1 + i % 9}-0{1 + i % 7}T08:00:00.000+0000",
+                 str(1 + i % 4), "2024", f"2024 {1 + i % 4}", "", "", "", ""]
+        assert len(cells) == len(_SF_OPPORTUNITY.split(","))
+        rows.append(",".join(cells))
+    (folder / "Opportunity.csv").write_bytes(("\ufeff" + "\r\n".join(rows) + "\r\n").encode("utf-8"))
+    return folder
+
+
+def test_a_salesforce_shaped_export_loads_with_stages_and_accounts_resolved(tmp_path):
+    folder = _salesforce_export(tmp_path / "sf")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    c = kalib.load_client(folder)
+    o = c.table("opportunities")
+    raw = pd.read_csv(folder / "Opportunity.csv", encoding="utf-8-sig")
+    accounts = pd.read_csv(folder / "Account.csv", encoding="utf-8-sig")
+    assert len(o) == len(raw) == 12
+    expected = {"Qualification": "identified", "Discovery": "validated", "Proposal/Quote": "solution",
+                "Negotiation": "agreed", "Closed Won": "won", "Closed Lost": "lost"}
+    assert dict(zip(o["stage_raw"], o["stage"])) == expected
+    assert (o["status"] == "won").sum() == (raw["StageName"] == "Closed Won").sum() == 2
+    assert (o["status"] == "lost").sum() == (raw["StageName"] == "Closed Lost").sum() == 2
+    # Account ids become the accounts' names, quotes, commas and Chinese included.
+    by_id = dict(zip(accounts["Id"], accounts["Name"]))
+    assert o["customer"].tolist() == [by_id[a] for a in raw["AccountId"]]
+    assert o["amount"].sum() == pytest.approx(raw["Amount"].sum())
+    # Both LastModifiedDate and LastStageChangeDate mean "last change": the deal's stage change is used, and said.
+    stage_change = pd.to_datetime(raw["LastStageChangeDate"].str[:10])
+    pd.testing.assert_series_equal(o["last_change"].reset_index(drop=True), stage_change.astype(o["last_change"].dtype),
+                                   check_names=False)
+    said = [w for w in c.warnings if w.column == "LastStageChangeDate"]
+    assert len(said) == 1 and "'LastModifiedDate' is not" in said[0].message
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_an_empty_precise_field_gives_way_to_the_filled_one(tmp_path):
+    folder = _salesforce_export(tmp_path / "sf")
+    raw = pd.read_csv(folder / "Opportunity.csv", encoding="utf-8-sig", dtype=str)
+    raw["LastStageChangeDate"] = ""
+    (folder / "Opportunity.csv").write_text(raw.to_csv(index=False), encoding="utf-8")
+    c = kalib.load_client(folder)
+    assert c.table("opportunities")["last_change"].notna().all()
+    assert any(w.column == "LastModifiedDate" and "'LastModifiedDate' is used" in w.message for w in c.warnings)
+
+
+def test_two_columns_for_one_amount_are_still_refused(tmp_path):
+    folder = _salesforce_export(tmp_path / "sf")
+    raw = pd.read_csv(folder / "Opportunity.csv", encoding="utf-8-sig", dtype=str)
+    raw.insert(7, "金额", raw["Amount"])
+    (folder / "Opportunity.csv").write_text(raw.to_csv(index=False), encoding="utf-8")
+    with pytest.raises(InputError, match="2 columns all mean"):
+        kalib.load_client(folder)
+
+
 def test_files_are_not_modified(tmp_path):
     folder = write(tmp_path / "c", {"销售机会.csv": opp_csv(), "client.yml": "name: 甲\n"})
     xlsx(folder / "客户.xlsx", {"客户": [["客户名称"], ["甲公司"]]})
