@@ -64,8 +64,12 @@ report: setup
 test: setup-test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# JupyterLab refuses to start as root (a container) unless told --allow-root.
+LAB_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
+
 lab: setup
-	$(BIN)/jupyter lab notebooks/00.00-start.ipynb
+	@$(if $(LAB_ROOT),echo "running as root (a container?): JupyterLab started with --allow-root")
+	$(BIN)/jupyter lab $(LAB_ROOT) notebooks/00.00-start.ipynb
 
 app: setup
 	$(BIN)/kalib app $(CLIENT)

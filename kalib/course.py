@@ -26,6 +26,12 @@ output of a real run (:func:`refresh_outputs`, ``make outputs``); ``pytest
 --nbval-lax`` reruns them and fails when the output changes.  Every other
 output is stripped (:func:`strip_notebook`, ``make strip``).
 
+A trainee sees prose, tables, charts and widgets, not code: every code cell's
+input is collapsed (JupyterLab's ``metadata.jupyter.source_hidden``; a click on
+the cell's left bar shows it) except the cells a trainee edits, tagged
+``parameters`` (or ``edit``).  :func:`strip_notebook` sets it and
+:func:`check_notebook` reports a cell without it (:func:`hidden_code_problems`).
+
 Examples
 --------
 >>> parse_name("04.00-sales-team.ipynb")
@@ -253,9 +259,10 @@ def check_notebook(path: str | Path, *, min_exercises: int = 2) -> list[str]:
     Checks the name, the ``# NN.MM`` title, the learning goals, one
     ``parameters`` cell with the standard names, at least ``min_exercises``
     exercises shown in ``course-only`` cells (each id known to
-    :mod:`kalib.exercises` and starting with the notebook's number), and that
+    :mod:`kalib.exercises` and starting with the notebook's number), that
     no outputs, execution counts or widget state are stored outside the
-    checked cells (:func:`stored_output_problems`).
+    checked cells (:func:`stored_output_problems`) and that the code is
+    collapsed except in the cells a trainee edits (:func:`hidden_code_problems`).
     """
     import nbformat
 
@@ -302,6 +309,7 @@ def check_notebook(path: str | Path, *, min_exercises: int = 2) -> list[str]:
             problems.append("an exercise cell is not tagged 'course-only'")
             break
     problems += stored_output_problems(nb)
+    problems += hidden_code_problems(nb)
     if "widgets" in nb.metadata:
         problems.append("widget state is stored in the notebook metadata (run 'make strip')")
     navs = [c for c in nb.cells if "nav" in _tags(c)]
@@ -353,9 +361,59 @@ def stored_output_problems(nb: Any) -> list[str]:
     return problems
 
 
+# Code cells a trainee is meant to edit: their code stays on screen.
+EDITABLE_TAGS = frozenset({"parameters", "edit"})
+
+
+def is_editable(cell: Any) -> bool:
+    """A code cell a trainee edits (tagged ``parameters`` or ``edit``): its code stays visible."""
+    return cell.get("cell_type") == "code" and not EDITABLE_TAGS.isdisjoint(_tags(cell))
+
+
+def _source_hidden(cell: Any) -> bool:
+    return (cell.get("metadata", {}).get("jupyter") or {}).get("source_hidden") is True
+
+
+def hide_code(nb: Any) -> bool:
+    """Collapse the input of every code cell (``metadata.jupyter.source_hidden``) except the editable
+    ones, whose input is shown.  True when anything changed."""
+    changed = False
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        meta = cell.setdefault("metadata", {})
+        if is_editable(cell):
+            jup = meta.get("jupyter")
+            if jup and "source_hidden" in jup:
+                del jup["source_hidden"]
+                if not jup:
+                    del meta["jupyter"]
+                changed = True
+        elif not _source_hidden(cell):
+            meta.setdefault("jupyter", {})["source_hidden"] = True
+            changed = True
+    return changed
+
+
+def hidden_code_problems(nb: Any) -> list[str]:
+    """Code cells a trainee would see the code of though not meant to edit it, and editable cells
+    whose code is hidden."""
+    problems = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        if is_editable(cell) and _source_hidden(cell):
+            problems.append(f"cell {i + 1}: a cell to edit has its code hidden (run 'make strip')")
+        elif not is_editable(cell) and not _source_hidden(cell):
+            problems.append(f"cell {i + 1}: the code is not collapsed for trainees "
+                            "(metadata.jupyter.source_hidden; run 'make strip')")
+    return problems
+
+
 def strip_notebook(path: str | Path) -> bool:
     """Strip a notebook as nbstripout does (its ``keep_output`` tag honoured, widget state out), keeping the
-    execution count of the checked cells, which nbval needs to compare them.  True when the file changed."""
+    execution count of the checked cells, which nbval needs to compare them, and collapse the code a
+    trainee does not edit (:func:`hide_code`).  True when the file changed."""
     import nbformat
     from nbstripout import strip_output
 
@@ -367,6 +425,7 @@ def strip_notebook(path: str | Path) -> bool:
     for i, cell in enumerate(nb.cells):
         if i in counts and KEEP_TAG in _tags(cell) and cell.get("outputs"):
             cell["execution_count"] = counts[i]
+    hide_code(nb)
     after = nbformat.writes(nb) + "\n"
     if after != before:
         path.write_text(after, encoding="utf-8")
@@ -438,7 +497,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="change nothing; exit 1 when contents or navigation are stale, or a notebook breaks the "
                         "skeleton")
     p.add_argument("--strip", action="store_true",
-                   help="strip every notebook's outputs except the checked cells' (# NBVAL_CHECK_OUTPUT)")
+                   help="strip every notebook's outputs except the checked cells' (# NBVAL_CHECK_OUTPUT) "
+                        "and collapse the code a trainee does not edit")
     p.add_argument("--outputs", action="store_true",
                    help="run the notebooks that have checked cells and store those cells' outputs")
     args = p.parse_args(argv)

@@ -4,6 +4,7 @@ contents and navigation are current (``python -m kalib.course`` rewrites them)."
 from __future__ import annotations
 
 import ast
+import json
 import re
 from pathlib import Path
 
@@ -248,3 +249,52 @@ def test_method_overview_lists_the_ten_indicators():
     df = course.method_overview(None, "zh", "manufacturing")
     assert df["#"].tolist() == list(range(1, 11))
     assert df.iloc[0]["及格线"] == "50%" and df.iloc[6]["及格线"] == "1000.0万元"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_code_is_collapsed_for_trainees_except_the_cells_to_edit(path):
+    """A trainee first sees prose, tables, charts and widgets: every code cell's input is collapsed
+    (JupyterLab's metadata.jupyter.source_hidden) except the parameters cell, which they edit."""
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    code = [c for c in raw["cells"] if c["cell_type"] == "code"]
+    to_edit = [c for c in code if {"parameters", "edit"} & set(c["metadata"].get("tags", []))]
+    assert len(to_edit) >= 1  # the parameters cell
+    for cell in code:
+        hidden = cell["metadata"].get("jupyter", {}).get("source_hidden")
+        if cell in to_edit:
+            assert hidden is None, cell["source"]
+        else:
+            assert hidden is True, cell["source"]
+
+
+def test_strip_collapses_the_code_and_changes_only_that_metadata(tmp_path):
+    src = ROOT / "notebooks" / "03.00-win-rate-model.ipynb"
+    path = tmp_path / src.name
+    raw = json.loads(src.read_text(encoding="utf-8"))
+    for cell in raw["cells"]:
+        cell["metadata"].pop("jupyter", None)
+    raw["cells"][1]["metadata"]["jupyter"] = {"source_hidden": True}  # the parameters cell, hidden by mistake
+    assert "parameters" in raw["cells"][1]["metadata"]["tags"]
+    path.write_text(json.dumps(raw, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+    problems = course.check_notebook(path)
+    assert any("cell 2: a cell to edit has its code hidden" in p for p in problems)
+    assert any("cell 3: the code is not collapsed for trainees" in p for p in problems)
+    assert course.strip_notebook(path) is True
+    assert course.check_notebook(path) == []
+    # Byte for byte the committed notebook: sources, checked outputs and formatting untouched.
+    assert path.read_bytes() == src.read_bytes()
+    assert course.strip_notebook(path) is False
+
+
+def test_hide_code_keeps_other_jupyter_metadata():
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("x = 1", metadata={"jupyter": {"outputs_hidden": True}}),
+        nbformat.v4.new_code_cell("client = 'demo'", metadata={"tags": ["edit"], "jupyter": {"source_hidden": True}}),
+        nbformat.v4.new_markdown_cell("# t"),
+    ])
+    assert course.hide_code(nb) is True
+    assert nb.cells[0].metadata.jupyter == {"outputs_hidden": True, "source_hidden": True}
+    assert "jupyter" not in nb.cells[1].metadata
+    assert "jupyter" not in nb.cells[2].metadata
+    assert course.hide_code(nb) is False
+    assert course.hidden_code_problems(nb) == []

@@ -202,3 +202,49 @@ def test_make_installs_from_the_lock():
     assert "LOCK ?= requirements/lock.txt" in makefile
     assert makefile.count("-c $(LOCK)") == 2  # uv and the pip fallback
     assert "--universal" in makefile and "--all-extras" in makefile
+
+
+def _make_lab_dry_run(tmp_path, uid: str | None) -> list[str]:
+    """The commands `make -n lab` would run, with `id -u` answering ``uid`` (None: the real one)."""
+    import os
+    import shutil
+    import subprocess
+
+    import pytest
+
+    if not shutil.which("make"):
+        pytest.skip("make is not installed")
+    env = dict(os.environ)
+    if uid is not None:
+        fake = tmp_path / "bin"
+        fake.mkdir()
+        (fake / "id").write_text(f"#!/bin/sh\necho {uid}\n", encoding="utf-8")
+        (fake / "id").chmod(0o755)
+        env["PATH"] = f"{fake}{os.pathsep}{env['PATH']}"
+    out = subprocess.run(["make", "-n", "lab"], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    return out.stdout.splitlines()
+
+
+def test_make_lab_as_root_allows_root_and_says_so(tmp_path):
+    lines = _make_lab_dry_run(tmp_path, "0")
+    lab = [line for line in lines if "jupyter lab" in line]
+    assert len(lab) == 1 and "--allow-root" in lab[0].split()
+    assert any("running as root" in line and "--allow-root" in line for line in lines if line.startswith("echo"))
+
+
+def test_make_lab_as_a_user_does_not_allow_root(tmp_path):
+    lines = _make_lab_dry_run(tmp_path, "1000")
+    lab = [line for line in lines if "jupyter lab" in line]
+    assert len(lab) == 1 and "--allow-root" not in lab[0]
+    assert not any("running as root" in line for line in lines)
+
+
+def test_make_lab_with_the_real_uid(tmp_path):
+    import os
+
+    import pytest
+
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        pytest.skip("not running as root")
+    lab = [line for line in _make_lab_dry_run(tmp_path, None) if "jupyter lab" in line]
+    assert "--allow-root" in lab[0]

@@ -263,6 +263,25 @@ def test_panel_regroups_when_lines_move(acme_client):
     assert "李伟" in row and "张强" in row
 
 
+def test_panel_reads_a_typed_win_rate_line_as_percent(acme_client):
+    """Typing 25 on the win-rate line's number means 25%: never 2500% clipped to the maximum."""
+    from kalib.team import team_analysis
+    from kalib.widgets.team import team_panel
+
+    panel = team_panel(acme_client, "en", period="2024")
+    configured = acme_client.config.line("win_rate", acme_client.industry)["pass"]
+    assert panel.win.value == round(configured * 100)  # the readout shows the percent itself
+    assert "(%)" in panel.win.description and panel.win.readout_format == "d"
+    panel.win.value = 25
+    assert panel.win.value == 25 and panel.errors.value == ""
+    assert "Win-rate line 25%" in panel.groups.value
+    moved = team_analysis(acme_client.with_config(
+        {"indicators": {"win_rate": {"lines": {acme_client.industry: {"pass": 0.25}}}}}), "2024")
+    assert moved.summary_text("en") in panel.groups.value
+    assert any("25 on its number means 25%" in c.value for c in panel.children if hasattr(c, "value")
+               and isinstance(c.value, str))
+
+
 def test_command_line_json(capsys, repo_root):
     from kalib.cli import main
 

@@ -534,7 +534,10 @@ class ItemsExercise(Exercise):
         except Exception:  # missing data: the check will say so
             opts = []
         inp = w.SelectMultiple(options=opts, value=(), rows=min(max(len(opts), 3), 10), layout=w.Layout(width="22em"))
-        return inp, [inp]
+        how = w.HTML(value="<small>" + tr(lang, "按住 Ctrl（Mac：⌘）点击可选多个，Shift 点击选一段",
+                                          "Ctrl-click (⌘-click on a Mac) to choose several, Shift-click for a range")
+                     + "</small>")
+        return inp, [w.VBox([inp, how])]
 
 
 # ---------------------------------------------------------------------------

@@ -28,8 +28,8 @@ from . import PanelBase, error_area, figure_png, guarded
 
 
 class TeamPanel(PanelBase):  # type: ignore[misc,valid-type]
-    """The team-groups panel, built by :func:`team_panel`: the sliders ``win``, ``coverage``,
-    ``new_hire``, ``min_closed``; ``groups``, ``chart`` and ``errors``."""
+    """The team-groups panel, built by :func:`team_panel`: the sliders ``win`` (the win-rate line in percent:
+    25 is 25%), ``coverage``, ``new_hire``, ``min_closed``; ``groups``, ``chart`` and ``errors``."""
 
     def __init__(self, children: list, *, win: Any, coverage: Any, new_hire: Any, min_closed: Any, groups: Any,
                  chart: Any, errors: Any):
@@ -54,24 +54,28 @@ def team_panel(client: Client, lang: str = "zh", period: Any = None) -> TeamPane
     cov0 = cfg.line("pipeline_coverage", ind)["pass"] or 3.0
     style = {"description_width": "14em"}
     lay = w.Layout(width="34em")
-    win = w.FloatSlider(value=win0, min=0.05, max=0.8, step=0.01, readout_format=".0%", continuous_update=False,
-                        description=tr(lang, "赢率线", "Win-rate line"), style=style, layout=lay)
+    # In percentage points, as the readout shows them: a typed 25 is 25% (a fraction slider with a "%" readout
+    # would read a typed 25 as 2500% and clip it to its maximum).
+    win = w.IntSlider(value=round(win0 * 100), min=5, max=80, step=1, readout_format="d", continuous_update=False,
+                      description=tr(lang, "赢率线（%）", "Win-rate line (%)"), style=style, layout=lay)
     cov = w.FloatSlider(value=cov0, min=0.5, max=6.0, step=0.1, continuous_update=False,
                         description=tr(lang, "储备线（倍）", "Pipeline line (×)"), style=style, layout=lay)
     new = w.IntSlider(value=int(team_cfg["new_hire_months"]), min=0, max=36, step=1, continuous_update=False,
                       description=tr(lang, "上手期（月）", "Ramp-up (months)"), style=style, layout=lay)
     minc = w.IntSlider(value=int(team_cfg["min_closed_deals"]), min=1, max=20, step=1, continuous_update=False,
                        description=tr(lang, "评判赢率所需成交单数", "Closed deals to judge"), style=style, layout=lay)
-    note = w.HTML(value=tr(lang, "<i>默认值来自方法配置（method.yaml）；移动滑块只影响本面板。</i>",
+    note = w.HTML(value=tr(lang, "<i>默认值来自方法配置（method.yaml）；移动滑块只影响本面板。赢率线以百分数输入："
+                                 "在数字上输入 25 即 25%（5–80）。</i>",
                            "<i>Defaults come from the method's configuration (method.yaml); the sliders "
-                           "only change this panel.</i>"))
+                           "only change this panel. The win-rate line is typed in percent: 25 on its number means "
+                           "25% (5–80).</i>"))
     groups = w.HTML(value="")
     chart = w.Image(format="png", layout=w.Layout(max_width="720px"))
     errors = error_area()
 
     def update(_=None):
         overrides = {
-            "indicators": {"win_rate": {"lines": {ind: {"pass": float(win.value)}}},
+            "indicators": {"win_rate": {"lines": {ind: {"pass": win.value / 100}}},
                            "pipeline_coverage": {"lines": {ind: {"pass": float(cov.value)}}}},
             "team": {"new_hire_months": int(new.value), "min_closed_deals": int(minc.value)},
         }
@@ -83,8 +87,8 @@ def team_panel(client: Client, lang: str = "zh", period: Any = None) -> TeamPane
         heads = [h for h in t.groups(lang).columns if h != "need"]
         groups.value = (
             f"<p>{html.escape(t.summary_text(lang))} "
-            + html.escape(tr(lang, f"赢率线 {fmt_pct(win.value)}，储备线 {cov.value:.1f} 倍。",
-                             f"Win-rate line {fmt_pct(win.value)}, pipeline line {cov.value:.1f}×."))
+            + html.escape(tr(lang, f"赢率线 {fmt_pct(win.value / 100)}，储备线 {cov.value:.1f} 倍。",
+                             f"Win-rate line {fmt_pct(win.value / 100)}, pipeline line {cov.value:.1f}×."))
             + "</p><table class='kalib-table'><thead><tr>"
             + "".join(f"<th>{html.escape(h)}</th>" for h in heads) + "</tr></thead><tbody>"
             + "".join(rows) + "</tbody></table>"
