@@ -229,3 +229,30 @@ def test_every_exercise_answers_and_hints(ex_id, client_name, request):
     assert not wrong.correct
     assert len(wrong.message) > len("还不对。") + 4, wrong.message  # never just "wrong"
     assert E.show(ex_id, client, "en").feedback.value == ""
+
+
+# ---------------------------------------------------------------------------
+# Feedback in the answer's own unit
+# ---------------------------------------------------------------------------
+def test_share_gap_in_percentage_points():
+    ex = numeric("99.11-rate", "赢率？", "Win rate?", answer=0.331, unit="share", register=False)
+    zh = ex.check("30%", None, "zh").message
+    en = ex.check("30%", None, "en").message
+    assert "差 3.1 个百分点" in zh and "偏低" in zh
+    assert "3.1 percentage points" in en and "too low" in en
+    assert "%" not in zh + en  # no relative gap (3.1 / 33.1 = 9%)
+
+
+def test_amount_gap_in_its_money_unit():
+    ex = numeric("99.12-amount", "金额？", "Amount?", answer=1_000_000, unit="rmb", register=False)
+    zh = ex.check("112万", None, "zh").message
+    en = ex.check("1,120,000", None, "en").message
+    assert "偏高（差 12万元）" in zh
+    assert "too high (by 120,000 RMB)" in en
+    assert "%" not in zh + en
+
+
+def test_count_gap_is_a_plain_count():
+    ex = numeric("99.13-n", "几个？", "How many?", answer=10, unit="count", tol=0.0, register=False)
+    assert "（差 3 个）" in ex.check("13", None, "zh").message
+    assert "(by 3)" in ex.check("7", None, "en").message

@@ -269,6 +269,42 @@ def _fmt(value: Any, unit: str, lang: str) -> str:
     return str(value)
 
 
+def _trim(x: float, digits: int = 1) -> str:
+    """``x`` rounded to ``digits`` decimals, without trailing zeros: 3.10 → ``3.1``, 12.0 → ``12``."""
+    text = f"{x:,.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _gap(gap: float, unit: str, lang: str) -> str:
+    """How far off an answer is, in the answer's own unit.
+
+    >>> _gap(0.031, "share", "zh"), _gap(0.031, "share", "en")
+    ('3.1 个百分点', '3.1 percentage points')
+    >>> _gap(120_000, "rmb", "zh"), _gap(120_000, "rmb", "en"), _gap(2.5e8, "rmb", "zh")
+    ('12万元', '120,000 RMB', '2.5亿元')
+    >>> _gap(3, "count", "zh"), _gap(2, "people", "en"), _gap(0.5, "ratio", "zh")
+    ('3 个', '2 people', '0.5倍')
+    """
+    if unit == "share":
+        points = _trim(gap * 100)
+        return tr(lang, f"{points} 个百分点", f"{points} percentage point" + ("" if points == "1" else "s"))
+    if unit == "rmb":
+        if lang == "zh":
+            if gap >= 1e8:
+                return f"{_trim(gap / 1e8, 2)}亿元"
+            if gap >= 1e4:
+                return f"{_trim(gap / 1e4, 1)}万元"
+            return f"{gap:,.0f}元"
+        return f"{gap:,.0f} RMB"
+    if unit == "ratio":
+        return _trim(gap, 2) + tr(lang, "倍", "×")
+    text = _trim(gap, 0 if float(gap).is_integer() else 2)
+    label = UNITS.get(unit, ("", ""))[0 if lang == "zh" else 1]
+    if not label or unit == "year":
+        return text
+    return f"{text} {label}"
+
+
 # ---------------------------------------------------------------------------
 # The exercises: one class per kind
 # ---------------------------------------------------------------------------
@@ -438,19 +474,20 @@ class NumericExercise(Exercise):
         return abs(given - target) <= max(self.abs_tol, self.tol * abs(target)) + 1e-12
 
     def _wrong(self, given: Any, answer: Any, nudge: str, lang: str) -> Feedback:
-        if answer == 0:
-            side = tr(lang, "偏高" if given > 0 else "偏低", "too high" if given > 0 else "too low")
-            return Feedback(False, tr(lang, f"还不对：你的答案{side}。", f"Not yet: your answer is {side}. ") + nudge, "hint")
-        off = (given - answer) / abs(answer)
-        side_zh, side_en = ("偏高", "too high") if off > 0 else ("偏低", "too low")
-        size = fmt_pct(abs(off))
-        if self.unit in ("count", "people", "days", "year"):
-            size = _fmt(abs(given - answer), "number" if self.unit == "year" else self.unit, lang)
-        elif abs(off) > 5:
-            size = tr(lang, f"{abs(given / answer):.0f}倍", f"{abs(given / answer):.0f} times")
+        """Too high or too low, and by how much in the answer's own unit (percentage points for a
+        share, 万元 for an amount, a plain count for a count)."""
+        if given == answer:
+            side_zh, side_en = "不对", "off"
+        else:
+            side_zh, side_en = ("偏高", "too high") if given > answer else ("偏低", "too low")
+        size = _gap(abs(given - answer), self.unit, lang)
+        if answer != 0 and abs(given / answer) > 5:
             if self.unit == "share":
                 nudge = tr(lang, "比例请用百分比或小数（如 35% 或 0.35）。",
                            "Give a share as a percentage or a fraction (35% or 0.35). ") + nudge
+            elif self.unit == "rmb":
+                nudge = tr(lang, "请检查单位：元、万元还是亿元。",
+                           "Check the unit: RMB, thousands or millions. ") + nudge
         return Feedback(False, tr(lang, f"还不对：你的答案{side_zh}（差 {size}）。",
                                   f"Not yet: your answer is {side_en} (by {size}). ") + nudge, "hint")
 
@@ -572,8 +609,8 @@ def numeric(id: str, question_zh: Any, question_en: Any, *, answer: Any, unit: s
     """A numeric exercise.
 
     ``unit`` is one of ``share`` (a fraction, typed as 35% or 0.35), ``ratio``,
-    ``rmb``, ``count``, ``people``, ``days``, ``year``, ``number``; count-like
-    units say by how much an answer is off, the others by what percentage.  ``tol`` is relative;
+    ``rmb``, ``count``, ``people``, ``days``, ``year``, ``number``; a wrong answer is told how far
+    off it is in its own unit (percentage points for a share, 万元 for an amount).  ``tol`` is relative;
     ``abs_tol`` defaults to half a percentage point for shares, else 0.
     """
     if unit not in UNITS:
