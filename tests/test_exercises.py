@@ -256,3 +256,42 @@ def test_count_gap_is_a_plain_count():
     ex = numeric("99.13-n", "几个？", "How many?", answer=10, unit="count", tol=0.0, register=False)
     assert "（差 3 个）" in ex.check("13", None, "zh").message
     assert "(by 3)" in ex.check("7", None, "en").message
+
+
+# ---------------------------------------------------------------------------
+# What is on screen: a human title, never an internal id
+# ---------------------------------------------------------------------------
+def _screen_text(widget) -> str:
+    """Every text a learner can see in a widget tree (HTML, labels, descriptions, options)."""
+    parts = []
+    for attr in ("value", "description", "placeholder"):
+        v = getattr(widget, attr, None)
+        if isinstance(v, str):
+            parts.append(v)
+    parts += [str(o) for o in getattr(widget, "options", ()) or ()]
+    for child in getattr(widget, "children", ()) or ():
+        parts.append(_screen_text(child))
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("ex_id", ALL)
+def test_panel_shows_no_internal_id(ex_id, demo_client):
+    ex = E.get(ex_id)
+    for lang in ("zh", "en"):
+        panel = E.show(ex_id, demo_client, lang)
+        panel.solution_button.click()
+        shown = _screen_text(panel)
+        assert ex_id not in shown, shown
+        assert panel.children[0].value.count(ex.title(demo_client, lang)) == 1
+    assert re.fullmatch(r"练习 \d+", ex.title(demo_client, "zh"))
+    assert re.fullmatch(r"Exercise \d+", ex.title(demo_client, "en"))
+
+
+def test_exercises_are_numbered_as_each_notebook_shows_them(repo_root):
+    import nbformat
+
+    from kalib import course
+
+    for path in sorted((repo_root / "notebooks").glob("*.ipynb")):
+        ids = course.exercise_ids(nbformat.read(str(path), as_version=4))
+        assert [E.get(i).title(None, "zh") for i in ids] == [f"练习 {n}" for n in range(1, len(ids) + 1)], path.name

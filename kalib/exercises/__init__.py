@@ -329,6 +329,9 @@ class Exercise:
         Shown after a right answer (and by the "show solution" button after
         ``reveal_after`` wrong tries): why it is right, in the method's words.
         Strings may use ``{answer}``; or functions of the client.
+    title_zh, title_en
+        An optional short title shown after the exercise's number ("练习 2 · 赢单率");
+        the id itself is never shown to a learner.
     module
         The module that defines it (two modules may not define the same id).
     """
@@ -344,8 +347,30 @@ class Exercise:
     explain_en: Any = None
     reveal_after: int = 3
     module: str | None = None
+    title_zh: Any = None
+    title_en: Any = None
 
     # -- values ----------------------------------------------------------
+    def number(self) -> int | None:
+        """Its place among its notebook's exercises (1, 2, ...: the order they are defined in,
+        which is the order the notebook shows them), or None when it is not registered."""
+        if _REGISTRY.get(self.id) is not self:
+            return None
+        same = [k for k in _REGISTRY if k[:5] == self.id[:5]]
+        return same.index(self.id) + 1
+
+    def title(self, client: Client | None = None, lang: str = "zh") -> str:
+        """The heading a learner reads: "练习 2" / "Exercise 2", with the short title if there is one.
+
+        >>> ex = numeric("99.99-doc3", "？", "?", answer=1, register=False, title_zh="季度", title_en="Quarters")
+        >>> ex.title(None, "zh"), ex.title(None, "en")
+        ('练习 · 季度', 'Exercise · Quarters')
+        """
+        n = self.number()
+        head = tr(lang, "练习", "Exercise") + (f" {n}" if n else "")
+        short = _resolve(self.title_zh if check_lang(lang) == "zh" else self.title_en, client)
+        return f"{head} · {short}" if short else head
+
     def question(self, client: Client | None = None, lang: str = "zh") -> str:
         """The question in ``lang`` for this client."""
         return str(_resolve(self.question_zh if check_lang(lang) == "zh" else self.question_en, client))
@@ -605,6 +630,7 @@ def _make(kind: str, id: str, question_zh: Any, question_en: Any, *, answer: Any
 def numeric(id: str, question_zh: Any, question_en: Any, *, answer: Any, unit: str = "number",
             tol: float = 0.02, abs_tol: float | None = None, hints: Sequence[Hint] = (),
             explain_zh: Any = None, explain_en: Any = None, reveal_after: int = 3,
+            title_zh: Any = None, title_en: Any = None,
             register: bool = True, module: str | None = None) -> NumericExercise:
     """A numeric exercise.
 
@@ -619,28 +645,32 @@ def numeric(id: str, question_zh: Any, question_en: Any, *, answer: Any, unit: s
         abs_tol = 0.005 if unit == "share" else (0.05 if unit == "ratio" else 0.0)
     return _make("numeric", id, question_zh, question_en, answer=answer, register_it=register, module=module, unit=unit,
                  tol=tol, abs_tol=abs_tol, hints=hints, explain_zh=explain_zh, explain_en=explain_en,
-                 reveal_after=reveal_after)
+                 reveal_after=reveal_after, title_zh=title_zh, title_en=title_en)
 
 
 def choice(id: str, question_zh: Any, question_en: Any, *, options: Iterable[tuple[str, str, str]],
            answer: Any, hints: Sequence[Hint] = (), explain_zh: Any = None, explain_en: Any = None,
-           reveal_after: int = 2, register: bool = True, module: str | None = None) -> ChoiceExercise:
+           reveal_after: int = 2, title_zh: Any = None, title_en: Any = None,
+           register: bool = True, module: str | None = None) -> ChoiceExercise:
     """A one-of-several exercise; ``options`` are ``(key, zh, en)``; ``answer`` is a key (or a
     function of the client returning one).  Give a ``hint(..., when=key)`` for each tempting wrong option."""
     options = list(options) if not callable(options) else options
     return _make("choice", id, question_zh, question_en, answer=answer, register_it=register, module=module,
                  options=options,
-                 hints=hints, explain_zh=explain_zh, explain_en=explain_en, reveal_after=reveal_after)
+                 hints=hints, explain_zh=explain_zh, explain_en=explain_en, reveal_after=reveal_after,
+                 title_zh=title_zh, title_en=title_en)
 
 
 def items(id: str, question_zh: Any, question_en: Any, *, options: Any, answer: Any,
           hints: Sequence[Hint] = (), explain_zh: Any = None, explain_en: Any = None,
-          reveal_after: int = 3, register: bool = True, module: str | None = None) -> ItemsExercise:
+          reveal_after: int = 3, title_zh: Any = None, title_en: Any = None,
+          register: bool = True, module: str | None = None) -> ItemsExercise:
     """A pick-the-set exercise; ``options`` lists the items to choose from (or a function of the
     client), ``answer`` is the right set (or a function of the client returning an iterable)."""
     return _make("items", id, question_zh, question_en, answer=answer, register_it=register, module=module,
                  options=options,
-                 hints=hints, explain_zh=explain_zh, explain_en=explain_en, reveal_after=reveal_after)
+                 hints=hints, explain_zh=explain_zh, explain_en=explain_en, reveal_after=reveal_after,
+                 title_zh=title_zh, title_en=title_en)
 
 
 class ExerciseSet:

@@ -26,7 +26,7 @@ class ExercisePanel(w.VBox):
         self.exercise, self.client, self.lang = exercise, client, lang
         self.wrong = self.hints = 0
         question = w.HTML(value=(
-            f'<div class="kalib-exercise"><b>{html.escape(tr(lang, "练习", "Exercise"))} {html.escape(exercise.id)}'
+            f'<div class="kalib-exercise"><b>{html.escape(exercise.title(client, lang))}'
             f"</b><br>{html.escape(exercise.question(client, lang))}</div>"))
         self.input, row = exercise._input(w, client, lang)
         self.button = w.Button(description=tr(lang, "检查 · Check", "Check"), button_style="primary")
