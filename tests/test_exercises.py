@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -295,3 +296,26 @@ def test_exercises_are_numbered_as_each_notebook_shows_them(repo_root):
     for path in sorted((repo_root / "notebooks").glob("*.ipynb")):
         ids = course.exercise_ids(nbformat.read(str(path), as_version=4))
         assert [E.get(i).title(None, "zh") for i in ids] == [f"练习 {n}" for n in range(1, len(ids) + 1)], path.name
+
+
+# ---------------------------------------------------------------------------
+# The "show solution" button explains itself
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("ex_id", ALL)
+def test_solution_says_how_the_answer_is_obtained(ex_id, demo_client):
+    ex = E.get(ex_id)
+    for lang in ("zh", "en"):
+        try:
+            bare = ex.format_answer(demo_client, lang)
+        except MissingData:
+            pytest.skip("the demo lacks this exercise's data")
+        how = ex.how(demo_client, lang)
+        solution = ex.solution(demo_client, lang)
+        assert bare in solution and how in solution, solution
+        if lang == "zh":
+            assert len(re.findall(r"[\u4e00-\u9fff]", how)) >= 10, how
+        else:
+            assert len(re.findall(r"[A-Za-z]{2,}", how)) >= 6 and not re.search(r"[\u4e00-\u9fff]", how), how
+        panel = E.show(ex_id, demo_client, lang)
+        panel.solution_button.click()
+        assert how in html.unescape(panel.solution.value)

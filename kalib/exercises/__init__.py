@@ -325,6 +325,9 @@ class Exercise:
         The right answer, or a function of the client computing it.
     hints
         :class:`Hint` list: known mistakes (with ``when``) and general hints.
+    how_zh, how_en
+        How the answer is obtained, in one sentence, pointing to where the
+        notebook shows it; the "show solution" button gives it with the answer.
     explain_zh, explain_en
         Shown after a right answer (and by the "show solution" button after
         ``reveal_after`` wrong tries): why it is right, in the method's words.
@@ -349,6 +352,8 @@ class Exercise:
     module: str | None = None
     title_zh: Any = None
     title_en: Any = None
+    how_zh: Any = None
+    how_en: Any = None
 
     # -- values ----------------------------------------------------------
     def number(self) -> int | None:
@@ -385,6 +390,26 @@ class Exercise:
         if not text:
             return ""
         return str(text).replace("{answer}", self.format_answer(client, lang))
+
+    def how(self, client: Client | None = None, lang: str = "zh") -> str:
+        """How the answer is obtained and where the notebook shows it (empty when none is given)."""
+        text = _resolve(self.how_zh if lang == "zh" else self.how_en, client)
+        return str(text).replace("{answer}", self.format_answer(client, lang)) if text else ""
+
+    def solution(self, client: Client | None = None, lang: str = "zh") -> str:
+        """What the "show solution" button says: the answer, how it is obtained, and why it matters.
+
+        >>> ex = numeric("99.99-doc4", "一年有几个季度？", "How many quarters in a year?", answer=4, unit="count",
+        ...              register=False, how_zh="12 个月 ÷ 每季度 3 个月。", how_en="12 months ÷ 3 months a quarter.")
+        >>> ex.solution(None, "zh"), ex.solution(None, "en")
+        ('答案：4。12 个月 ÷ 每季度 3 个月。', 'Answer: 4. 12 months ÷ 3 months a quarter.')
+        """
+        check_lang(lang)
+        text = tr(lang, "答案：", "Answer: ") + self.format_answer(client, lang) + tr(lang, "。", ".")
+        for part in (self.how(client, lang), self.explanation(client, lang)):
+            if part:
+                text += tr(lang, "", " ") + part
+        return text
 
     def format_answer(self, client: Client | None = None, lang: str = "zh") -> str:
         return self._format(self.answer_for(client), client, lang)
@@ -630,7 +655,7 @@ def _make(kind: str, id: str, question_zh: Any, question_en: Any, *, answer: Any
 def numeric(id: str, question_zh: Any, question_en: Any, *, answer: Any, unit: str = "number",
             tol: float = 0.02, abs_tol: float | None = None, hints: Sequence[Hint] = (),
             explain_zh: Any = None, explain_en: Any = None, reveal_after: int = 3,
-            title_zh: Any = None, title_en: Any = None,
+            title_zh: Any = None, title_en: Any = None, how_zh: Any = None, how_en: Any = None,
             register: bool = True, module: str | None = None) -> NumericExercise:
     """A numeric exercise.
 
@@ -645,12 +670,12 @@ def numeric(id: str, question_zh: Any, question_en: Any, *, answer: Any, unit: s
         abs_tol = 0.005 if unit == "share" else (0.05 if unit == "ratio" else 0.0)
     return _make("numeric", id, question_zh, question_en, answer=answer, register_it=register, module=module, unit=unit,
                  tol=tol, abs_tol=abs_tol, hints=hints, explain_zh=explain_zh, explain_en=explain_en,
-                 reveal_after=reveal_after, title_zh=title_zh, title_en=title_en)
+                 reveal_after=reveal_after, title_zh=title_zh, title_en=title_en, how_zh=how_zh, how_en=how_en)
 
 
 def choice(id: str, question_zh: Any, question_en: Any, *, options: Iterable[tuple[str, str, str]],
            answer: Any, hints: Sequence[Hint] = (), explain_zh: Any = None, explain_en: Any = None,
-           reveal_after: int = 2, title_zh: Any = None, title_en: Any = None,
+           reveal_after: int = 2, title_zh: Any = None, title_en: Any = None, how_zh: Any = None, how_en: Any = None,
            register: bool = True, module: str | None = None) -> ChoiceExercise:
     """A one-of-several exercise; ``options`` are ``(key, zh, en)``; ``answer`` is a key (or a
     function of the client returning one).  Give a ``hint(..., when=key)`` for each tempting wrong option."""
@@ -658,19 +683,19 @@ def choice(id: str, question_zh: Any, question_en: Any, *, options: Iterable[tup
     return _make("choice", id, question_zh, question_en, answer=answer, register_it=register, module=module,
                  options=options,
                  hints=hints, explain_zh=explain_zh, explain_en=explain_en, reveal_after=reveal_after,
-                 title_zh=title_zh, title_en=title_en)
+                 title_zh=title_zh, title_en=title_en, how_zh=how_zh, how_en=how_en)
 
 
 def items(id: str, question_zh: Any, question_en: Any, *, options: Any, answer: Any,
           hints: Sequence[Hint] = (), explain_zh: Any = None, explain_en: Any = None,
-          reveal_after: int = 3, title_zh: Any = None, title_en: Any = None,
+          reveal_after: int = 3, title_zh: Any = None, title_en: Any = None, how_zh: Any = None, how_en: Any = None,
           register: bool = True, module: str | None = None) -> ItemsExercise:
     """A pick-the-set exercise; ``options`` lists the items to choose from (or a function of the
     client), ``answer`` is the right set (or a function of the client returning an iterable)."""
     return _make("items", id, question_zh, question_en, answer=answer, register_it=register, module=module,
                  options=options,
                  hints=hints, explain_zh=explain_zh, explain_en=explain_en, reveal_after=reveal_after,
-                 title_zh=title_zh, title_en=title_en)
+                 title_zh=title_zh, title_en=title_en, how_zh=how_zh, how_en=how_en)
 
 
 class ExerciseSet:

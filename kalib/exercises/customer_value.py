@@ -31,6 +31,9 @@ exercises.numeric(
     lambda c: f"{_cv(c).period.label} 年收入最大的 10 个客户贡献了总收入的多少（第1项指标：大客户贡献度）？",
     lambda c: f"What share of total revenue did the 10 largest customers bring in {_cv(c).period.label} "
               "(indicator 1, key-account contribution)?",
+    how_zh="看“帕累托曲线与集中度”一节：说明文字给出前 10 名客户的收入占比，曲线上的橙色圆点就是他们。",
+    how_en="The Pareto curve section gives the 10 largest customers' share of revenue in its text; the "
+           "orange dot on the curve marks them.",
     answer=lambda c: _cv(c).concentration()["top_share"],
     unit="share",
     hints=[
@@ -72,6 +75,9 @@ exercises.numeric(
                f"{c.config.tiers()[0].get('zh', '最高级')}级客户（门槛：每年 {_diamond_min(c) / 1e4:,.0f} 万元）？"),
     lambda c: (f"By the value they bring us per year, how many {c.config.tiers()[0].get('en', 'top-tier')} "
                f"customers were there in {_cv(c).period.label} (threshold {_diamond_min(c) / 1e6:,.1f}M RMB a year)?"),
+    how_zh="看“价值分级”一节：价值分级图左边第一根柱子，就是每年给我们带来 1,000 万元以上的钻石级客户数。",
+    how_en="In the value tiers section, the first bar on the left of the tier chart counts the diamond "
+           "customers (10 million RMB a year or more).",
     answer=lambda c: int((_cv(c).table["tier"] == _top_tier_key(c)).sum()),
     unit="count",
     tol=0.0,
@@ -106,6 +112,9 @@ exercises.numeric(
     lambda c: f"{_cv(c).period.label} 的客户收入中，有多少来自上一期就已经购买的老客户（农庄耕耘）？",
     lambda c: f"What share of customer revenue in {_cv(c).period.label} came from customers that already bought in "
               "the previous period (farming)?",
+    how_zh="看“农庄耕耘，而不是游猎”一节的说明：上一期就在买、本期还在买的老客户，他们本期的收入占全部客户收入的比例。",
+    how_en="The text of the 'Farming, not hunting' section gives it: this period's revenue from customers "
+           "who already bought last period, as a share of all customer revenue.",
     answer=_existing_share,
     unit="share",
     hints=[

@@ -39,6 +39,9 @@ exercises.numeric(
     "01.01-win-rate",
     lambda c: f"{_health(c).period.label} 的赢单成功率是多少（第5项指标）？",
     lambda c: f"What was the win rate in {_health(c).period.label} (indicator 5)?",
+    how_zh="看记分卡第 5 项“赢单成功率”：本期赢单数 ÷（赢单数 + 丢单数）。",
+    how_en="Read indicator 5, the win rate, on the scorecard: deals won in the period divided by deals won "
+           "plus lost.",
     answer=lambda c: _value(c, "win_rate"),
     unit="share",
     hints=[
@@ -68,6 +71,8 @@ exercises.numeric(
     lambda c: f"看记分卡：{_health(c).period.label} 有几项指标达到或超过及格线（优秀也算）？",
     lambda c: f"From the scorecard: how many indicators reach the pass line or better in {_health(c).period.label} "
               "(excellent ones count)?",
+    how_zh="在记分卡上数带 ✓（及格）和 ★（优秀）的行。",
+    how_en="Count the rows marked \u2713 (pass) or \u2605 (excellent) on the scorecard.",
     answer=lambda c: _health(c).counts()["pass"],
     unit="count",
     tol=0.0,

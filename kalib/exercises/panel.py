@@ -52,10 +52,9 @@ class ExercisePanel(w.VBox):
             self.solution_button.layout.display = None
 
     def on_solution(self, _: object = None) -> None:
-        """Show the answer and its explanation."""
+        """Show the answer, how it is obtained and its explanation."""
         try:
-            text = tr(self.lang, "答案：", "Answer: ") + self.exercise.format_answer(self.client, self.lang)
-            extra = self.exercise.explanation(self.client, self.lang)
+            text = self.exercise.solution(self.client, self.lang)
         except Exception as exc:
-            text, extra = str(exc), ""
-        self.solution.value = f'<div class="kalib-solution">{html.escape(text)}<br>{html.escape(extra)}</div>'
+            text = str(exc)
+        self.solution.value = f'<div class="kalib-solution">{html.escape(text)}</div>'
