@@ -319,3 +319,18 @@ def test_solution_says_how_the_answer_is_obtained(ex_id, demo_client):
         panel = E.show(ex_id, demo_client, lang)
         panel.solution_button.click()
         assert how in html.unescape(panel.solution.value)
+
+
+# ---------------------------------------------------------------------------
+# Hints point to the notebook, they do not ask for computations
+# ---------------------------------------------------------------------------
+_COMPUTE_ZH = re.compile(r"汇总|排序|数一数|先算|加起来，除以")
+_COMPUTE_EN = re.compile(r"\b(sort|total the|compute the mean|add their)\b", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("ex_id", ALL)
+def test_general_hints_point_to_the_notebook(ex_id):
+    for h in E.get(ex_id).hints:
+        if h.when is None:
+            assert not _COMPUTE_ZH.search(h.zh), h.zh
+            assert not _COMPUTE_EN.search(h.en), h.en

@@ -43,9 +43,9 @@ exercises.numeric(
         hint("总收入要包括没有对应客户的收入：它不算任何一个客户，但算在总收入里。",
              "Total revenue includes revenue with no customer: it is no customer's, but it counts in the total.",
              when=_named_total_share),
-        hint("先按客户汇总期内收入，从大到小排序，把前 10 个加起来，再除以期内总收入。",
-             "Total the period's revenue per customer, sort from the largest, add the first 10 and divide by the "
-             "period's total revenue."),
+        hint("看“帕累托曲线与集中度”一节开头那句话：前10名客户贡献了总收入的百分之几。",
+             "Read the first sentence of the Pareto curve section: it says what share of total revenue the 10 "
+             "largest customers bring."),
         hint("帕累托曲线上的橙色圆点就是前 10 名客户。", "The orange dot on the Pareto curve is the top 10."),
     ],
     explain_zh="文章的及格线是 50%，优分线是 70%：大客户是持续高价值的贡献者，收入应当集中在少数深耕的客户上。",
@@ -121,9 +121,9 @@ exercises.numeric(
         hint("你算的是老客户的数量占比；问题问的是收入占比。",
              "You computed the share of customers by count; the question asks for the share of revenue.",
              when=_existing_customer_share),
-        hint("老客户 = 上一期有收入、本期也有收入的客户。把他们本期的收入加起来，除以本期全部客户收入。",
-             "Existing customers bought in the previous period and again in this one; add their revenue this period "
-             "and divide by all customer revenue of the period."),
+        hint("看“农庄耕耘，而不是游猎”一节开头那句话：客户收入里有百分之几来自上一期就购买的老客户。",
+             "Read the first sentence of the 'Farming, not hunting' section: it says how much of customer revenue "
+             "comes from customers who already bought in the previous period."),
     ],
     explain_zh="大客户销售是农庄耕耘，不是游猎：收入主要来自长期经营的老客户，关系才可持续。",
     explain_en="Key-account selling is farming, not hunting: when revenue comes mostly from customers you keep, the "

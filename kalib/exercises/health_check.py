@@ -50,7 +50,8 @@ exercises.numeric(
              when=_won_over_all),
         hint("你用赢单数除以丢单数；应除以赢单数与丢单数之和。",
              "You divided won by lost; divide by won plus lost.", when=_won_over_lost),
-        hint("数一数期内关闭日期落在本期的赢单和丢单。", "Count the won and lost deals whose close date is in the period."),
+        hint("看记分卡上第 5 项“赢单成功率”那一行：标出的数值就是本期的赢率。",
+             "Find indicator 5, the win rate, on the scorecard: the value on that row is the period's win rate."),
     ],
     explain_zh="及格线是 33%：赢三单中的一单。它与第6项（储备销售机会 3 倍于目标）相互呼应：33% 的赢率需要 3 倍的储备。",
     explain_en="The pass line is 33%: win one in three. It agrees with indicator 6 (pipeline 3× the target): at a "
@@ -72,7 +73,7 @@ exercises.numeric(
     lambda c: f"From the scorecard: how many indicators reach the pass line or better in {_health(c).period.label} "
               "(excellent ones count)?",
     how_zh="在记分卡上数带 ✓（及格）和 ★（优秀）的行。",
-    how_en="Count the rows marked \u2713 (pass) or \u2605 (excellent) on the scorecard.",
+    how_en="Count the rows marked ✓ (pass) or ★ (excellent) on the scorecard.",
     answer=lambda c: _health(c).counts()["pass"],
     unit="count",
     tol=0.0,

@@ -81,8 +81,8 @@ exercises.numeric(
     lambda c: f"按上面的评分和权重，机会 {_deal_name(c)} 的九要素得分（0–100）是多少？",
     lambda c: f"With the scores and weights above, what is the nine-factor score (0–100) of deal {_deal_name(c)}?",
     how_zh="把上面要素表里“points”一列加起来：每个已评要素贡献 权重 ×（分 − 1）÷ 4，折成 0–100 分。",
-    how_en="Add up the 'points' column of the factor table above: each rated factor adds weight \u00d7 (score \u2212 "
-           "1) \u00f7 4, scaled to 0\u2013100.",
+    how_en="Add up the 'points' column of the factor table above: each rated factor adds weight × (score − "
+           "1) ÷ 4, scaled to 0–100.",
     answer=lambda c: _review(c).score,
     unit="number",
     tol=0.0,

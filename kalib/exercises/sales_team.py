@@ -43,8 +43,9 @@ exercises.numeric(
         hint("你把没有销售额的人排除在平均值之外了。期内在岗的销售人员都算，没有销售额按 0 计。",
              "You left the people with no sales out of the average; every salesperson of the period counts, "
              "those with no sales at zero.", when=_above_mean_of_sellers),
-        hint("先算全体销售人员的平均销售额，再数严格高于它的人数。",
-             "First compute the mean sales over all salespeople, then count those strictly above it."),
+        hint("看“人均销售额”一节开头的说明：它写出了几个人高于平均。",
+             "Read the summary at the top of the sales-per-salesperson section: it says how many are above the "
+             "average."),
         hint("看上面的销售额柱状图：虚线是平均值，深色柱是高于平均的人。",
              "Look at the sales chart above: the dashed line is the average; dark bars are above it."),
     ],
@@ -77,8 +78,9 @@ exercises.numeric(
         hint("你给出的是第一名一个人的占比；请把前几名的销售额加起来。",
              "That is the top person's share alone; add up the sales of all the top people.",
              when=lambda c: _team(c).summary["top1_share"]),
-        hint("按销售额从高到低排序，把前几名相加，再除以全体销售人员的销售额合计。",
-             "Sort by sales, highest first, add the top ones, and divide by the total of all salespeople."),
+        hint("看“人均销售额”一节开头说明的最后一句：销售额最高的几个人贡献了百分之几的销售额。",
+             "Read the last sentence of the summary in the sales-per-salesperson section: it says what share of "
+             "sales the top salespeople bring."),
     ],
     explain_zh="集中度越高，冠军离职的风险越大：让冠军带教、共享客户关系，是领导力与销售文化的工作。",
     explain_en="The more concentrated, the larger the risk if a champion leaves: having champions coach and "

@@ -53,7 +53,7 @@ exercises.numeric(
     _deal_zh,
     _deal_en,
     how_zh="加权金额 = 金额 × 赢率；销售员自己估了赢率就用他估的，没有才用阶段赢率。",
-    how_en="Weighted value = amount \u00d7 win rate; the salesperson's own estimate is used when there is one, "
+    how_en="Weighted value = amount × win rate; the salesperson's own estimate is used when there is one, "
            "else the stage's win rate.",
     answer=lambda c: float(_deal(c)["weighted"]),
     unit="rmb",
@@ -88,7 +88,7 @@ exercises.numeric(
     lambda c: (f"The company's recent win rate is {fmt_pct(_own(c)['rate'], 1)} ({_own(c)['won']} won, "
                f"{_own(c)['lost']} lost). How many times the remaining target must the open pipeline be?"),
     how_zh="储备倍数 = 1 ÷ 赢率：赢率越低，要完成同样的目标，手里的在跟机会就得越多。",
-    how_en="Coverage needed = 1 \u00f7 win rate: the lower the win rate, the more open deals it takes to reach "
+    how_en="Coverage needed = 1 ÷ win rate: the lower the win rate, the more open deals it takes to reach "
            "the same target.",
     answer=lambda c: _own(c)["required_coverage"],
     unit="ratio",
