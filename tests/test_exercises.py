@@ -334,3 +334,11 @@ def test_general_hints_point_to_the_notebook(ex_id):
         if h.when is None:
             assert not _COMPUTE_ZH.search(h.zh), h.zh
             assert not _COMPUTE_EN.search(h.en), h.en
+
+
+def test_an_answer_not_available_is_said_plainly_without_the_id():
+    ex = numeric("99.14-nan", "？", "?", answer=float("nan"), unit="share", register=False)
+    panel = ex.widget(None, "zh")
+    panel.input.value = "30%"
+    panel.button.click()
+    assert "这个客户缺少本练习需要的数据" in panel.feedback.value and "99.14" not in panel.feedback.value

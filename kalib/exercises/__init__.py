@@ -45,19 +45,25 @@ How to add an exercise
            "01.01-top10-share",
            "期内前10名客户的收入占总收入的比例是多少？",
            "What share of the period's revenue did the 10 largest customers bring?",
+           how_zh="看“帕累托曲线与集中度”一节开头那句话。",
+           how_en="Read the first sentence of the Pareto curve section.",
            answer=lambda c: health_check(c).value("top10_share"),
            unit="share",
            hints=[
                hint("你用的是客户数量。该指标除以的是总收入。",
                     "You divided by the number of customers; the indicator divides by total revenue.",
                     when=lambda c: 10 / n_customers(c)),
-               hint("先按客户汇总期内收入，再取最大的10个。",
-                    "First total the period's revenue per customer, then take the 10 largest."),
+               hint("帕累托曲线上的橙色圆点就是前 10 名客户。",
+                    "The orange dot on the Pareto curve marks the 10 largest customers."),
            ],
        )
 
    Exercises often ask several things of one analysis: decorate the helper
    that computes it with :func:`per_client` so it runs once per client.
+
+   ``how_zh``/``how_en`` say in one sentence how the answer is obtained and
+   where the notebook shows it (the "show solution" button gives it); general
+   hints point to that place too, rather than ask for a computation.
 
    A hint with ``when`` is a *known mistake*: it is shown when the learner's
    answer matches the value ``when`` computes (a number, an option key or a
@@ -505,7 +511,7 @@ class NumericExercise(Exercise):
     def _answer_value(self, value: Any) -> Any:
         value = float(value)
         if not math.isfinite(value):
-            raise ValueError(f"exercise {self.id}: the answer is not available for this client")
+            raise MissingData("the answer cannot be computed from this client's data")
         return value
 
     def _format(self, answer: Any, client: Client | None, lang: str) -> str:
