@@ -288,8 +288,8 @@ def _gap(gap: float, unit: str, lang: str) -> str:
     ('3.1 个百分点', '3.1 percentage points')
     >>> _gap(120_000, "rmb", "zh"), _gap(120_000, "rmb", "en"), _gap(2.5e8, "rmb", "zh")
     ('12万元', '120,000 RMB', '2.5亿元')
-    >>> _gap(3, "count", "zh"), _gap(2, "people", "en"), _gap(0.5, "ratio", "zh")
-    ('3 个', '2 people', '0.5倍')
+    >>> _gap(3, "count", "zh"), _gap(2, "people", "en"), _gap(0.78, "ratio", "zh"), _gap(1, "year", "en")
+    ('3 个', '2 people', '0.8倍', '1 year')
     """
     if unit == "share":
         points = _trim(gap * 100)
@@ -303,12 +303,12 @@ def _gap(gap: float, unit: str, lang: str) -> str:
             return f"{gap:,.0f}元"
         return f"{gap:,.0f} RMB"
     if unit == "ratio":
-        return _trim(gap, 2) + tr(lang, "倍", "×")
+        return _trim(gap, 1 if gap >= 0.1 else 2) + tr(lang, "倍", "×")
     text = _trim(gap, 0 if float(gap).is_integer() else 2)
+    if unit == "year":
+        return tr(lang, f"{text} 年", f"{text} year" + ("" if text == "1" else "s"))
     label = UNITS.get(unit, ("", ""))[0 if lang == "zh" else 1]
-    if not label or unit == "year":
-        return text
-    return f"{text} {label}"
+    return f"{text} {label}" if label else text
 
 
 # ---------------------------------------------------------------------------
