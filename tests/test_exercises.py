@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -229,3 +230,115 @@ def test_every_exercise_answers_and_hints(ex_id, client_name, request):
     assert not wrong.correct
     assert len(wrong.message) > len("还不对。") + 4, wrong.message  # never just "wrong"
     assert E.show(ex_id, client, "en").feedback.value == ""
+
+
+# ---------------------------------------------------------------------------
+# Feedback in the answer's own unit
+# ---------------------------------------------------------------------------
+def test_share_gap_in_percentage_points():
+    ex = numeric("99.11-rate", "赢率？", "Win rate?", answer=0.331, unit="share", register=False)
+    zh = ex.check("30%", None, "zh").message
+    en = ex.check("30%", None, "en").message
+    assert "差 3.1 个百分点" in zh and "偏低" in zh
+    assert "3.1 percentage points" in en and "too low" in en
+    assert "%" not in zh + en  # no relative gap (3.1 / 33.1 = 9%)
+
+
+def test_amount_gap_in_its_money_unit():
+    ex = numeric("99.12-amount", "金额？", "Amount?", answer=1_000_000, unit="rmb", register=False)
+    zh = ex.check("112万", None, "zh").message
+    en = ex.check("1,120,000", None, "en").message
+    assert "偏高（差 12万元）" in zh
+    assert "too high (by 120,000 RMB)" in en
+    assert "%" not in zh + en
+
+
+def test_count_gap_is_a_plain_count():
+    ex = numeric("99.13-n", "几个？", "How many?", answer=10, unit="count", tol=0.0, register=False)
+    assert "（差 3 个）" in ex.check("13", None, "zh").message
+    assert "(by 3)" in ex.check("7", None, "en").message
+
+
+# ---------------------------------------------------------------------------
+# What is on screen: a human title, never an internal id
+# ---------------------------------------------------------------------------
+def _screen_text(widget) -> str:
+    """Every text a learner can see in a widget tree (HTML, labels, descriptions, options)."""
+    parts = []
+    for attr in ("value", "description", "placeholder"):
+        v = getattr(widget, attr, None)
+        if isinstance(v, str):
+            parts.append(v)
+    parts += [str(o) for o in getattr(widget, "options", ()) or ()]
+    for child in getattr(widget, "children", ()) or ():
+        parts.append(_screen_text(child))
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("ex_id", ALL)
+def test_panel_shows_no_internal_id(ex_id, demo_client):
+    ex = E.get(ex_id)
+    for lang in ("zh", "en"):
+        panel = E.show(ex_id, demo_client, lang)
+        panel.solution_button.click()
+        shown = _screen_text(panel)
+        assert ex_id not in shown, shown
+        assert panel.children[0].value.count(ex.title(demo_client, lang)) == 1
+    assert re.fullmatch(r"练习 \d+", ex.title(demo_client, "zh"))
+    assert re.fullmatch(r"Exercise \d+", ex.title(demo_client, "en"))
+
+
+def test_exercises_are_numbered_as_each_notebook_shows_them(repo_root):
+    import nbformat
+
+    from kalib import course
+
+    for path in sorted((repo_root / "notebooks").glob("*.ipynb")):
+        ids = course.exercise_ids(nbformat.read(str(path), as_version=4))
+        assert [E.get(i).title(None, "zh") for i in ids] == [f"练习 {n}" for n in range(1, len(ids) + 1)], path.name
+
+
+# ---------------------------------------------------------------------------
+# The "show solution" button explains itself
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("ex_id", ALL)
+def test_solution_says_how_the_answer_is_obtained(ex_id, demo_client):
+    ex = E.get(ex_id)
+    for lang in ("zh", "en"):
+        try:
+            bare = ex.format_answer(demo_client, lang)
+        except MissingData:
+            pytest.skip("the demo lacks this exercise's data")
+        how = ex.how(demo_client, lang)
+        solution = ex.solution(demo_client, lang)
+        assert bare in solution and how in solution, solution
+        if lang == "zh":
+            assert len(re.findall(r"[\u4e00-\u9fff]", how)) >= 10, how
+        else:
+            assert len(re.findall(r"[A-Za-z]{2,}", how)) >= 6 and not re.search(r"[\u4e00-\u9fff]", how), how
+        panel = E.show(ex_id, demo_client, lang)
+        panel.solution_button.click()
+        assert how in html.unescape(panel.solution.value)
+
+
+# ---------------------------------------------------------------------------
+# Hints point to the notebook, they do not ask for computations
+# ---------------------------------------------------------------------------
+_COMPUTE_ZH = re.compile(r"汇总|排序|数一数|先算|加起来，除以")
+_COMPUTE_EN = re.compile(r"\b(sort|total the|compute the mean|add their)\b", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("ex_id", ALL)
+def test_general_hints_point_to_the_notebook(ex_id):
+    for h in E.get(ex_id).hints:
+        if h.when is None:
+            assert not _COMPUTE_ZH.search(h.zh), h.zh
+            assert not _COMPUTE_EN.search(h.en), h.en
+
+
+def test_an_answer_not_available_is_said_plainly_without_the_id():
+    ex = numeric("99.14-nan", "？", "?", answer=float("nan"), unit="share", register=False)
+    panel = ex.widget(None, "zh")
+    panel.input.value = "30%"
+    panel.button.click()
+    assert "这个客户缺少本练习需要的数据" in panel.feedback.value and "99.14" not in panel.feedback.value

@@ -45,19 +45,25 @@ How to add an exercise
            "01.01-top10-share",
            "期内前10名客户的收入占总收入的比例是多少？",
            "What share of the period's revenue did the 10 largest customers bring?",
+           how_zh="看“帕累托曲线与集中度”一节开头那句话。",
+           how_en="Read the first sentence of the Pareto curve section.",
            answer=lambda c: health_check(c).value("top10_share"),
            unit="share",
            hints=[
                hint("你用的是客户数量。该指标除以的是总收入。",
                     "You divided by the number of customers; the indicator divides by total revenue.",
                     when=lambda c: 10 / n_customers(c)),
-               hint("先按客户汇总期内收入，再取最大的10个。",
-                    "First total the period's revenue per customer, then take the 10 largest."),
+               hint("帕累托曲线上的橙色圆点就是前 10 名客户。",
+                    "The orange dot on the Pareto curve marks the 10 largest customers."),
            ],
        )
 
    Exercises often ask several things of one analysis: decorate the helper
    that computes it with :func:`per_client` so it runs once per client.
+
+   ``how_zh``/``how_en`` say in one sentence how the answer is obtained and
+   where the notebook shows it (the "show solution" button gives it); general
+   hints point to that place too, rather than ask for a computation.
 
    A hint with ``when`` is a *known mistake*: it is shown when the learner's
    answer matches the value ``when`` computes (a number, an option key or a
@@ -269,6 +275,42 @@ def _fmt(value: Any, unit: str, lang: str) -> str:
     return str(value)
 
 
+def _trim(x: float, digits: int = 1) -> str:
+    """``x`` rounded to ``digits`` decimals, without trailing zeros: 3.10 → ``3.1``, 12.0 → ``12``."""
+    text = f"{x:,.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _gap(gap: float, unit: str, lang: str) -> str:
+    """How far off an answer is, in the answer's own unit.
+
+    >>> _gap(0.031, "share", "zh"), _gap(0.031, "share", "en")
+    ('3.1 个百分点', '3.1 percentage points')
+    >>> _gap(120_000, "rmb", "zh"), _gap(120_000, "rmb", "en"), _gap(2.5e8, "rmb", "zh")
+    ('12万元', '120,000 RMB', '2.5亿元')
+    >>> _gap(3, "count", "zh"), _gap(2, "people", "en"), _gap(0.78, "ratio", "zh"), _gap(1, "year", "en")
+    ('3 个', '2 people', '0.8倍', '1 year')
+    """
+    if unit == "share":
+        points = _trim(gap * 100)
+        return tr(lang, f"{points} 个百分点", f"{points} percentage point" + ("" if points == "1" else "s"))
+    if unit == "rmb":
+        if lang == "zh":
+            if gap >= 1e8:
+                return f"{_trim(gap / 1e8, 2)}亿元"
+            if gap >= 1e4:
+                return f"{_trim(gap / 1e4, 1)}万元"
+            return f"{gap:,.0f}元"
+        return f"{gap:,.0f} RMB"
+    if unit == "ratio":
+        return _trim(gap, 1 if gap >= 0.1 else 2) + tr(lang, "倍", "×")
+    text = _trim(gap, 0 if float(gap).is_integer() else 2)
+    if unit == "year":
+        return tr(lang, f"{text} 年", f"{text} year" + ("" if text == "1" else "s"))
+    label = UNITS.get(unit, ("", ""))[0 if lang == "zh" else 1]
+    return f"{text} {label}" if label else text
+
+
 # ---------------------------------------------------------------------------
 # The exercises: one class per kind
 # ---------------------------------------------------------------------------
@@ -289,10 +331,16 @@ class Exercise:
         The right answer, or a function of the client computing it.
     hints
         :class:`Hint` list: known mistakes (with ``when``) and general hints.
+    how_zh, how_en
+        How the answer is obtained, in one sentence, pointing to where the
+        notebook shows it; the "show solution" button gives it with the answer.
     explain_zh, explain_en
         Shown after a right answer (and by the "show solution" button after
         ``reveal_after`` wrong tries): why it is right, in the method's words.
         Strings may use ``{answer}``; or functions of the client.
+    title_zh, title_en
+        An optional short title shown after the exercise's number ("练习 2 · 赢单率");
+        the id itself is never shown to a learner.
     module
         The module that defines it (two modules may not define the same id).
     """
@@ -308,8 +356,32 @@ class Exercise:
     explain_en: Any = None
     reveal_after: int = 3
     module: str | None = None
+    title_zh: Any = None
+    title_en: Any = None
+    how_zh: Any = None
+    how_en: Any = None
 
     # -- values ----------------------------------------------------------
+    def number(self) -> int | None:
+        """Its place among its notebook's exercises (1, 2, ...: the order they are defined in,
+        which is the order the notebook shows them), or None when it is not registered."""
+        if _REGISTRY.get(self.id) is not self:
+            return None
+        same = [k for k in _REGISTRY if k[:5] == self.id[:5]]
+        return same.index(self.id) + 1
+
+    def title(self, client: Client | None = None, lang: str = "zh") -> str:
+        """The heading a learner reads: "练习 2" / "Exercise 2", with the short title if there is one.
+
+        >>> ex = numeric("99.99-doc3", "？", "?", answer=1, register=False, title_zh="季度", title_en="Quarters")
+        >>> ex.title(None, "zh"), ex.title(None, "en")
+        ('练习 · 季度', 'Exercise · Quarters')
+        """
+        n = self.number()
+        head = tr(lang, "练习", "Exercise") + (f" {n}" if n else "")
+        short = _resolve(self.title_zh if check_lang(lang) == "zh" else self.title_en, client)
+        return f"{head} · {short}" if short else head
+
     def question(self, client: Client | None = None, lang: str = "zh") -> str:
         """The question in ``lang`` for this client."""
         return str(_resolve(self.question_zh if check_lang(lang) == "zh" else self.question_en, client))
@@ -324,6 +396,26 @@ class Exercise:
         if not text:
             return ""
         return str(text).replace("{answer}", self.format_answer(client, lang))
+
+    def how(self, client: Client | None = None, lang: str = "zh") -> str:
+        """How the answer is obtained and where the notebook shows it (empty when none is given)."""
+        text = _resolve(self.how_zh if lang == "zh" else self.how_en, client)
+        return str(text).replace("{answer}", self.format_answer(client, lang)) if text else ""
+
+    def solution(self, client: Client | None = None, lang: str = "zh") -> str:
+        """What the "show solution" button says: the answer, how it is obtained, and why it matters.
+
+        >>> ex = numeric("99.99-doc4", "一年有几个季度？", "How many quarters in a year?", answer=4, unit="count",
+        ...              register=False, how_zh="12 个月 ÷ 每季度 3 个月。", how_en="12 months ÷ 3 months a quarter.")
+        >>> ex.solution(None, "zh"), ex.solution(None, "en")
+        ('答案：4。12 个月 ÷ 每季度 3 个月。', 'Answer: 4. 12 months ÷ 3 months a quarter.')
+        """
+        check_lang(lang)
+        text = tr(lang, "答案：", "Answer: ") + self.format_answer(client, lang) + tr(lang, "。", ".")
+        for part in (self.how(client, lang), self.explanation(client, lang)):
+            if part:
+                text += tr(lang, "", " ") + part
+        return text
 
     def format_answer(self, client: Client | None = None, lang: str = "zh") -> str:
         return self._format(self.answer_for(client), client, lang)
@@ -419,7 +511,7 @@ class NumericExercise(Exercise):
     def _answer_value(self, value: Any) -> Any:
         value = float(value)
         if not math.isfinite(value):
-            raise ValueError(f"exercise {self.id}: the answer is not available for this client")
+            raise MissingData("the answer cannot be computed from this client's data")
         return value
 
     def _format(self, answer: Any, client: Client | None, lang: str) -> str:
@@ -438,19 +530,20 @@ class NumericExercise(Exercise):
         return abs(given - target) <= max(self.abs_tol, self.tol * abs(target)) + 1e-12
 
     def _wrong(self, given: Any, answer: Any, nudge: str, lang: str) -> Feedback:
-        if answer == 0:
-            side = tr(lang, "偏高" if given > 0 else "偏低", "too high" if given > 0 else "too low")
-            return Feedback(False, tr(lang, f"还不对：你的答案{side}。", f"Not yet: your answer is {side}. ") + nudge, "hint")
-        off = (given - answer) / abs(answer)
-        side_zh, side_en = ("偏高", "too high") if off > 0 else ("偏低", "too low")
-        size = fmt_pct(abs(off))
-        if self.unit in ("count", "people", "days", "year"):
-            size = _fmt(abs(given - answer), "number" if self.unit == "year" else self.unit, lang)
-        elif abs(off) > 5:
-            size = tr(lang, f"{abs(given / answer):.0f}倍", f"{abs(given / answer):.0f} times")
+        """Too high or too low, and by how much in the answer's own unit (percentage points for a
+        share, 万元 for an amount, a plain count for a count)."""
+        if given == answer:
+            side_zh, side_en = "不对", "off"
+        else:
+            side_zh, side_en = ("偏高", "too high") if given > answer else ("偏低", "too low")
+        size = _gap(abs(given - answer), self.unit, lang)
+        if answer != 0 and abs(given / answer) > 5:
             if self.unit == "share":
                 nudge = tr(lang, "比例请用百分比或小数（如 35% 或 0.35）。",
                            "Give a share as a percentage or a fraction (35% or 0.35). ") + nudge
+            elif self.unit == "rmb":
+                nudge = tr(lang, "请检查单位：元、万元还是亿元。",
+                           "Check the unit: RMB, thousands or millions. ") + nudge
         return Feedback(False, tr(lang, f"还不对：你的答案{side_zh}（差 {size}）。",
                                   f"Not yet: your answer is {side_en} (by {size}). ") + nudge, "hint")
 
@@ -571,12 +664,13 @@ def _make(kind: str, id: str, question_zh: Any, question_en: Any, *, answer: Any
 def numeric(id: str, question_zh: Any, question_en: Any, *, answer: Any, unit: str = "number",
             tol: float = 0.02, abs_tol: float | None = None, hints: Sequence[Hint] = (),
             explain_zh: Any = None, explain_en: Any = None, reveal_after: int = 3,
+            title_zh: Any = None, title_en: Any = None, how_zh: Any = None, how_en: Any = None,
             register: bool = True, module: str | None = None) -> NumericExercise:
     """A numeric exercise.
 
     ``unit`` is one of ``share`` (a fraction, typed as 35% or 0.35), ``ratio``,
-    ``rmb``, ``count``, ``people``, ``days``, ``year``, ``number``; count-like
-    units say by how much an answer is off, the others by what percentage.  ``tol`` is relative;
+    ``rmb``, ``count``, ``people``, ``days``, ``year``, ``number``; a wrong answer is told how far
+    off it is in its own unit (percentage points for a share, 万元 for an amount).  ``tol`` is relative;
     ``abs_tol`` defaults to half a percentage point for shares, else 0.
     """
     if unit not in UNITS:
@@ -585,28 +679,32 @@ def numeric(id: str, question_zh: Any, question_en: Any, *, answer: Any, unit: s
         abs_tol = 0.005 if unit == "share" else (0.05 if unit == "ratio" else 0.0)
     return _make("numeric", id, question_zh, question_en, answer=answer, register_it=register, module=module, unit=unit,
                  tol=tol, abs_tol=abs_tol, hints=hints, explain_zh=explain_zh, explain_en=explain_en,
-                 reveal_after=reveal_after)
+                 reveal_after=reveal_after, title_zh=title_zh, title_en=title_en, how_zh=how_zh, how_en=how_en)
 
 
 def choice(id: str, question_zh: Any, question_en: Any, *, options: Iterable[tuple[str, str, str]],
            answer: Any, hints: Sequence[Hint] = (), explain_zh: Any = None, explain_en: Any = None,
-           reveal_after: int = 2, register: bool = True, module: str | None = None) -> ChoiceExercise:
+           reveal_after: int = 2, title_zh: Any = None, title_en: Any = None, how_zh: Any = None, how_en: Any = None,
+           register: bool = True, module: str | None = None) -> ChoiceExercise:
     """A one-of-several exercise; ``options`` are ``(key, zh, en)``; ``answer`` is a key (or a
     function of the client returning one).  Give a ``hint(..., when=key)`` for each tempting wrong option."""
     options = list(options) if not callable(options) else options
     return _make("choice", id, question_zh, question_en, answer=answer, register_it=register, module=module,
                  options=options,
-                 hints=hints, explain_zh=explain_zh, explain_en=explain_en, reveal_after=reveal_after)
+                 hints=hints, explain_zh=explain_zh, explain_en=explain_en, reveal_after=reveal_after,
+                 title_zh=title_zh, title_en=title_en, how_zh=how_zh, how_en=how_en)
 
 
 def items(id: str, question_zh: Any, question_en: Any, *, options: Any, answer: Any,
           hints: Sequence[Hint] = (), explain_zh: Any = None, explain_en: Any = None,
-          reveal_after: int = 3, register: bool = True, module: str | None = None) -> ItemsExercise:
+          reveal_after: int = 3, title_zh: Any = None, title_en: Any = None, how_zh: Any = None, how_en: Any = None,
+          register: bool = True, module: str | None = None) -> ItemsExercise:
     """A pick-the-set exercise; ``options`` lists the items to choose from (or a function of the
     client), ``answer`` is the right set (or a function of the client returning an iterable)."""
     return _make("items", id, question_zh, question_en, answer=answer, register_it=register, module=module,
                  options=options,
-                 hints=hints, explain_zh=explain_zh, explain_en=explain_en, reveal_after=reveal_after)
+                 hints=hints, explain_zh=explain_zh, explain_en=explain_en, reveal_after=reveal_after,
+                 title_zh=title_zh, title_en=title_en, how_zh=how_zh, how_en=how_en)
 
 
 class ExerciseSet:

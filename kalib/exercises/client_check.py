@@ -18,6 +18,9 @@ exercises.numeric(
     "05.00-indicators-passed",
     lambda c: f"这个客户的十大健康指标中，有几项达到了及格线（含优分）？",
     lambda c: "How many of this client's ten health indicators reach the pass line (excellent included)?",
+    how_zh="第 1 节“健康度问诊”开头那句话写着几项达到及格线，达到优分线的也算在里面。",
+    how_en="The first sentence of section 1, the health check, says how many indicators reach the pass line; "
+           "those at the excellent line are among them.",
     answer=lambda c: _health(c).counts()["pass"],
     unit="count",
     tol=0.0,
@@ -30,7 +33,9 @@ exercises.numeric(
              when=lambda c: _health(c).counts()["measured"]),
         hint("你数的是未及格的指标。", "You counted the indicators below the line.",
              when=lambda c: _health(c).counts()["below"]),
-        hint("看体检表的“状态”一列：✓ 和 ★ 都算。", "Read the status column of the health table: ✓ and ★ both count."),
+        hint("看第 1 节“健康度问诊”开头那句话：几项达到及格线（其中几项达到优分线）。",
+             "Read the first sentence of section 1, the health check: how many reach the pass line (some of them "
+             "the excellent line)."),
     ],
 )
 
@@ -63,6 +68,9 @@ exercises.choice(
     "05.00-biggest-gap",
     "按相对于及格线的差距，这个客户最需要先补的是哪项指标？",
     "Relative to its pass line, which of this client's indicators is furthest below it?",
+    how_zh="第 1 节“健康度问诊”列出的“最值得关注的3个差距”，第一条就是它：按（及格线 − 数值）÷ 及格线比，它差得最多。",
+    how_en="It is the first of the three largest gaps listed in section 1, the health check: compared by "
+           "(pass line − value) ÷ pass line, it is furthest behind.",
     options=_indicator_options,
     answer=_biggest_gap,
     hints=[_passing_hint(k) for k in __import__("kalib").default_config().indicator_keys()]
@@ -85,6 +93,8 @@ exercises.numeric(
     "05.00-prospecting-count",
     "团队分组中，有几名销售人员需要“拓客支持”？",
     "In the team grouping, how many salespeople need prospecting support?",
+    how_zh="看第 5 节“团队”的分组表：“拓客支持”那一行的人数。",
+    how_en="In section 5, the team, the group table gives the number of people on the prospecting-support row.",
     answer=lambda c: int((_team(c).people["need"] == "prospecting").sum()),
     unit="people",
     tol=0.0,

@@ -31,6 +31,9 @@ exercises.numeric(
     lambda c: f"{_cv(c).period.label} 年收入最大的 10 个客户贡献了总收入的多少（第1项指标：大客户贡献度）？",
     lambda c: f"What share of total revenue did the 10 largest customers bring in {_cv(c).period.label} "
               "(indicator 1, key-account contribution)?",
+    how_zh="看“帕累托曲线与集中度”一节：说明文字给出前 10 名客户的收入占比，曲线上的橙色圆点就是他们。",
+    how_en="The Pareto curve section gives the 10 largest customers' share of revenue in its text; the "
+           "orange dot on the curve marks them.",
     answer=lambda c: _cv(c).concentration()["top_share"],
     unit="share",
     hints=[
@@ -40,9 +43,9 @@ exercises.numeric(
         hint("总收入要包括没有对应客户的收入：它不算任何一个客户，但算在总收入里。",
              "Total revenue includes revenue with no customer: it is no customer's, but it counts in the total.",
              when=_named_total_share),
-        hint("先按客户汇总期内收入，从大到小排序，把前 10 个加起来，再除以期内总收入。",
-             "Total the period's revenue per customer, sort from the largest, add the first 10 and divide by the "
-             "period's total revenue."),
+        hint("看“帕累托曲线与集中度”一节开头那句话：前10名客户贡献了总收入的百分之几。",
+             "Read the first sentence of the Pareto curve section: it says what share of total revenue the 10 "
+             "largest customers bring."),
         hint("帕累托曲线上的橙色圆点就是前 10 名客户。", "The orange dot on the Pareto curve is the top 10."),
     ],
     explain_zh="文章的及格线是 50%，优分线是 70%：大客户是持续高价值的贡献者，收入应当集中在少数深耕的客户上。",
@@ -72,6 +75,9 @@ exercises.numeric(
                f"{c.config.tiers()[0].get('zh', '最高级')}级客户（门槛：每年 {_diamond_min(c) / 1e4:,.0f} 万元）？"),
     lambda c: (f"By the value they bring us per year, how many {c.config.tiers()[0].get('en', 'top-tier')} "
                f"customers were there in {_cv(c).period.label} (threshold {_diamond_min(c) / 1e6:,.1f}M RMB a year)?"),
+    how_zh="看“价值分级”一节：价值分级图左边第一根柱子，就是每年给我们带来 1,000 万元以上的钻石级客户数。",
+    how_en="In the value tiers section, the first bar on the left of the tier chart counts the diamond "
+           "customers (10 million RMB a year or more).",
     answer=lambda c: int((_cv(c).table["tier"] == _top_tier_key(c)).sum()),
     unit="count",
     tol=0.0,
@@ -106,15 +112,18 @@ exercises.numeric(
     lambda c: f"{_cv(c).period.label} 的客户收入中，有多少来自上一期就已经购买的老客户（农庄耕耘）？",
     lambda c: f"What share of customer revenue in {_cv(c).period.label} came from customers that already bought in "
               "the previous period (farming)?",
+    how_zh="看“农庄耕耘，而不是游猎”一节的说明：上一期就在买、本期还在买的老客户，他们本期的收入占全部客户收入的比例。",
+    how_en="The text of the 'Farming, not hunting' section gives it: this period's revenue from customers "
+           "who already bought last period, as a share of all customer revenue.",
     answer=_existing_share,
     unit="share",
     hints=[
         hint("你算的是老客户的数量占比；问题问的是收入占比。",
              "You computed the share of customers by count; the question asks for the share of revenue.",
              when=_existing_customer_share),
-        hint("老客户 = 上一期有收入、本期也有收入的客户。把他们本期的收入加起来，除以本期全部客户收入。",
-             "Existing customers bought in the previous period and again in this one; add their revenue this period "
-             "and divide by all customer revenue of the period."),
+        hint("看“农庄耕耘，而不是游猎”一节开头那句话：客户收入里有百分之几来自上一期就购买的老客户。",
+             "Read the first sentence of the 'Farming, not hunting' section: it says how much of customer revenue "
+             "comes from customers who already bought in the previous period."),
     ],
     explain_zh="大客户销售是农庄耕耘，不是游猎：收入主要来自长期经营的老客户，关系才可持续。",
     explain_en="Key-account selling is farming, not hunting: when revenue comes mostly from customers you keep, the "

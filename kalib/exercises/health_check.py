@@ -39,6 +39,9 @@ exercises.numeric(
     "01.01-win-rate",
     lambda c: f"{_health(c).period.label} 的赢单成功率是多少（第5项指标）？",
     lambda c: f"What was the win rate in {_health(c).period.label} (indicator 5)?",
+    how_zh="看记分卡第 5 项“赢单成功率”：本期赢单数 ÷（赢单数 + 丢单数）。",
+    how_en="Read indicator 5, the win rate, on the scorecard: deals won in the period divided by deals won "
+           "plus lost.",
     answer=lambda c: _value(c, "win_rate"),
     unit="share",
     hints=[
@@ -47,7 +50,8 @@ exercises.numeric(
              when=_won_over_all),
         hint("你用赢单数除以丢单数；应除以赢单数与丢单数之和。",
              "You divided won by lost; divide by won plus lost.", when=_won_over_lost),
-        hint("数一数期内关闭日期落在本期的赢单和丢单。", "Count the won and lost deals whose close date is in the period."),
+        hint("看记分卡上第 5 项“赢单成功率”那一行：标出的数值就是本期的赢率。",
+             "Find indicator 5, the win rate, on the scorecard: the value on that row is the period's win rate."),
     ],
     explain_zh="及格线是 33%：赢三单中的一单。它与第6项（储备销售机会 3 倍于目标）相互呼应：33% 的赢率需要 3 倍的储备。",
     explain_en="The pass line is 33%: win one in three. It agrees with indicator 6 (pipeline 3× the target): at a "
@@ -68,6 +72,8 @@ exercises.numeric(
     lambda c: f"看记分卡：{_health(c).period.label} 有几项指标达到或超过及格线（优秀也算）？",
     lambda c: f"From the scorecard: how many indicators reach the pass line or better in {_health(c).period.label} "
               "(excellent ones count)?",
+    how_zh="在记分卡上数带 ✓（及格）和 ★（优秀）的行。",
+    how_en="Count the rows marked ✓ (pass) or ★ (excellent) on the scorecard.",
     answer=lambda c: _health(c).counts()["pass"],
     unit="count",
     tol=0.0,

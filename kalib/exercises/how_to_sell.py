@@ -42,6 +42,9 @@ exercises.choice(
     "02.00-gate-factor",
     "九大成功要素中，哪一个是关口：它不过关，其他要素再好也是 NoGo？",
     "Which of the nine success factors is the gate: if it fails, the deal is NoGo however good the rest?",
+    how_zh="第九要素“销售判定”先回答：项目是真的吗？我们赢得下来吗？答案是否，其他要素再好也不用看。",
+    how_en="The ninth factor, the sales judgement, asks first: is the project real, and can we win it? If "
+           "not, the other factors do not matter.",
     options=_factor_options,
     answer=lambda c: _cfg(c).section("deals")["go_nogo"]["gate_factor"],
     hints=[
@@ -77,6 +80,9 @@ exercises.numeric(
     "02.00-deal-score",
     lambda c: f"按上面的评分和权重，机会 {_deal_name(c)} 的九要素得分（0–100）是多少？",
     lambda c: f"With the scores and weights above, what is the nine-factor score (0–100) of deal {_deal_name(c)}?",
+    how_zh="把上面要素表里“points”一列加起来：每个已评要素贡献 权重 ×（分 − 1）÷ 4，折成 0–100 分。",
+    how_en="Add up the 'points' column of the factor table above: each rated factor adds weight × (score − "
+           "1) ÷ 4, scaled to 0–100.",
     answer=lambda c: _review(c).score,
     unit="number",
     tol=0.0,
@@ -112,6 +118,8 @@ exercises.choice(
     "02.00-verdict",
     lambda c: f"机会 {_deal_name(c)} 应当是 Go、Review 还是 NoGo？",
     lambda c: f"Should deal {_deal_name(c)} be Go, Review or NoGo?",
+    how_zh="按顺序判：先看关口（销售判定），再数严重危险信号，最后才看得分线。",
+    how_en="Judge in order: the gate first (the sales judgement), then the serious red flags, the score lines last.",
     options=[("go", "Go（继续）", "Go"), ("review", "Review（复核）", "Review"), ("nogo", "NoGo（放弃）", "NoGo")],
     answer=lambda c: _review(c).verdict,
     hints=[

@@ -26,7 +26,7 @@ class ExercisePanel(w.VBox):
         self.exercise, self.client, self.lang = exercise, client, lang
         self.wrong = self.hints = 0
         question = w.HTML(value=(
-            f'<div class="kalib-exercise"><b>{html.escape(tr(lang, "练习", "Exercise"))} {html.escape(exercise.id)}'
+            f'<div class="kalib-exercise"><b>{html.escape(exercise.title(client, lang))}'
             f"</b><br>{html.escape(exercise.question(client, lang))}</div>"))
         self.input, row = exercise._input(w, client, lang)
         self.button = w.Button(description=tr(lang, "检查 · Check", "Check"), button_style="primary")
@@ -52,10 +52,9 @@ class ExercisePanel(w.VBox):
             self.solution_button.layout.display = None
 
     def on_solution(self, _: object = None) -> None:
-        """Show the answer and its explanation."""
+        """Show the answer, how it is obtained and its explanation."""
         try:
-            text = tr(self.lang, "答案：", "Answer: ") + self.exercise.format_answer(self.client, self.lang)
-            extra = self.exercise.explanation(self.client, self.lang)
+            text = self.exercise.solution(self.client, self.lang)
         except Exception as exc:
-            text, extra = str(exc), ""
-        self.solution.value = f'<div class="kalib-solution">{html.escape(text)}<br>{html.escape(extra)}</div>'
+            text = str(exc)
+        self.solution.value = f'<div class="kalib-solution">{html.escape(text)}</div>'

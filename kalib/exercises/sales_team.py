@@ -31,6 +31,8 @@ exercises.numeric(
     "04.00-reps-above-mean",
     lambda c: f"{_team(c).period.label} 有几名销售人员的销售额高于平均值（第9项指标）？",
     lambda c: f"How many salespeople sold more than the average in {_team(c).period.label} (indicator 9)?",
+    how_zh="看“人均销售额”一节的柱状图：虚线是平均值，数一下高过虚线的深色柱。",
+    how_en="In the chart of sales per salesperson, the dashed line is the average: count the dark bars above it.",
     answer=lambda c: _team(c).summary["above_mean"],
     unit="people",
     tol=0.0,
@@ -41,8 +43,9 @@ exercises.numeric(
         hint("你把没有销售额的人排除在平均值之外了。期内在岗的销售人员都算，没有销售额按 0 计。",
              "You left the people with no sales out of the average; every salesperson of the period counts, "
              "those with no sales at zero.", when=_above_mean_of_sellers),
-        hint("先算全体销售人员的平均销售额，再数严格高于它的人数。",
-             "First compute the mean sales over all salespeople, then count those strictly above it."),
+        hint("看“人均销售额”一节开头的说明：它写出了几个人高于平均。",
+             "Read the summary at the top of the sales-per-salesperson section: it says how many are above the "
+             "average."),
         hint("看上面的销售额柱状图：虚线是平均值，深色柱是高于平均的人。",
              "Look at the sales chart above: the dashed line is the average; dark bars are above it."),
     ],
@@ -63,6 +66,9 @@ exercises.numeric(
                "贡献了多少比例的销售额？"),
     lambda c: (f"What share of sales did the top {_team(c).summary['top_n']} salespeople "
                f"(the top {_team(c).lines['top_fraction']:.0%}) make?"),
+    how_zh="看“分布与集中度”一节：销售额最高的前 20% 的人加起来，占全体销售额的比例。",
+    how_en="The spread and concentration section shows it: the sales of the top 20% of salespeople, added "
+           "up, as a share of everyone's sales.",
     answer=lambda c: _team(c).summary["top_share"],
     unit="share",
     hints=[
@@ -72,8 +78,9 @@ exercises.numeric(
         hint("你给出的是第一名一个人的占比；请把前几名的销售额加起来。",
              "That is the top person's share alone; add up the sales of all the top people.",
              when=lambda c: _team(c).summary["top1_share"]),
-        hint("按销售额从高到低排序，把前几名相加，再除以全体销售人员的销售额合计。",
-             "Sort by sales, highest first, add the top ones, and divide by the total of all salespeople."),
+        hint("看“人均销售额”一节开头说明的最后一句：销售额最高的几个人贡献了百分之几的销售额。",
+             "Read the last sentence of the summary in the sales-per-salesperson section: it says what share of "
+             "sales the top salespeople bring."),
     ],
     explain_zh="集中度越高，冠军离职的风险越大：让冠军带教、共享客户关系，是领导力与销售文化的工作。",
     explain_en="The more concentrated, the larger the risk if a champion leaves: having champions coach and "
@@ -111,6 +118,9 @@ exercises.choice(
     lambda c: (f"A salesperson hired three years ago has open pipeline of {_case(c)['coverage']}× their annual "
                f"target, a win rate of {_case(c)['win_rate']:.0%}, and sales below the average. What do they "
                "need most?"),
+    how_zh="储备已经过了储备线，赢率却低于赢率线，上手期也过了：缺的是把机会赢下来，所以要赢单辅导。",
+    how_en="The pipeline is above its line but the win rate is below its line, and ramp-up is over: what "
+           "is missing is winning the deals, so deal coaching.",
     options=_NEED_OPTIONS,
     answer=lambda c: _case(c)["need"],
     hints=[
@@ -131,6 +141,8 @@ exercises.choice(
     "团队发现“新人平均要两年才能达到老员工的一半业绩”。这属于第四层级的哪个维度？",
     "The team finds that new hires take two years to sell half of what seasoned salespeople do. Which "
     "dimension of layer 4 does this belong to?",
+    how_zh="招人、带新人、上手期都归“人才管理”这个维度（看上面“四个维度”）。",
+    how_en="Hiring, onboarding and ramp-up all belong to talent management (see the four dimensions above).",
     options=[
         ("profession", "销售职业", "The sales profession"),
         ("talent", "人才管理", "Talent management"),
@@ -194,6 +206,8 @@ exercises.items(
     "04.00-who-needs-what",
     lambda c: f"根据上面的分组，哪些销售人员被分在“{_asked_group(c)['zh']}”组？（可多选）",
     lambda c: f"From the grouping above, which salespeople are in the “{_asked_group(c)['en']}” group? (pick all)",
+    how_zh="看“谁需要什么”一节的分组表：“拓客支持”那一行列出的就是这些人。",
+    how_en="The group table in 'Who needs what' lists them in the prospecting-support row.",
     options=lambda c: sorted(_team(c).people["salesperson"].tolist()),
     answer=_group_names,
     hints=[

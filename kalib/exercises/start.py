@@ -10,6 +10,8 @@ exercises.numeric(
     "00.00-indicator-count",
     "这门课用多少项健康指标给一家 to-B 企业“体检”？",
     "How many health indicators does the course use to check a to-B company?",
+    how_zh="上面“方法一览”里的健康度问诊写着：用十大健康指标给企业体检。",
+    how_en="The health check in the overview of the method above says it: ten health indicators.",
     answer=lambda c: len((c.config if c is not None else __import__("kalib").default_config()).indicator_keys()),
     unit="count",
     tol=0.0,
@@ -35,6 +37,9 @@ exercises.choice(
     "00.00-kanban-layer",
     "销售看板和赢率模型属于哪个层级？",
     "Which layer do the sales kanban and the win-rate model belong to?",
+    how_zh="看上面“方法一览”：赢率模型和销售看板都在第三层“如何管理销售”里。",
+    how_en="In the overview of the method above, the win-rate model and the sales boards sit in layer 3, "
+           "how to manage sales.",
     options=_LAYERS,
     answer="layer3",
     hints=[
@@ -63,6 +68,8 @@ exercises.numeric(
     lambda c: f"参数单元格里 period = None 时，本课分析的是哪一年？（数据截至 {c.as_of.date()}）",
     lambda c: f"With period = None in the parameters cell, which year does the course analyse? "
               f"(the data runs to {c.as_of.date()})",
+    how_zh="参数单元格的注释写着：None 就是数据截止日期之前最后一个完整年度。",
+    how_en="The comment in the parameters cell says it: None is the last full year before the date the data runs to.",
     answer=_year,
     unit="year",
     tol=0.0,

@@ -52,6 +52,9 @@ exercises.numeric(
     "03.00-weighted-value",
     _deal_zh,
     _deal_en,
+    how_zh="加权金额 = 金额 × 赢率；销售员自己估了赢率就用他估的，没有才用阶段赢率。",
+    how_en="Weighted value = amount × win rate; the salesperson's own estimate is used when there is one, "
+           "else the stage's win rate.",
     answer=lambda c: float(_deal(c)["weighted"]),
     unit="rmb",
     hints=[
@@ -84,6 +87,9 @@ exercises.numeric(
                f"{_own(c)['lost']}）。要完成目标，在跟机会金额至少要是剩余目标的几倍？"),
     lambda c: (f"The company's recent win rate is {fmt_pct(_own(c)['rate'], 1)} ({_own(c)['won']} won, "
                f"{_own(c)['lost']} lost). How many times the remaining target must the open pipeline be?"),
+    how_zh="储备倍数 = 1 ÷ 赢率：赢率越低，要完成同样的目标，手里的在跟机会就得越多。",
+    how_en="Coverage needed = 1 ÷ win rate: the lower the win rate, the more open deals it takes to reach "
+           "the same target.",
     answer=lambda c: _own(c)["required_coverage"],
     unit="ratio",
     tol=0.03,
@@ -104,6 +110,9 @@ exercises.choice(
     "它在盘点中属于哪一类？",
     "At the Monday review: a 'Qualified' deal expected to close on 15 June last week now says 20 July; the quarter "
     "ends on 30 June. Which kind of change is it?",
+    how_zh="预计成交日期从本季度内推到了季度之后，阶段没变、机会也还开着：这就是“推迟出节点”。",
+    how_en="The expected close moved from inside the quarter to after it, the stage stayed and the deal is "
+           "still open: that is a slipped deal.",
     options=[("slipped", "推迟出节点", "Slipped"), ("moved_back", "后退", "Moved back"),
              ("lost", "丢单", "Lost"), ("pulled_in", "提前进节点", "Pulled in")],
     answer="slipped",
