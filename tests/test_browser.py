@@ -615,6 +615,8 @@ def test_course_start_page_opens_in_jupyterlab(lab, lab_page, _servers):
 
 
 def test_health_check_notebook_runs_in_jupyterlab(lab, lab_page, _servers):
+    from playwright.sync_api import expect
+
     nb_path = _servers["course"] / "01.01-health-check.ipynb"
     assert nb_path.exists(), "notebooks/01.01-health-check.ipynb is missing"
     n_code = sum(c["cell_type"] == "code" for c in json.loads(nb_path.read_text(encoding="utf-8"))["cells"])
@@ -628,10 +630,19 @@ def test_health_check_notebook_runs_in_jupyterlab(lab, lab_page, _servers):
                            timeout=START_TIMEOUT * 1000)
     page.wait_for_selector(_active(".jp-Notebook-ExecutionIndicator[data-status='idle']"),
                            timeout=START_TIMEOUT * 1000)
+    # A trainee first sees the lesson without code: every code cell but the parameters cell is collapsed.
+    hidden = page.locator(_active(".jp-CodeCell .jp-InputPlaceholder"))
+    n_shown = sum(c["cell_type"] == "code" and not c.get("metadata", {}).get("jupyter", {}).get("source_hidden")
+                  for c in json.loads(nb_path.read_text(encoding="utf-8"))["cells"])
+    expect(hidden).to_have_count(n_code - n_shown, timeout=STEP_MS)
+    _shot(page, "lab-health-check-as-a-trainee-sees-it")
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    # The code shown again (View › Expand All Code), so that each cell's execution count can be read.
+    page.get_by_role("menuitem", name="View", exact=True).click()
+    page.get_by_role("menuitem", name="Expand All Code", exact=True).click()
 
-    prompts = page.locator(_active(".jp-CodeCell .jp-InputPrompt"))
+    prompts = page.locator(_active(".jp-CodeCell .jp-InputArea .jp-InputPrompt"))
 
     def all_ran():
         texts = prompts.all_inner_texts()
