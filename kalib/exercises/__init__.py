@@ -95,6 +95,7 @@ True
 
 from __future__ import annotations
 
+import abc
 import importlib
 import math
 import pkgutil
@@ -315,7 +316,7 @@ def _gap(gap: float, unit: str, lang: str) -> str:
 # The exercises: one class per kind
 # ---------------------------------------------------------------------------
 @dataclass
-class Exercise:
+class Exercise(abc.ABC):
     """One exercise.  Build it with :func:`numeric`, :func:`choice` or :func:`items`
     (:class:`NumericExercise`, :class:`ChoiceExercise`, :class:`ItemsExercise`).
 
@@ -430,8 +431,9 @@ class Exercise:
     def _is_empty(self, value: Any) -> bool:
         return value is None or (isinstance(value, str) and not value.strip())
 
+    @abc.abstractmethod
     def _parse(self, value: Any) -> Any:
-        raise NotImplementedError
+        """The answer as typed or chosen, in the form this kind compares."""
 
     def _matches(self, given: Any, target: Any) -> bool:
         return given == target
@@ -440,9 +442,9 @@ class Exercise:
         """The feedback on a wrong answer that is no known mistake."""
         return Feedback(False, tr(lang, "还不对。", "Not yet. ") + nudge, "hint")
 
+    @abc.abstractmethod
     def _input(self, w: Any, client: Client | None, lang: str) -> tuple[Any, list]:
         """The input widget, and the widgets of the input row before the Check button."""
-        raise NotImplementedError
 
     # -- checking --------------------------------------------------------
     def check(self, value: Any, client: Client | None = None, lang: str = "zh", attempt: int = 1) -> Feedback:
