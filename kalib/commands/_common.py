@@ -72,7 +72,7 @@ def _unsafe(ch: str) -> bool:
 
 
 def neutralise(text: str) -> str:
-    r"""``text`` with every character a terminal could act on written out as ``\uXXXX``.
+    r"""``text`` with every character a terminal could act on written out as a ``\u`` escape (ESC as ``\u001b``).
 
     The same spelling is a valid escape inside a JSON string, so JSON output stays JSON.
 
