@@ -679,11 +679,6 @@ def _bad_cells(kind: str, raw: pd.Series, bad: pd.Series, rows: pd.Series, decla
                                     column=header))
 
 
-def _has_values(cells: pd.Series) -> bool:
-    """Whether a column of text cells as read has any cell that is not blank."""
-    return bool(cells.dropna().astype("str").str.strip().ne("").any())
-
-
 def _parse_table(t: Table, frame: pd.DataFrame, fname: str, sheet: str | None, mapping: Mapping[str, str],
                  meta: ClientMeta, problems: list[Problem], warnings: list[Problem],
                  where: Located | None = None) -> pd.DataFrame | None:
@@ -715,7 +710,7 @@ def _parse_table(t: Table, frame: pd.DataFrame, fname: str, sheet: str | None, m
             col = t.column(canon)
             preferred = {normalise_label(p) for p in col.preferred}
             best = [h for h in headers if normalise_label(h) in preferred]
-            if len(best) == 1 and not _has_values(frame[best[0]]) and len(headers) == 2:
+            if len(best) == 1 and P.blank(frame[best[0]]).all() and len(headers) == 2:
                 best = [h for h in headers if h != best[0]]  # the precise field is empty in this export
             if len(best) == 1:  # an export's more precise field (or the only one filled in): used, and said
                 chosen[canon] = best[0]

@@ -18,8 +18,8 @@ import threading
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
+from report_notebooks import sections
 
 REPO = Path(__file__).resolve().parents[1]
 ACME = REPO / "tests" / "fixtures" / "acme"
@@ -29,16 +29,8 @@ pytestmark = [pytest.mark.notebooks,
 
 def _slow_notebooks(root: Path) -> Path:
     """Three report sections whose cells take long enough to be interrupted while they run."""
-    nbs = root / "notebooks"
-    nbs.mkdir()
-    for name in ("05.00-client-check", "01.01-health-check", "01.00-customer-value"):
-        nb = nbformat.v4.new_notebook()
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        params = nbformat.v4.new_code_cell('client = "demo"\nlang = "zh"')
-        params.metadata["tags"] = ["parameters"]
-        nb.cells = [params, nbformat.v4.new_code_cell("import time\nfor _ in range(600):\n    time.sleep(0.1)")]
-        nbformat.write(nb, str(nbs / f"{name}.ipynb"))
-    return nbs
+    return sections(root, "import time\nfor _ in range(600):\n    time.sleep(0.1)",
+                    ("05.00-client-check", "01.01-health-check", "01.00-customer-value"))
 
 
 def _processes_using(text: str) -> list[int]:

@@ -14,13 +14,13 @@ import math
 import shutil
 from pathlib import Path
 
-import nbformat
 import pandas as pd
 import pytest
 
 from kalib.cli import main
 from kalib.io import find_demo
 from kalib.jsonout import NULL_REASONS_KEY, dumps, jsonable
+from report_notebooks import sections
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = find_demo()
@@ -104,15 +104,8 @@ def test_a_bad_client_is_reported_in_strict_json(tmp_path):
 
 @pytest.mark.notebooks
 def test_report_json_is_strict(tmp_path):
-    nbs = tmp_path / "notebooks"
-    nbs.mkdir()
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    params = nbformat.v4.new_code_cell('client = "demo"\nlang = "zh"')
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbformat.v4.new_code_cell(
-        "from kalib.record import record\nrecord('rate', float('nan'))\nrecord('ratio', float('inf'))")]
-    nbformat.write(nb, str(nbs / "05.00-client-check.ipynb"))
+    nbs = sections(tmp_path, "from kalib.record import record\nrecord('rate', float('nan'))\n"
+                         "record('ratio', float('inf'))", ("05.00-client-check",))
     code, text = _run(["report", "demo", "-o", str(tmp_path / "out"), "--notebooks", str(nbs), "--json", "-j", "1",
                        "--quiet"])
     assert code == 0, text

@@ -14,10 +14,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from kalib.report import runner
+from report_notebooks import sections
 
 REPO = Path(__file__).resolve().parents[1]
 ACME = REPO / "tests" / "fixtures" / "acme"
@@ -93,15 +93,7 @@ def test_a_kernel_that_dies_twice_is_a_plain_error(tmp_path, monkeypatch):
 
 
 def _one_section(tmp_path: Path) -> Path:
-    nbs = tmp_path / "notebooks"
-    nbs.mkdir()
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    params = nbformat.v4.new_code_cell('client = "demo"\nlang = "zh"')
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbformat.v4.new_code_cell("x = 1")]
-    nbformat.write(nb, str(nbs / "01.01-health-check.ipynb"))
-    return nbs
+    return sections(tmp_path, "x = 1", ("01.01-health-check",))
 
 
 @pytest.mark.notebooks

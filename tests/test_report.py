@@ -33,6 +33,7 @@ from kalib.report.pdf import NoChromium, find_chromium, html_to_pdf
 from kalib.report.render import slug
 from kalib.report.runner import execute_notebook, notebook_parameters, notebooks_dir
 from kalib.report.sections import RECOMMENDATIONS, Section
+from report_notebooks import params_cell, write_notebook
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "kalib" / "demo_data"
@@ -47,23 +48,6 @@ needs_notebooks = pytest.mark.skipif(not PRESENT, reason="no report notebook in 
 # ---------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------
-def _params_cell(source: str | None = None):
-    cell = nbformat.v4.new_code_cell(source or (
-        'client = "demo"  # client folder, workbook, or "demo"\n'
-        "period = None  # e.g. \"2024\"\n"
-        'lang = "zh"  # "zh" | "en"\n'))
-    cell.metadata["tags"] = ["parameters"]
-    return cell
-
-
-def write_notebook(path: Path, *cells) -> Path:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = list(cells)
-    nbformat.write(nb, str(path))
-    return path
-
-
 def _files_named(root: Path, name: str) -> list[Path]:
     return [p for p in root.rglob(name)] if root.exists() else []
 
@@ -242,12 +226,12 @@ def test_parameters_reach_the_notebooks_as_data(acme_report):
 def tiny_notebooks(tmp_path_factory):
     d = tmp_path_factory.mktemp("nbs")
     write_notebook(
-        d / "echo.ipynb", _params_cell(),
+        d / "echo.ipynb", params_cell(),
         nbformat.v4.new_code_cell("from kalib.record import record\nimport os\n"
                                   "record('client', client)\nrecord('lang', lang)\nrecord('cwd', os.getcwd())"),
     )
     write_notebook(
-        d / "boom.ipynb", _params_cell(),
+        d / "boom.ipynb", params_cell(),
         nbformat.v4.new_code_cell("x = 1"),
         nbformat.v4.new_code_cell("raise ValueError('boom: ' + client)"),
     )
@@ -272,8 +256,8 @@ def test_kept_kernel_is_cleared_between_notebooks(tmp_path):
     from kalib.report import runner
 
     probe = "import os\nfrom kalib.record import record\nrecord('pid', os.getpid())\n"
-    a = write_notebook(tmp_path / "a.ipynb", _params_cell(), nbformat.v4.new_code_cell(probe + "leak = 41"))
-    b = write_notebook(tmp_path / "b.ipynb", _params_cell(),
+    a = write_notebook(tmp_path / "a.ipynb", params_cell(), nbformat.v4.new_code_cell(probe + "leak = 41"))
+    b = write_notebook(tmp_path / "b.ipynb", params_cell(),
                        nbformat.v4.new_code_cell(probe + "record('leaked', 'leak' in dir())"))
     runs = runner.execute_notebooks([a, b], tmp_path / "out", {"client": "demo", "lang": "zh"}, jobs=1)
     assert all(r.ok for r in runs), [r.error for r in runs]
