@@ -245,6 +245,10 @@ class Client:
         return c
 
     def _latest_date(self) -> pd.Timestamp:
+        return self._latest_dated()[0]
+
+    def _latest_dated(self) -> tuple[pd.Timestamp, str | None]:
+        """The latest date in the data and where it is (``table.column``), or today and None."""
         candidates = []
         for tname, cols in (("revenue", ["date"]), ("opportunities", ["created", "closed_date", "last_change"]),
                             ("snapshots", ["snapshot_date"]), ("nps", ["date"])):
@@ -255,10 +259,22 @@ class Client:
                 if col in df.columns:
                     v = df[col].max()
                     if pd.notna(v):
-                        candidates.append(pd.Timestamp(v))
+                        candidates.append((pd.Timestamp(v), f"{tname}.{col}"))
         if not candidates:
-            return pd.Timestamp.today().normalize()
-        return max(candidates).normalize()
+            return pd.Timestamp.today().normalize(), None
+        when, where = max(candidates, key=lambda x: x[0])
+        return when.normalize(), where
+
+    def as_of_source(self) -> dict[str, Any]:
+        """Where :attr:`as_of` comes from: ``{"source": "settings"}`` (client.yml's ``as_of`` or an ``--as-of``
+        given when loading), ``{"source": "data", "column": "revenue.date"}`` (the latest date in the data), or
+        ``{"source": "today"}`` (no date in the data)."""
+        if self.meta.as_of:
+            return {"source": "settings", "date": str(self.as_of.date())}
+        when, where = self._latest_dated()
+        if self._as_of is not None and pd.Timestamp(self._as_of) != when:
+            return {"source": "settings", "date": str(self.as_of.date())}
+        return {"source": "data" if where else "today", "column": where, "date": str(self.as_of.date())}
 
     def period(self, text: str | Period | None = None) -> Period:
         """The analysis period: ``text``, else client.yml's, else the last full year before ``as_of``."""

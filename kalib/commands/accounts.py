@@ -23,12 +23,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..capabilities import require
     from ..accounts import customer_value, json_records
     from ..client import MissingData
 
     if args.top < 1:
         raise ValueError("--top must be at least 1")
     client = load_from_args(args)
+    require(client, "accounts", getattr(args, "period", None), lang_of(args, client))
     cv = customer_value(client, getattr(args, "period", None))
     if args.json:
         d = cv.to_dict(top=args.top)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from ..client import Client, InputError
 from ..schema import TABLES
@@ -16,18 +17,6 @@ DESCRIPTION = (
     "Exit 0 when clean (warnings allowed), 2 on bad input. The files are only read, never changed."
 )
 
-# Which tables each analysis needs (all of `needs`, and one of `any_of` when given).
-ANALYSES = [
-    ("customer value 客户价值", ["revenue"], []),
-    ("health check 健康指标 (some indicators need more tables)", [], ["revenue", "opportunities"]),
-    ("boards and dashboard 看板与仪表盘", ["opportunities"], []),
-    ("Monday review 周一盘点", ["snapshots"], []),
-    ("win-rate calibration 赢率校准", ["opportunities"], []),
-    ("deal evaluation 交易评估", ["deal_scores"], ["stakeholders"]),
-    ("team analysis 团队分析", [], ["revenue", "opportunities"]),
-]
-
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("client", metavar="CLIENT", help="client folder, .xlsx workbook, or 'demo'")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -35,13 +24,69 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def possible(client: Client) -> list[dict]:
+    """Every analysis, whether it can run, and if not what it needs and what to add (:mod:`kalib.capabilities`:
+    the same rules the commands and the report apply)."""
+    from ..capabilities import capabilities
+
+    return [c.to_dict() for c in capabilities(client)]
+
+
+def stage_mapping(client: Client) -> list[dict]:
+    """The stages as the client wrote them, the kalib stage each became and its win rate, with the rows of
+    each (opportunities and snapshots)."""
+    import pandas as pd
+
+    rates = client.config.stage_rates()
+    names = {s["key"]: (s.get("zh", s["key"]), s.get("en", s["key"])) for s in client.config.stages()}
+    frames = []
+    for t in ("opportunities", "snapshots"):
+        df = client.tables.get(t)
+        if df is not None and len(df) and "stage_raw" in df.columns:
+            frames.append(pd.DataFrame({"table": t, "raw": df["stage_raw"].astype("object"),
+                                        "stage": df["stage"].astype("object")}))
+    if not frames:
+        return []
+    both = pd.concat(frames, ignore_index=True).dropna(subset=["raw"])
+    counts = both.groupby(["raw", "stage", "table"], sort=False).size().unstack("table", fill_value=0)
+    order = {k: i for i, k in enumerate(client.config.stage_order())}
     out = []
-    for name, needs, any_of in ANALYSES:
-        missing = [t for t in needs if not client.has(t)]
-        if any_of and not any(client.has(t) for t in any_of):
-            missing.append(" or ".join(any_of))
-        out.append({"analysis": name, "possible": not missing, "missing": missing})
+    for (raw, stage), row in counts.iterrows():
+        out.append({"client_stage": str(raw), "stage": str(stage), "stage_zh": names.get(stage, (stage, stage))[0],
+                    "stage_en": names.get(stage, (stage, stage))[1], "win_rate": rates.get(stage),
+                    "opportunities": int(row.get("opportunities", 0)), "snapshots": int(row.get("snapshots", 0))})
+    out.sort(key=lambda d: (order.get(d["stage"], 99), d["client_stage"]))
     return out
+
+
+def as_of_text(source: dict) -> str:
+    """Where the as-of date came from, in words."""
+    if source["source"] == "settings":
+        return "set in client.yml (as_of)"
+    if source["source"] == "data":
+        return f"the latest date in the data ({source['column']})"
+    return "today: no date in the data"
+
+
+def _nothing_loaded(client: Client, path: str) -> str:
+    """The message when no table loaded: the files seen and the names recognised."""
+    from pathlib import Path
+
+    seen: list[str] = []
+    p = Path(client.path) if client.path else Path(path)
+    if p.is_dir():
+        seen = sorted(str(f.relative_to(p)) for f in p.rglob("*") if f.is_file() and not f.name.startswith("."))
+    elif p.exists():
+        seen = [p.name]
+    lines = [f"no table loaded from {path}.",
+             "files seen: " + (", ".join(seen[:30]) + (f" ... and {len(seen) - 30} more" if len(seen) > 30 else "")
+                               if seen else "none")]
+    for w in client.warnings[:10]:
+        lines.append(f"  - {w}")
+    lines.append("names recognised (a file is named after its table, in Chinese or English; or map it under "
+                 "files: in client.yml):")
+    for t in TABLES.values():
+        lines.append(f"  {t.name:<14} {', '.join(dict.fromkeys((t.name, t.zh) + tuple(t.aliases[:5])))}")
+    return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,24 +100,42 @@ def run(args: argparse.Namespace) -> int:
             return 2
         raise
     summary = client.summary()
+    if not any(client.has(t) for t in TABLES):
+        msg = _nothing_loaded(client, str(args.client))
+        if args.json:
+            print_json({"ok": False, "client": str(args.client), "tables": {},
+                        "warnings": [w.to_dict() for w in client.warnings], "message": msg})
+        else:
+            print(f"kalib check: {msg}", file=sys.stderr)
+        return 2
+    stages = stage_mapping(client)
+    source = client.as_of_source()
     if args.json:
         print_json({
             "ok": True, "client": client.name, "path": str(client.path), "industry": client.industry,
-            "as_of": str(client.as_of.date()), "tables": summary,
+            "as_of": str(client.as_of.date()), "as_of_source": source, "tables": summary,
+            "stage_mapping": stages,
             "warnings": [w.to_dict() for w in client.warnings], "analyses": possible(client),
         })
         return 0
     print(f"{client.name}: loaded from {client.path}")
     print(f"  industry {client.industry}; currency {client.meta.currency}"
-          + (f" (× {client.meta.fx_to_rmb:g} to RMB)" if client.meta.fx_to_rmb != 1 else "")
-          + f"; as of {client.as_of.date()}")
+          + (f" (× {client.meta.fx_to_rmb:g} to RMB)" if client.meta.fx_to_rmb != 1 else ""))
+    print(f"  as of {client.as_of.date()}: {as_of_text(source)}")
     print("  tables:")
     for name, t in TABLES.items():
-        if name in summary:
+        if name in summary and client.has(name):
             s = summary[name]
             print(f"    {name:<14} {s['rows']:>10,} rows   {t.zh}, from {s['source']}")
         else:
             print(f"    {name:<14} {'—':>10}        {t.zh}, not given")
+    if stages:
+        print("  stages (client's stage → kalib stage, win rate; rows):")
+        for d in stages:
+            rate = "–" if d["win_rate"] is None else f"{d['win_rate']:.0%}"
+            rows = f"{d['opportunities']:,} opportunities" + (f", {d['snapshots']:,} snapshot rows"
+                                                              if d["snapshots"] else "")
+            print(f"    {d['client_stage']} → {d['stage']} {d['stage_zh']}, {rate}; {rows}")
     warns = client.warnings
     if warns:
         limit = None if args.all_warnings else 20
@@ -85,7 +148,9 @@ def run(args: argparse.Namespace) -> int:
         print("  no warnings")
     print("  analyses:")
     for a in possible(client):
-        mark = "✓" if a["possible"] else "✗"
-        why = "" if a["possible"] else f"  (needs {', '.join(a['missing'])})"
-        print(f"    {mark} {a['analysis']}{why}")
+        name = f"{a['name_en']} {a['name_zh']}" + (f" (kalib {a['command']})" if a["command"] else "")
+        if a["possible"]:
+            print(f"    ✓ {name}" + (f"; {a['note_en']}" if a["note_en"] else ""))
+        else:
+            print(f"    ✗ {name}: needs {a['needs_en']}; {a['add_en']}")
     return 0

@@ -26,11 +26,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..capabilities import require
     from ..deals import default_opportunity, review_deal
 
     client = load_from_args(args)
     oid = args.opportunity
     if oid is None:
+        require(client, "deal", lang=lang_of(args, client))
         oid = default_opportunity(client)
         if oid is None:
             raise ValueError("this client has no open deal with factor scores; name one with --opportunity ID")

@@ -26,10 +26,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..capabilities import require
     from ..deals import portfolio
     from ..i18n import tr
 
     client = load_from_args(args)
+    require(client, "deals", lang=lang_of(args, client))
     p = portfolio(client, status=None if args.status == "all" else args.status)
     if args.json:
         print_json(p.to_dict())

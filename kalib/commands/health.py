@@ -38,9 +38,11 @@ def _table(result, lang: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..capabilities import require
     from ..health import health_check
 
     client = load_from_args(args)
+    require(client, "health", getattr(args, "period", None), lang_of(args, client))
     result = health_check(client, period=getattr(args, "period", None), industry=getattr(args, "industry", None))
     if args.json:
         print_json(result.to_dict())

@@ -41,6 +41,7 @@ def _flag_counts(board) -> dict[str, int]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..capabilities import require
     from ..forecast import what_ifs
     from ..i18n import fmt_rmb, tr
     from ..pipeline import FLAGS, board1, dashboard, select_reps, win_rate_model
@@ -48,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     client = load_from_args(args)
     if args.trials is not None and args.trials < 1:
         raise ValueError("--trials must be at least 1")
+    require(client, "pipeline", lang=lang_of(args, client))
     milestone = args.milestone or client.config.section("forecast").get("default_milestone", "quarter")
     model = win_rate_model(client)
     board = board1(client, rep=args.rep, team=args.team, model=model)

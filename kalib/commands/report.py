@@ -152,6 +152,10 @@ def _run_one(args: argparse.Namespace) -> int:
             print(f"pdf: {_rel(res.pdf)}")
         print(f"notebooks: {_rel(res.notebooks[0].parent) if res.notebooks else '-'}")
         print(f"numbers: {_rel(res.html.with_name(res.html.stem + '.records.json'))}")
+        if res.missing:
+            print(f"{len(res.missing)} section(s) not available (the client's data lack what they need):")
+            for m in res.missing:
+                print(f"  - {m['title_en']} {m['title_zh']}: {m['reason']}")
         say(f"done in {res.seconds:.1f} s")
     return 1 if (args.pdf and res.pdf is None) else 0
 

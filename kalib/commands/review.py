@@ -31,10 +31,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..capabilities import require
     from ..i18n import fmt_rmb, tr
     from ..review import CHANGES, review
 
     client = load_from_args(args)
+    if args.date_from is None and args.date_to is None:
+        require(client, "review", lang=lang_of(args, client))
     r = review(client, args.date_from, args.date_to, milestone=args.milestone)
     if args.rep is not None and args.rep not in set(r.changes["owner"].dropna()):
         raise ValueError(f"no change of salesperson {args.rep!r} between the two snapshots (or unknown name)")

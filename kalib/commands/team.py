@@ -21,11 +21,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..capabilities import require
     from ..i18n import tr
     from ..team import team_analysis
 
     client = load_from_args(args)
     lang = lang_of(args, client)
+    require(client, "team", getattr(args, "period", None), lang)
     t = team_analysis(client, getattr(args, "period", None), getattr(args, "industry", None))
     if args.json:
         print_json(t.to_dict())

@@ -53,6 +53,7 @@ __all__ = [
     "sanitize_html",
     "link_sections",
     "escape",
+    "unavailable_section",
 ]
 
 _HERE = Path(__file__).parent
@@ -380,6 +381,18 @@ def number_headings(section: Section, body: str) -> RenderedSection:
         if new_level == 2 and text:
             headings.append(Heading(2, text, hid))
     return RenderedSection(section, str(soup), headings)
+
+
+def unavailable_section(section: Section, reason: str, lang: str) -> RenderedSection:
+    """A section whose data the client lacks: one "not available" block with what it needs and what to add.
+
+    >>> s = Section("04.00-sales-team", "销售团队", "Sales team")
+    >>> unavailable_section(s, "needs <x>; add y", "en").body
+    '<div class="not-available"><p><strong>Not available</strong>: needs &lt;x&gt;; add y</p></div>'
+    """
+    head = tr(lang, "无法提供", "Not available")
+    body = f'<div class="not-available"><p><strong>{head}</strong>: {escape(reason)}</p></div>'
+    return RenderedSection(section, body, [])
 
 
 def link_sections(body: str, sections: Sequence[Section], lang: str) -> str:

@@ -38,7 +38,8 @@ from .runner import Execution, NotebookRun, notebook_parameters, notebooks_dir
 from .workers import temporary_folder
 from .sections import RECOMMENDATIONS, SECTIONS, Section
 
-__all__ = ["ReportResult", "ReportFailed", "render_report", "slug", "output_name", "client_language"]
+__all__ = ["ReportResult", "ReportFailed", "render_report", "slug", "output_name", "client_language",
+           "section_availability"]
 
 
 class ReportFailed(RuntimeError):
@@ -89,9 +90,11 @@ class ReportResult:
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
     runs: list[NotebookRun] = field(default_factory=list)
+    #: Sections shown as "not available" (``section``, ``title_zh``, ``title_en``, ``reason``): their data are missing.
+    missing: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        return {"missing_sections": list(self.missing),
             "client": self.client, "name": self.name, "lang": self.lang, "period": self.period, "as_of": self.as_of,
             "html": str(self.html), "pdf": str(self.pdf) if self.pdf else None, "out_dir": str(self.out_dir),
             "notebooks": [str(p) for p in self.notebooks], "seconds": round(self.seconds, 2),
@@ -277,31 +280,38 @@ def _render(*, source: str, root: Path, work: Path, stem: str, lang: str, period
     """The body of :func:`render_report`, writing into the temporary folder ``work``."""
     params = notebook_parameters(source, lang=lang, period=period, industry=industry, as_of=as_of)
     nb_tmp = work / "notebooks"
-    say(f"running {len(found)} notebook(s) on {stem} ({lang})")
-    execution = Execution([p for _, p in found], nb_tmp, params, jobs=jobs, cwd=directory, timeout=timeout,
-                          keep_kernels=keep_kernels, keep_kernel_after=keep_kernel_after, debug=debug)
-    # While the notebooks run, load the client here: it checks the input and names the outputs.
+    nb_tmp.mkdir(parents=True, exist_ok=True)
+    # Load the client first: it checks the input, names the outputs, and says which sections its data allow.
     from ..io import load_client
 
-    try:
-        c = load_client(source, period=period, industry=industry, as_of=as_of)
-        the_period = c.period(period)
-    except BaseException:
-        execution.cancel()
-        raise
-
+    c = load_client(source, period=period, industry=industry, as_of=as_of)
+    the_period = c.period(period)
     parts = _Sections([s for s, _ in found], lang)
+    unavailable = section_availability(c, [s for s, _ in found], period)
+    for s in unavailable:
+        parts.unavailable(s.notebook, unavailable[s])
+        say(f"not available: {s.notebook} ({unavailable[s].text('en')})")
+    to_run = [(s, p) for s, p in found if s not in unavailable]
+    say(f"running {len(to_run)} notebook(s) on {stem} ({lang})")
 
     def done(run: NotebookRun) -> None:
-        say(f"{'ok' if run.ok else 'FAILED'} {run.name} ({run.seconds:.1f} s)")
-        parts.add(run)  # its HTML is made while the other notebooks still run
+        missing = _missing_data(run)
+        say(f"{'ok' if run.ok else 'not available' if missing else 'FAILED'} {run.name} ({run.seconds:.1f} s)")
+        if missing:
+            parts.unavailable(run.name, missing)
+        else:
+            parts.add(run)  # its HTML is made while the other notebooks still run
 
-    runs = execution.wait(done)
+    runs: list[NotebookRun] = []
+    if to_run:
+        execution = Execution([p for _, p in to_run], nb_tmp, params, jobs=jobs, cwd=directory, timeout=timeout,
+                              keep_kernels=keep_kernels, keep_kernel_after=keep_kernel_after, debug=debug)
+        runs = execution.wait(done)
     as_of_text = c.as_of.date().isoformat()
     base = f"{stem}-{slug(the_period.label, 'period')}-{lang}"
     day = root / as_of_text
     day.mkdir(parents=True, exist_ok=True)
-    failed = [r for r in runs if not r.ok]
+    failed = [r for r in runs if not r.ok and not _missing_data(r)]
     if failed:
         kept = day / f"{base}.failed"
         (nb_tmp / "error.txt").write_text("\n".join(r.error or "" for r in failed) + "\n", encoding="utf-8")
@@ -334,9 +344,10 @@ def _render(*, source: str, root: Path, work: Path, stem: str, lang: str, period
             tmp_pdf = html_to_pdf(tmp_html, work / f"{base}.pdf")
         except NoChromium as exc:
             result_warnings.append(str(exc))
+    missing = parts.missing_list()
     (work / f"{base}.records.json").write_text(dumps({
         "client": stem, "name": c.meta.name, "lang": lang, "period": the_period.to_dict(), "as_of": as_of_text,
-        "parameters": params, "records": records, "by_notebook": by_notebook,
+        "parameters": params, "records": records, "by_notebook": by_notebook, "missing_sections": missing,
     }), encoding="utf-8")
 
     # Everything is written: move it into place, the HTML last.
@@ -355,8 +366,30 @@ def _render(*, source: str, root: Path, work: Path, stem: str, lang: str, period
     return ReportResult(
         client=stem, name=c.meta.name, lang=lang, period=the_period.label, as_of=as_of_text, html=final_html,
         out_dir=day, notebooks=[final_nb / r.output.name for r in runs], records=records, pdf=final_pdf,
-        seconds=time.perf_counter() - started, warnings=result_warnings, runs=runs,
+        seconds=time.perf_counter() - started, warnings=result_warnings, runs=runs, missing=missing,
     )
+
+
+def section_availability(client, sections: Sequence[Section], period=None) -> dict[Section, Any]:
+    """The sections whose analysis the client's data do not allow, each with its
+    :class:`~kalib.capabilities.Capability` (what it needs, what to add)."""
+    from ..capabilities import capability
+
+    out: dict[Section, Any] = {}
+    for s in sections:
+        if s.needs:
+            cap = capability(client, s.needs, period)
+            if not cap.ok:
+                out[s] = cap
+    return out
+
+
+def _missing_data(run: NotebookRun) -> str | None:
+    """The message of a MissingData that stopped a notebook (the section is then "not available"), else None."""
+    if run.ok or run.error_type != "MissingData":
+        return None
+    text = run.error or ""
+    return text.split("MissingData: ", 1)[1].strip() if "MissingData: " in text else text
 
 
 class _Sections:
@@ -371,6 +404,23 @@ class _Sections:
         self.prep = ReportPreprocessor()
         self.bodies: dict[str, Any] = {}
         self.recs: dict[str, Any] = {}
+        self.missing: dict[str, str] = {}
+
+    def unavailable(self, notebook: str, reason) -> None:
+        """Show ``notebook``'s section as not available: ``reason`` is a capability or the text of a
+        MissingData raised while the notebook ran."""
+        from .html import unavailable_section
+
+        if notebook not in self.sections:
+            return
+        text = reason.reason(self.lang) if hasattr(reason, "reason") else str(reason)
+        self.missing[notebook] = text
+        self.bodies[notebook] = unavailable_section(self.sections[notebook], text, self.lang)
+
+    def missing_list(self) -> list[dict[str, Any]]:
+        """The sections shown as not available, in report order."""
+        return [{"section": n, "title_zh": self.sections[n].zh, "title_en": self.sections[n].en,
+                 "reason": self.missing[n]} for n in self.order if n in self.missing]
 
     def add(self, run: NotebookRun) -> None:
         import nbformat

@@ -12,6 +12,12 @@ Cells tagged ``recommendations`` (in any notebook) are gathered into a closing
 ['05.00-client-check', '01.01-health-check']
 >>> SECTIONS[0].title("en"), SECTIONS[0].title("zh")
 ('Executive summary', '执行摘要')
+>>> SECTIONS[1].needs
+'health'
+
+A section with ``needs`` runs only when the client's data allow that analysis
+(:func:`kalib.capabilities.capability`); otherwise the report shows it as
+"not available: needs …; add …".
 """
 
 from __future__ import annotations
@@ -31,6 +37,9 @@ class Section:
     zh: str
     en: str
     layer: int | None = None  # layer of the method (1-4), None for the summary
+    #: The analysis the section shows (a key of :data:`kalib.capabilities.CAPABILITIES`): when the client's
+    #: data do not allow it, the notebook is not run and the section says what is needed.  None: always run.
+    needs: str | None = None
 
     @property
     def key(self) -> str:
@@ -47,11 +56,11 @@ class Section:
 
 SECTIONS: tuple[Section, ...] = (
     Section("05.00-client-check", "执行摘要", "Executive summary"),
-    Section("01.01-health-check", "十大健康指标", "The ten health indicators", 1),
-    Section("01.00-customer-value", "客户价值", "Customer value", 1),
-    Section("03.00-win-rate-model", "销售看板与业绩仪表盘", "Sales boards and dashboard", 3),
-    Section("02.00-how-to-sell", "商机评审", "Deal reviews", 2),
-    Section("04.00-sales-team", "销售团队", "Sales team", 4),
+    Section("01.01-health-check", "十大健康指标", "The ten health indicators", 1, "health"),
+    Section("01.00-customer-value", "客户价值", "Customer value", 1, "accounts"),
+    Section("03.00-win-rate-model", "销售看板与业绩仪表盘", "Sales boards and dashboard", 3, "pipeline"),
+    Section("02.00-how-to-sell", "商机评审", "Deal reviews", 2, "deals"),
+    Section("04.00-sales-team", "销售团队", "Sales team", 4, "team"),
 )
 
 #: The closing section, made of the cells tagged ``recommendations``.
