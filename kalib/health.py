@@ -183,8 +183,23 @@ class Indicator:
     def value_text(self, lang: str = "en") -> str:
         return format_value(self.value, self.unit, lang)
 
+    @property
+    def low_confidence(self) -> bool:
+        """Computed from thin data (e.g. indicator 2 on a previous period covered by a few months): shown as
+        "low confidence" beside the status, never among the gaps to act on first."""
+        return self.status != "na" and bool(self.detail.get("low_confidence"))
+
+    def confidence_text(self, lang: str = "en") -> str:
+        """Why the value is low confidence (empty otherwise)."""
+        if not self.low_confidence:
+            return ""
+        return tr(lang, self.detail.get("low_confidence_zh") or "数据不足", self.detail.get("low_confidence_en")
+                  or "thin data")
+
     def status_text(self, lang: str = "en") -> str:
         zh, en = _STATUS_TEXT[self.status]
+        if self.low_confidence:
+            zh, en = zh + "（低可信度）", en + " (low confidence)"
         return tr(lang, zh, en)
 
     def distance_text(self, lang: str = "en") -> str:
@@ -231,6 +246,9 @@ class Indicator:
                         f", excellent line {format_line(self.excellent, self.unit, lang)}")
         head = f"**{self.value_text(lang)}** · {sym} {self.status_text(lang)} · {self.distance_text(lang)}" + tr(
             lang, f"（{lines}）", f" ({lines})")
+        if self.low_confidence:
+            head += tr(lang, f"\n\n**低可信度**：{self.confidence_text('zh')}。",
+                       f"\n\n**Low confidence**: {self.confidence_text('en')}.")
         basis = self.basis_text(lang)
         return head + (f"\n\n{basis}" if basis else "")
 
@@ -245,6 +263,8 @@ class Indicator:
             "id": self.id, "key": self.key, "name_zh": self.zh, "name_en": self.en,
             "value": self.value, "pass": self.pass_line, "excellent": self.excellent,
             "status": self.status, "unit": self.unit, "line_source": self.line_source,
+            "confidence": "low" if self.low_confidence else ("normal" if self.status != "na" else None),
+            "confidence_en": self.confidence_text("en") or None, "confidence_zh": self.confidence_text("zh") or None,
             "vs_pass": self.vs_pass, "vs_excellent": self.vs_excellent,
             "distance_unit": {"share": "points", "rmb": "RMB", "ratio": "x"}.get(self.unit, self.unit),
             "extra_pipeline": self.extra_pipeline,
@@ -304,8 +324,9 @@ class HealthResult:
         }
 
     def gaps(self, n: int = 3) -> list[Indicator]:
-        """The ``n`` indicators below the pass line that are furthest from it, relative to the line."""
-        below = [i for i in self.indicators if i.status == "below"]
+        """The ``n`` indicators below the pass line that are furthest from it, relative to the line (an indicator
+        computed from thin data, :attr:`Indicator.low_confidence`, is never one: it is named apart)."""
+        below = [i for i in self.indicators if i.status == "below" and not i.low_confidence]
         below.sort(key=lambda i: (-(i.relative_gap or 0.0), i.id))
         return below[:n]
 
@@ -333,6 +354,12 @@ class HealthResult:
             names = "、".join(i.zh for i in self.indicators if i.status == "na") if lang == "zh" else \
                 ", ".join(i.en for i in self.indicators if i.status == "na")
             lines.append(tr(lang, f"无数据：{names}。", f"Not available: {names}."))
+        low = [i for i in self.indicators if i.low_confidence]
+        if low:
+            lines.append(tr(lang, "低可信度（数据不足，仅供参考）：" + "；".join(f"{i.zh}（{i.confidence_text('zh')}）" for i in low)
+                            + "。",
+                            "Low confidence (thin data, read with care): "
+                            + "; ".join(f"{i.en} ({i.confidence_text('en')})" for i in low) + "."))
         gaps = self.gaps(n)
         if gaps:
             lines.append(tr(lang, f"最值得关注的{len(gaps)}个差距：", f"The {len(gaps)} gaps that matter most:"))
@@ -383,6 +410,7 @@ class HealthResult:
         return jsonable({
             "client": self.client, "industry": self.industry, "period": per, "source": self.source,
             "counts": self.counts(), "gaps": [i.key for i in self.gaps()],
+            "low_confidence": [i.key for i in self.indicators if i.low_confidence],
             "indicators": inds,
             "summary_zh": self.summary("zh"), "summary_en": self.summary("en"),
         })

@@ -212,6 +212,18 @@ def _renewal_rate(d: IndicatorData) -> tuple[float, dict, dict]:
     if pd.notna(first) and first > prev.start:
         detail["previous_partly_covered"] = True
         detail["data_start"] = pd.Timestamp(first).date().isoformat()
+    min_months = int(d.cfg.indicator("renewal_rate").get("confidence", {}).get("min_previous_months", 0))
+    in_prev = r.loc[prev.contains(r["date"]), "date"]
+    covered = int(in_prev.dt.to_period("M").nunique())
+    months = max(1, round(prev.days / 30.4375))
+    needed = min(min_months, months)
+    detail.update({"previous_months_covered": covered, "previous_months": months})
+    if covered < needed:
+        detail["low_confidence"] = True
+        detail["low_confidence_zh"] = (f"上一期只有{covered}个月有收入数据（至少需要{needed}个月）："
+                                       "上一期的客户可能不全，续约率仅供参考")
+        detail["low_confidence_en"] = (f"the previous period has revenue in {covered} month(s) only (at least "
+                                       f"{needed} needed): its customers may be incomplete, read the rate with care")
     base = float(prev_rev.sum())
     variants = {"revenue_retention": float(now.reindex(prev_rev.index).fillna(0.0).sum()) / base,
                 "revenue_retention_note": "this period's revenue from last period's customers ÷ their revenue "
@@ -351,6 +363,12 @@ def _output_per_employee(d: IndicatorData) -> tuple[float, dict, dict]:
 
 def _reps_above_mean(d: IndicatorData) -> tuple[float, dict, dict]:
     names, src = _salespeople(d)
+    least = int(d.cfg.indicator("reps_above_mean").get("confidence", {}).get("min_salespeople", 1))
+    if len(names) < least:
+        raise NotAvailable(f"只有{len(names)}名销售人员（至少需要{least}名才能看出销售额的分布）",
+                           f"only {len(names)} salesperson(s) (at least {least} are needed for the spread of sales "
+                           "to mean anything)", {"salespeople": len(names), "min_salespeople": least,
+                                                 "salespeople_from": src})
     sales: pd.Series | None = None
     how = None
     if d.rev_all is not None and "salesperson" in d.rev_all.columns and len(d.rev) \
@@ -409,12 +427,18 @@ def _core_product_share(d: IndicatorData) -> tuple[float, dict, dict]:
         if "core" in products.columns:
             flag = products["core"].astype("boolean").fillna(False)
             core = [str(x) for x in products.loc[flag.to_numpy(dtype=bool), "product"].dropna().unique()]
+    sold = [str(x) for x in by_prod.index[by_prod.to_numpy() > 0]]
     if core:
         universe = core
         detail["products_from"] = "flagged core (核心产品)"
+        unsold = [p for p in core if p not in set(sold)]
     else:
-        universe = list(dict.fromkeys(listed + list(by_prod.index)))
-        detail["products_from"] = "all products (none flagged core)"
+        # No product flagged core: the products sold in the period (a catalogue's unsold items are listed, not counted).
+        universe = sold
+        detail["products_from"] = "sold in the period (none flagged core)"
+        unsold = [p for p in listed if p not in set(sold)]
+    detail["unsold_products"] = len(unsold)
+    detail["unsold_product_names"] = unsold[:20]
     k = _core_count(frac, len(universe))
     rev_u = by_prod.reindex(universe).fillna(0.0).sort_values(ascending=False, kind="stable")
     top = rev_u.head(k)
@@ -509,13 +533,23 @@ def _basis_reps_above_mean(d: dict, v: dict, lang: str, m: Callable[[float], str
 
 def _basis_core_product_share(d: dict, v: dict, lang: str, m: Callable[[float], str]) -> str:
     flagged = d["products_from"].startswith("flagged")
-    what = tr(lang, f"{d['products']}个核心产品" if flagged else f"{d['products']}个产品（没有标记核心产品，取全部）",
-              f"{d['products']} core products" if flagged else f"{d['products']} products (none flagged core: all)")
-    names = ("、" if lang == "zh" else ", ").join(d["top_products"][:6]) + ("…" if len(d["top_products"]) > 6 else "")
-    return tr(lang, f"{what}，取收入最高的{d['top_k']}个（{names}），收入{m(d['top_revenue'])}，"
-                    f"期内总收入{m(d['total_revenue'])}。",
-              f"{what}; the {d['top_k']} with the most revenue ({names}) brought {m(d['top_revenue'])} of "
-              f"{m(d['total_revenue'])}.")
+    what = tr(lang, f"产品集合：{d['products']}个标记的核心产品" if flagged
+              else f"产品集合：期内有销售的{d['products']}个产品（没有标记核心产品）",
+              f"Product set: the {d['products']} products flagged core" if flagged
+              else f"Product set: the {d['products']} products sold in the period (none flagged core)")
+    sep = "、" if lang == "zh" else ", "
+    names = sep.join(d["top_products"][:6]) + ("…" if len(d["top_products"]) > 6 else "")
+    t = tr(lang, f"{what}，取收入最高的{d['top_k']}个（{names}），收入{m(d['top_revenue'])}，"
+                 f"期内总收入{m(d['total_revenue'])}。",
+           f"{what}; the {d['top_k']} with the most revenue ({names}) brought {m(d['top_revenue'])} of "
+           f"{m(d['total_revenue'])}.")
+    n = d.get("unsold_products", 0)
+    if n:
+        shown = d.get("unsold_product_names", [])
+        more = sep.join(shown[:8]) + ("…" if n > 8 else "")
+        t += tr(lang, f"期内未售出（{'核心产品' if flagged else '只在产品清单中'}）：{n}个（{more}）。",
+                f" Unsold in the period ({'core' if flagged else 'in the catalogue only'}): {n} ({more}).")
+    return t
 
 
 def basis_text(ind: Indicator, lang: str) -> str:

@@ -121,12 +121,32 @@ def test_tiny_statuses_and_details(tiny):
     assert r["core_product_share"].detail["top_products"] == ["P4", "P1"]
 
 
-def test_core_products_default_to_all_products_and_ceil_is_exact():
+def test_core_products_default_to_the_products_sold_and_list_the_unsold():
     c = Client.from_frames(tiny_frames(core=False), employees=40, sales_target=20 * M, period="2024")
     r = health_check(c)
-    # 10 products, none flagged: ceil(30% x 10) = 3 (not 4): P4 36 + P6 12 + P1 11 = 59
-    assert r["core_product_share"].detail["top_k"] == 3
-    assert r["core_product_share"].value == pytest.approx(59 / 80)
+    ind = r["core_product_share"]
+    # None flagged: the set is the products sold in 2024 (P6, P1, P2, P3, P4), not the 10 of the catalogue;
+    # ceil(30% x 5) = 2: P4 (C5..C12: 8+7+...+1 = 36) + P6 (C1: 12) = 48 of 80.
+    rev = tiny_frames(core=False)["revenue"]
+    in_2024 = rev[rev["date"].dt.year == 2024].dropna(subset=["product"])
+    sold = in_2024.groupby("product")["amount"].sum()
+    assert sorted(sold.index) == ["P1", "P2", "P3", "P4", "P6"]
+    top2 = sold.sort_values(ascending=False).head(2)
+    assert ind.detail["products"] == 5 and ind.detail["top_k"] == 2
+    assert ind.value == pytest.approx(top2.sum() / (80 * M)) == pytest.approx(48 / 80)
+    assert ind.detail["unsold_products"] == 5
+    assert ind.detail["unsold_product_names"] == ["P5", "P7", "P8", "P9", "P10"]
+    assert "sold in the period" in ind.basis_text("en") and "catalogue only): 5" in ind.basis_text("en")
+    assert "期内有销售的5个产品" in ind.basis_text("zh")
+
+
+def test_core_product_count_is_exact_for_ten_products():
+    # Ten products all sold: ceil(30% x 10) is 3, not 4 (0.3 x 10 in floating point is 3.0000000000000004).
+    rev = pd.DataFrame({"date": pd.to_datetime(["2024-05-01"] * 10), "customer": ["A"] * 10,
+                        "product": [f"P{k}" for k in range(10)], "amount": [float(10 - k) * M for k in range(10)]})
+    ind = health_check(Client.from_frames({"revenue": rev}, period="2024"))["core_product_share"]
+    assert ind.detail["top_k"] == 3
+    assert ind.value == pytest.approx((10 + 9 + 8) / 55)
 
 
 def test_distances_in_each_unit(tiny):
