@@ -21,8 +21,11 @@ Examples
 >>> chk = client_check(Client.from_frames({"revenue": rev}, period="2024"))
 >>> chk.available("team"), chk.available("deals")
 (True, False)
->>> print(chk.section("deals", "en").text)
-**Not available**: the deals portfolio needs the opportunities table (销售机会), which this client does not have.
+>>> print(chk.section("deals", "en").text)  # doctest: +NORMALIZE_WHITESPACE
+**Not available**: needs the opportunities table (销售机会), and the deal_scores table (要素评分) or the stakeholders
+table (决策人); add an export of the opportunities (deals) from your CRM; and score the open deals on the nine
+success factors (the deal_scores table); or list the decision makers of the open deals (the stakeholders table:
+role, attitude, relationship)
 """
 
 from __future__ import annotations
@@ -85,7 +88,11 @@ class SectionView:
 
 @dataclass
 class _NA:
-    reason: str
+    zh: str
+    en: str
+
+    def reason(self, lang: str) -> str:
+        return tr(lang, self.zh, self.en)
 
 
 @dataclass
@@ -104,10 +111,16 @@ class ClientCheck:
         if key not in PARTS:
             raise KeyError(f"no part {key!r}; parts: {', '.join(PARTS)}")
         if key not in self._cache:
+            from .capabilities import capability
+
+            cap = capability(self.client, key, self.period)  # the rule the commands and the report apply
+            if not cap.ok:
+                self._cache[key] = _NA(cap.reason("zh"), cap.reason("en"))
+                return self._cache[key]
             try:
                 self._cache[key] = getattr(self, f"_compute_{key}")()
             except MissingData as exc:
-                self._cache[key] = _NA(str(exc))
+                self._cache[key] = _NA(str(exc), str(exc))
         return self._cache[key]
 
     def available(self, key: str) -> bool:
@@ -126,13 +139,11 @@ class ClientCheck:
     def _compute_pipeline(self):
         from .forecast import simulate
 
-        self.client.table("opportunities", purpose="the pipeline forecast")
         return simulate(self.client, self.milestone)
 
     def _compute_deals(self):
         from .deals import portfolio
 
-        self.client.table("opportunities", purpose="the deals portfolio")
         return portfolio(self.client)
 
     def _compute_team(self):
@@ -154,7 +165,7 @@ class ClientCheck:
         """The section of one part: its headline text, a table and a chart."""
         res = self.part(key)
         if isinstance(res, _NA):
-            return SectionView(tr(lang, "**无法提供**：", "**Not available**: ") + res.reason)
+            return SectionView(tr(lang, "**无法提供**：", "**Not available**: ") + res.reason(lang))
         return getattr(self, f"_view_{key}")(res, lang, chart)
 
     def _view_health(self, h, lang, chart):

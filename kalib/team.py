@@ -399,6 +399,8 @@ class TeamResult:
         """Two or three sentences for a sales leader (Markdown)."""
         s = self.summary
         line = self.lines.get("reps_above_mean")
+        if s["salespeople"] < self.lines.get("min_salespeople", 1):
+            line = None  # too few people for indicator 9: its line is not shown
         parts = [tr(
             lang,
             f"{self.period.label} 共 {s['salespeople']} 名销售人员，人均年销售额 {fmt_rmb(s['mean_annual_sales'], lang)}；"
@@ -575,6 +577,8 @@ def team_analysis(client: Client, period: str | Period | None = None, industry: 
     ramp = tenure_bands(people, cfg["tenure_bands_months"], "en")
     lines = {"win_rate": win_line, "pipeline_coverage": cov_line,
              "reps_above_mean": INDICATORS["reps_above_mean"].lines(client.config, ind)["pass"],
+             "min_salespeople": int(INDICATORS["reps_above_mean"].definition(client.config).get("confidence", {})
+                                    .get("min_salespeople", 1)),
              "sales_per_rep": INDICATORS["sales_per_rep"].lines(client.config, ind)["pass"],
              "concentration_alert": cfg["concentration_alert"], "top_fraction": cfg["top_fraction"],
              "min_closed_deals": cfg["min_closed_deals"], "new_hire_months": cfg["new_hire_months"]}
@@ -589,7 +593,14 @@ def _findings(t: TeamResult) -> list[Finding]:
     out: list[Finding] = []
     # Indicator 9 (spread).
     line9 = L["reps_above_mean"]
-    if line9 is not None:
+    least = L.get("min_salespeople", 1)
+    if line9 is not None and s["salespeople"] < least:
+        out.append(Finding(
+            "spread", "leadership",
+            f"只有 {s['salespeople']} 名销售人员（至少 {least} 名才能看出分布）：指标9不适用。",
+            f"Only {s['salespeople']} salesperson(s) (at least {least} are needed to see a spread): indicator 9 "
+            "does not apply.", None))
+    elif line9 is not None:
         ok = s["share_above_mean"] >= line9
         out.append(Finding(
             "spread", "leadership",
