@@ -14,7 +14,7 @@ import pytest
 import kalib
 import kalib.io
 from kalib import Client
-from kalib.capabilities import CAPABILITIES, capabilities, capability
+from kalib.capabilities import ADD_HINTS, CAPABILITIES, capabilities, capability
 from kalib.checkup import client_check
 from kalib.cli import main
 from kalib.client import normalise
@@ -100,7 +100,8 @@ def test_check_and_the_commands_agree_on_every_subset(demo, monkeypatch):
                     assert code == 0, (tables, key, err)
                 else:
                     assert code == 2, (tables, key)
-                    assert "not available: needs " in err and "; add " in err, (tables, key, err)
+                    assert "not available: needs " in err, (tables, key, err)
+                    assert any(hint in err for _, hint in ADD_HINTS.values()) or "--opportunity" in err, err
             chk = client_check(c)
             for part in ("health", "accounts", "pipeline", "deals", "team"):
                 assert chk.available(part) == want[part], (tables, part)

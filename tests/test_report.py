@@ -517,3 +517,59 @@ def test_headings_and_links_are_rewritten_as_html_not_as_text():
     out = link_sections(body, [s], "zh")
     assert out.startswith("<style>/* 04.00-sales-team */ p {color: red}</style>")
     assert '<p title="04.00-sales-team">see <a href="#s0400">销售团队</a></p>' in out
+
+
+# ---------------------------------------------------------------------------
+# sections whose data the client lacks
+# ---------------------------------------------------------------------------
+@pytest.mark.notebooks
+def test_missing_data_inside_a_notebook_is_a_not_available_section(tmp_path):
+    from report_notebooks import sections as section_notebooks
+
+    nbs = section_notebooks(tmp_path, 'import kalib\nraise kalib.MissingData("the thing needs the nps table")',
+                            ("boom",))
+    write_notebook(nbs / "fine.ipynb", params_cell(), nbformat.v4.new_markdown_cell("# Fine\n\nall well"))
+    secs = [Section("fine", "好", "Fine"), Section("boom", "缺", "Boom")]
+    res = render_report(ACME, tmp_path / "o", lang="en", notebooks=nbs, sections=secs, jobs=1)
+    assert res.missing == [{"section": "boom", "title_zh": "缺", "title_en": "Boom",
+                            "reason": "the thing needs the nps table"}]
+    page = res.html.read_text(encoding="utf-8")
+    assert "<strong>Not available</strong>: the thing needs the nps table" in page and "all well" in page
+    assert json.loads(res.html.with_name(res.html.stem + ".records.json").read_text())["missing_sections"] == \
+        res.missing
+
+
+def _partial_client(root: Path, files: tuple[str, ...]) -> Path:
+    demo = REPO / "kalib" / "demo_data"
+    root.mkdir()
+    for f in files + ("client.yml",):
+        shutil.copy(demo / f, root / f)
+    return root
+
+
+@pytest.mark.notebooks
+@pytest.mark.slow
+@pytest.mark.parametrize("files, missing", [
+    (("收入.csv",), ["03.00-win-rate-model", "02.00-how-to-sell"]),
+    (("销售机会.csv",), ["02.00-how-to-sell"]),  # revenue is derived from the won deals
+    (("销售人员.xlsx",), ["01.01-health-check", "01.00-customer-value", "03.00-win-rate-model",
+                          "02.00-how-to-sell", "04.00-sales-team"]),
+], ids=["revenue-only", "opportunities-only", "people-only"])
+def test_a_report_from_whatever_tables_exist(tmp_path, files, missing):
+    client = _partial_client(tmp_path / "c", files)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        code = main(["report", str(client), "-o", str(tmp_path / "out"), "--lang", "en", "--jobs", "2"])
+    assert code == 0
+    text = out.getvalue()
+    assert f"{len(missing)} section(s) not available" in text
+    html = next((tmp_path / "out").rglob("*.html")).read_text(encoding="utf-8")
+    assert html.count("<strong>Not available</strong>: needs ") == len(missing)
+    titles = {s.notebook: s.en for s in SECTIONS}
+    for nb in missing:
+        assert f"  - {titles[nb]} " in text
+    for s in SECTIONS:
+        if s.notebook not in missing:
+            assert f"  - {s.en} " not in text
+    if "收入.csv" in files:  # says what to add
+        assert "add an export of the opportunities (deals) from your CRM" in html

@@ -13,8 +13,11 @@ NAME = "check"
 HELP = "check a client's files: every problem located, what was loaded, which analyses are possible"
 DESCRIPTION = (
     "Load a client folder (CSV/XLSX files and client.yml), a single .xlsx workbook, or 'demo'; print every "
-    "problem with file › sheet › row › column, or a summary of what was loaded and which analyses it allows. "
-    "Exit 0 when clean (warnings allowed), 2 on bad input. The files are only read, never changed."
+    "problem with file › sheet › row › column, or a summary of what was loaded, the stage mapping applied (each "
+    "client stage → kalib stage and win rate), the as-of date and where it came from, and which analyses it "
+    "allows (else what each needs and what to add: the same rules the commands and the report apply). "
+    "Exit 0 when clean (warnings allowed), 2 on bad input or when no table loads. The files are only read, "
+    "never changed."
 )
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

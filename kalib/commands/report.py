@@ -17,7 +17,8 @@ DESCRIPTION = (
     "deal reviews, team, recommendations) on a client with papermill, keep the executed notebooks, and write one "
     "self-contained HTML report (no code, charts embedded, opens offline) in Chinese or English to "
     "OUT/<as-of date>/<client>-<period>-<lang>.html (OUT defaults to reports/<client>). --pdf also prints it to PDF "
-    "with a local Chromium. With --batch, render every client of a folder (each sub-folder or .xlsx workbook) or "
+    "with a local Chromium. A section whose data the client lacks (see kalib check) is not run: the report shows "
+    "it as 'not available: needs ...; add ...' and the command lists it; the report still exits 0. With --batch, render every client of a folder (each sub-folder or .xlsx workbook) or "
     "of a clients.yml in parallel into OUT/<client>/ (OUT defaults to reports), continue past failures, write "
     "OUT/batch-summary.json and exit 1 if any client failed. Exit 0 ok, 1 a report failed, 2 bad input."
 )
