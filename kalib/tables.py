@@ -153,7 +153,7 @@ def _map_stages(df: pd.DataFrame, cfg: Config, stage_map: Mapping[str, str], pro
         names = {st["key"]: st["en"] for st in cfg.stages()}
         listed = "; ".join(f"{u!r} → {k} ({names.get(k, k)}, {cfg.stage_rates()[k]:.0%})" for u, k in guessed)
         warnings.append(Problem(
-            f"{len(guessed)} stage name(s) are not mapped in client.yml and were read by their usual meaning: "
+            f"{len(guessed)} open stage name(s) are not mapped in client.yml and were read by their usual meaning: "
             f"{listed}. If one means something else at this client, map it (stages: {{'{guessed[0][0]}': "
             f"{guessed[0][1]}}})", file=src.get("file"), sheet=src.get("sheet"), column=_where(df, "stage")["column"],
             severity="warning", count=len(guessed)))
@@ -165,12 +165,16 @@ def _map_stages(df: pd.DataFrame, cfg: Config, stage_map: Mapping[str, str], pro
 
 def stages_guessed(mapped: Mapping[Any, str | None], cfg: Config,
                    stage_map: Mapping[str, str] | None) -> list[tuple[str, str]]:
-    """The client's stage names matched only by a usual export name (``Prospecting`` → understand), not by
-    client.yml's ``stages:`` nor by the stage's own key or name: (name, stage key), to be said aloud."""
+    """The client's open-stage names matched only by a usual export name (``Prospecting`` → understand), not by
+    client.yml's ``stages:`` nor by the stage's own key or name: (name, stage key), to be said aloud.
+    (A closed result, ``Closed Won`` / ``Closed Lost``, needs no saying.)"""
     own = {normalise_label(str(k)) for k in (stage_map or {})}
     for st in cfg.stages():
         own |= {normalise_label(str(st[f])) for f in ("key", "zh", "en") if st.get(f)}
-    return [(str(u), k) for u, k in mapped.items() if k is not None and normalise_label(str(u)) not in own]
+    order = {st["key"]: i for i, st in enumerate(cfg.stages())}
+    status = cfg.stage_status()
+    return sorted(((str(u), k) for u, k in mapped.items() if k is not None and status.get(k) == "open"
+                   and normalise_label(str(u)) not in own), key=lambda uk: (order.get(uk[1], 99), uk[0]))
 
 
 def _derive_status(df: pd.DataFrame, cfg: Config, problems: list[Problem]) -> pd.DataFrame:
@@ -315,6 +319,9 @@ def normalise_tables(frames: dict[str, pd.DataFrame], cfg: Config, meta: ClientM
             nodate = rev["date"].isna()
             _warn(warnings, o.loc[won.index], pd.Series(nodate.to_numpy(), index=won.index),
                   "{n} won opportunity(ies) have no closed or expected-close date: left out of revenue")
+            if nodate.all():
+                won = won.iloc[:0]
+        if len(won):
             out["revenue"] = rev.loc[~nodate].reset_index(drop=True)
             derived["revenue"] = "opportunities"
             warnings.append(Problem(f"no revenue table: revenue is taken from {int((~nodate).sum())} won "
@@ -544,7 +551,7 @@ def date_undated_closed(o: pd.DataFrame, meta: ClientMeta, frames: Mapping[str, 
         warnings.append(Problem(
             f"{n} closed opportunity(ies) have no date: left out of win rates (default). To count them, set "
             "undated_closed: all_time (in the period analysed, whichever it is) or a period (undated_closed: "
-            "2024) in client.yml", file=src.get("file"), sheet=src.get("sheet"), column="closed_date",
+            "2024) in client.yml", file=src.get("file"), sheet=src.get("sheet"), column=_where(o, "closed_date")["column"],
             severity="warning", count=n))
         return o
     if str(meta.undated_closed).strip().lower() in ("all_time", "all-time", "all"):
@@ -557,7 +564,7 @@ def date_undated_closed(o: pd.DataFrame, meta: ClientMeta, frames: Mapping[str, 
     warnings.append(Problem(
         f"{n} closed opportunity(ies) have no date: {said} (dated {end.date()}, as client.yml's undated_closed: "
         f"{meta.undated_closed} says; flagged in closed_date_assumed)", file=src.get("file"),
-        sheet=src.get("sheet"), column="closed_date", severity="warning", count=n))
+        sheet=src.get("sheet"), column=_where(o, "closed_date")["column"], severity="warning", count=n))
     return o
 
 
@@ -583,7 +590,8 @@ def value_at_list_price(o: pd.DataFrame, products: pd.DataFrame | None, meta: Cl
         f"({total:,.0f} RMB in all; amount_from_list_price: true): estimates, flagged in amount_estimated"
         + (f"; {int((need & ~fill).sum())} have no product with a list price and stay without amount"
            if (need & ~fill).any() else ""),
-        file=src.get("file"), sheet=src.get("sheet"), column="amount", severity="warning", count=int(fill.sum())))
+        file=src.get("file"), sheet=src.get("sheet"), column=_where(o, "amount")["column"], severity="warning",
+        count=int(fill.sum())))
     return o
 
 
