@@ -729,13 +729,13 @@ def load_client(
     allow_links = settings.get("allow_links") is True
     decimal = settings.get("decimal") if settings.get("decimal") in (".", ",") else None
     meta.extra["decimal"] = None if decimal is None else str(decimal)
-    if not files:
-        problems.append(Problem("no data files found (CSV or XLSX)", file=str(path.name)))
 
     raw_tables: dict[str, tuple[pd.DataFrame, str, str | None]] = {}
     warnings: list[Problem] = []
     named = named_files(settings)
     files = files + subfolder_files(path, named, files, where)
+    if not files:
+        problems.append(Problem("no data files found (CSV or XLSX)", file=str(path.name)))
     read: dict[str, dict[str | None, pd.DataFrame | None]] = {}
     chosen_by: dict[str, bool] = {}  # table -> whether client.yml's files: named its file
     for f in files:
