@@ -47,8 +47,8 @@ from .client import Client, normalise, parse_period
 from .config import INDUSTRIES, default_config, normalise_label
 from .problems import Problem
 from .schema import TABLES, Table, header_lookup, table_lookup
-from .tables import MAX_LISTED, rows_text, normalise_tables
-from .settings import (CLIENT_YML_KEYS, DATE_RANGE, ClientMeta, Located, check_date, check_overrides,
+from .tables import MAX_LISTED, lookup_names, merge_quotas, normalise_tables, quotas_from_wide, rows_text
+from .settings import (CLIENT_YML_KEYS, DATE_RANGE, LOOKUP_TABLES, ClientMeta, Located, check_date, check_overrides,
                        meta_from_settings, read_settings)
 
 __all__ = ["load_client", "read_client_yml", "normalise_tables", "find_demo", "CLIENT_YML_KEYS", "MAX_LISTED"]
@@ -449,11 +449,28 @@ def _read_xlsx(path: Path, limits: Mapping[str, float] = LIMITS, decimal: str = 
 # ---------------------------------------------------------------------------
 # the loader
 # ---------------------------------------------------------------------------
+def _same_file(value: Any, name: str) -> bool:
+    """Whether a file name written in client.yml (with or without its suffix) names ``name`` (a file's path
+    inside the client folder, or a sheet)."""
+    if value is None:
+        return False
+    key = normalise_label(re.sub(r"\.(csv|tsv|txt|xlsx|xlsm)$", "", str(name), flags=re.I))
+    return normalise_label(str(value)) in (key, normalise_label(str(name)))
+
+
+def _named_by_files(name: str, files_map: Mapping[str, str]) -> str | None:
+    """The table client.yml's ``files:`` assigns to the file or sheet ``name``, if any."""
+    for table, fname in files_map.items():
+        if _same_file(fname, name):
+            return table
+    return None
+
+
 def _table_for(name: str, files_map: Mapping[str, str]) -> str | None:
     key = normalise_label(re.sub(r"\.(csv|tsv|txt|xlsx|xlsm)$", "", name, flags=re.I))
-    for table, fname in files_map.items():
-        if normalise_label(str(fname)) in (key, normalise_label(name)):
-            return table
+    named = _named_by_files(name, files_map)
+    if named is not None:
+        return named
     lookup = table_lookup()
     if key in lookup:
         return lookup[key]
@@ -463,6 +480,172 @@ def _table_for(name: str, files_map: Mapping[str, str]) -> str | None:
         if p in lookup:
             return lookup[p]
     return None
+
+
+def _rel(f: Path, root: Path) -> str:
+    """A file's name as client.yml writes it: its path inside the client folder."""
+    if root.is_dir():
+        try:
+            return f.relative_to(root).as_posix()
+        except ValueError:
+            return f.name
+    return f.name
+
+
+def _listing(root: Path, files: list[Path]) -> str:
+    names = [_rel(f, root) for f in files]
+    if not names:
+        return "it has no CSV or XLSX files"
+    more = f" and {len(names) - 10} more" if len(names) > 10 else ""
+    return "its files: " + ", ".join(names[:10]) + more
+
+
+def named_files(settings: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
+    """Every file client.yml names (``files:``, ``lookups: … file:``, ``targets: file:``), by its key path."""
+    out: dict[tuple[str, ...], str] = {}
+    for table, value in (settings.get("files") or {}).items():
+        if isinstance(value, str):
+            out[("files", str(table))] = value
+    for kind, spec in (settings.get("lookups") or {}).items():
+        if isinstance(spec, Mapping) and isinstance(spec.get("file"), str):
+            out[("lookups", str(kind), "file")] = spec["file"]
+    targets = settings.get("targets")
+    if isinstance(targets, Mapping) and isinstance(targets.get("file"), str):
+        out[("targets", "file")] = targets["file"]
+    return out
+
+
+def subfolder_files(root: Path, named: Mapping[tuple[str, ...], str], files: list[Path],
+                    where: Located) -> list[Path]:
+    """The files client.yml names inside subfolders of the client folder (``files: {revenue: 2024/sales.csv}``).
+
+    A path leading out of the folder, or to no file, is a problem located at its line."""
+    if not root.is_dir():
+        return []
+    out: list[Path] = []
+    for key, value in named.items():
+        if "/" not in value and "\\" not in value:
+            continue
+        rel = value.replace("\\", "/")
+        target = Path(os.path.normpath(root / rel))
+        if Path(rel).is_absolute() or not target.is_relative_to(Path(os.path.normpath(root))):
+            where.add(key, f"{'.'.join(key)}: {value!r} is outside the client folder; name a file inside it "
+                           "(a path from the folder, such as 2024/sales.csv)")
+            continue
+        if not target.exists() and not target.is_symlink():
+            where.add(key, f"{'.'.join(key)}: {value!r} does not exist in the client folder")
+            continue
+        if target.suffix.lower() not in DATA_SUFFIXES:
+            where.add(key, f"{'.'.join(key)}: {value!r} is not a CSV or XLSX file")
+            continue
+        if target not in files and target not in out:
+            out.append(target)
+    return out
+
+
+def _find_frame(value: str, read: Mapping[str, Mapping[str | None, pd.DataFrame | None]]
+                ) -> tuple[pd.DataFrame | None, str | None]:
+    """The first sheet of the file ``value`` names (or the sheet it names), with its label."""
+    for rel, sheets in read.items():
+        if _same_file(value, rel) or _same_file(value.replace("\\", "/"), rel):
+            for sheet, frame in sheets.items():
+                if frame is not None:
+                    return frame, rel + (f" › {sheet}" if sheet is not None and len(sheets) > 1 else "")
+            return None, rel
+    for rel, sheets in read.items():
+        for sheet, frame in sheets.items():
+            if sheet is not None and _same_file(value, sheet):
+                return frame, f"{rel} › {sheet}"
+    return None, None
+
+
+def _header(frame: pd.DataFrame, name: str) -> str | None:
+    heads = {normalise_label(str(h)): h for h in frame.columns[1:]}
+    return heads.get(normalise_label(str(name)))
+
+
+_MAIN_COLUMN = {"customers": "customer", "products": "product", "salespeople": "salesperson"}
+
+
+def resolve_lookups(settings: Mapping[str, Any], raw_tables: Mapping[str, tuple[pd.DataFrame, str, str | None]],
+                    read: Mapping[str, Mapping[str | None, pd.DataFrame | None]], col_map: Mapping[str, Any],
+                    where: Located, warnings: list[Problem]) -> tuple[dict[str, dict[str, str]], dict[str, Any]]:
+    """client.yml's ``lookups:`` read: code -> display name per kind, and the column mapping with, for a
+    lookup in the table's own file, the code column read as the table's name column (then named)."""
+    out: dict[str, dict[str, str]] = {}
+    cmap = {k: dict(v or {}) for k, v in (col_map or {}).items()}
+    for kind, spec in (settings.get("lookups") or {}).items():
+        if kind not in LOOKUP_TABLES or not isinstance(spec, Mapping) or not spec.get("key") or not spec.get("name"):
+            continue  # the schema has said what is wrong
+        name_cols = [spec["name"]] if isinstance(spec["name"], str) else [str(x) for x in spec["name"]]
+        value = spec.get("file")
+        own = value is None or (kind in raw_tables and (_same_file(value, raw_tables[kind][1])
+                                                       or _same_file(value, str(raw_tables[kind][2]))))
+        if own:
+            if kind not in raw_tables:
+                where.add(("lookups", kind), f"lookups: {kind} has no file: and there is no {kind} table to read "
+                                             "the names from; add file: (the file holding them)")
+                continue
+            frame, label = raw_tables[kind][0], raw_tables[kind][1]
+        else:
+            frame, label = _find_frame(value, read)
+            if frame is None:
+                where.add(("lookups", kind, "file"), f"lookups.{kind}.file: {value!r} is not a file or sheet of the "
+                                                     "client (or it is empty)")
+                continue
+        key_h = _header(frame, spec["key"])
+        name_h = [_header(frame, n) for n in name_cols]
+        heads = ", ".join(map(str, frame.columns[1:]))[:300]
+        if key_h is None:
+            where.add(("lookups", kind, "key"), f"lookups.{kind}.key: {label} has no column {spec['key']!r}; "
+                                                f"its columns: {heads}")
+        for n, h in zip(name_cols, name_h):
+            if h is None:
+                where.add(("lookups", kind, "name"), f"lookups.{kind}.name: {label} has no column {n!r}; "
+                                                     f"its columns: {heads}")
+        if key_h is None or None in name_h:
+            continue
+        mapping, notes = lookup_names(frame[key_h], frame[name_h])
+        out[kind] = mapping
+        if own:
+            cmap[kind] = {**cmap.get(kind, {}), str(key_h): _MAIN_COLUMN[kind]}
+        for note in notes:
+            warnings.append(Problem(f"lookups.{kind}: {note}", file=label, column=str(name_h[0]),
+                                    severity="warning"))
+    return out, cmap
+
+
+def add_targets(targets: Mapping[str, Any], read: Mapping[str, Mapping[str | None, pd.DataFrame | None]],
+                frames: dict[str, pd.DataFrame], sources: dict[str, str], meta: ClientMeta, where: Located,
+                warnings: list[Problem]) -> None:
+    """A targets file (one row per person, one column per month) read as the salespeople's yearly quotas."""
+    frame, label = _find_frame(str(targets["file"]), read)
+    if frame is None:
+        where.add(("targets", "file"), f"targets.file: {targets['file']!r} is not a file or sheet of the client "
+                                       "(or it is empty)")
+        return
+    person = _header(frame, str(targets.get("person") or ""))
+    if person is None:
+        where.add(("targets", "person"), f"targets.person: {label} has no column {targets.get('person')!r}; its "
+                                         f"columns: {', '.join(map(str, frame.columns[1:]))[:300]}")
+        return
+    factor = float(meta.extra.get("amount_unit", 1.0)) * meta.fx_to_rmb
+    quotas, said, unread = quotas_from_wide(frame, person, targets.get("year"), factor,
+                                            meta.extra.get("decimal") or ".")
+    if not len(quotas):
+        where.add(("targets", "file"), f"targets.file: {label} has no month columns (headers such as 2024-01, "
+                                       f"Jan 2024 or 2024年1月); its columns: {', '.join(unread)[:300]}")
+        return
+    had = "salespeople" in frames
+    sp = merge_quotas(frames.get("salespeople"), quotas)
+    sp.attrs["source"] = frames["salespeople"].attrs.get("source") if had else {"file": label, "sheet": None}
+    sp.attrs["columns"] = {**(frames["salespeople"].attrs.get("columns") or {} if had else {}),
+                           "quota": f"{label} (months)"}
+    frames["salespeople"] = sp
+    sources.setdefault("salespeople", label)
+    warnings.append(Problem(f"targets: {said}, read as yearly quotas" + (" (they replace the quota column)"
+                                                                         if had else ""),
+                            file=label, severity="warning", count=len(quotas)))
 
 
 def load_client(
@@ -533,6 +716,12 @@ def load_client(
                                             f"stages are: {', '.join(cfg.stage_order())}")
     if meta.period is not None:
         _check_period(meta, Located(yname, settings.lines, problems) if period is None else Located(None, {}, problems))
+    if meta.undated_closed is not None and meta.undated_closed.strip().lower() not in ("all_time", "all-time", "all"):
+        try:
+            parse_period(meta.undated_closed, fiscal_start=meta.fiscal_year_start)
+        except (ValueError, OverflowError) as exc:
+            where.add(("undated_closed",), f"undated_closed is all_time or a period: {exc}")
+            meta.undated_closed = None
     col_map = settings.get("columns") or {}
     files_map = settings.get("files") or {}
     limits = _limits(cfg, problems, yname)
@@ -540,19 +729,28 @@ def load_client(
     allow_links = settings.get("allow_links") is True
     decimal = settings.get("decimal") if settings.get("decimal") in (".", ",") else None
     meta.extra["decimal"] = None if decimal is None else str(decimal)
-    if not files:
-        problems.append(Problem("no data files found (CSV or XLSX)", file=str(path.name)))
 
     raw_tables: dict[str, tuple[pd.DataFrame, str, str | None]] = {}
     warnings: list[Problem] = []
+    named = named_files(settings)
+    files = files + subfolder_files(path, named, files, where)
+    if not files:
+        problems.append(Problem("no data files found (CSV or XLSX)", file=str(path.name)))
+    read: dict[str, dict[str | None, pd.DataFrame | None]] = {}
+    chosen_by: dict[str, bool] = {}  # table -> whether client.yml's files: named its file
     for f in files:
+        rel = _rel(f, path)
         refusal = _refusal(f, path if path.is_dir() else None, allow_links, limits)
         if refusal:
             regular = f.is_file() and not f.is_symlink()
-            if path.is_dir() and not regular and not f.is_symlink() and _table_for(f.name, files_map) is None:
-                warnings.append(Problem(f"{refusal}; ignored", file=f.name, severity="warning"))
+            mentioned = [k for k, v in named.items() if _same_file(v, rel)]
+            if mentioned:
+                for k in mentioned:
+                    where.add(k, f"{'.'.join(k)}: {named[k]!r} {refusal}")
+            elif path.is_dir() and not regular and not f.is_symlink() and _table_for(rel, files_map) is None:
+                warnings.append(Problem(f"{refusal}; ignored", file=rel, severity="warning"))
             else:
-                problems.append(Problem(refusal, file=f.name))
+                problems.append(Problem(refusal, file=rel))
             continue
         try:
             if f.suffix.lower() in (".xlsx", ".xlsm"):
@@ -560,45 +758,68 @@ def load_client(
             else:
                 sheets = {None: _read_csv(f, meta.extra.get("encoding"), limits)}
         except _RowError as exc:
-            problems.append(Problem(str(exc), file=f.name, sheet=exc.sheet, row=exc.row, column=exc.column))
+            problems.append(Problem(str(exc), file=rel, sheet=exc.sheet, row=exc.row, column=exc.column))
             continue
         except MemoryError:
-            problems.append(Problem("is too large to read in the memory available", file=f.name))
+            problems.append(Problem("is too large to read in the memory available", file=rel))
             continue
         except (UnicodeError, ValueError) as exc:
-            problems.append(Problem(str(exc), file=f.name))
+            problems.append(Problem(str(exc), file=rel))
             continue
         except Exception as exc:
-            problems.append(Problem(f"cannot be read: {type(exc).__name__}: {exc}", file=f.name))
+            problems.append(Problem(f"cannot be read: {type(exc).__name__}: {exc}", file=rel))
             continue
+        read[rel] = sheets
         for sheet, frame in sheets.items():
-            label = sheet if sheet is not None else f.name
+            label = sheet if sheet is not None else rel
             if sheet is not None and normalise_label(sheet) in IGNORED_SHEETS:
                 continue
             table = _table_for(label, files_map)
             if table is None and sheet is not None and len(sheets) == 1:
-                table = _table_for(f.name, files_map)
+                table = _table_for(rel, files_map)
             if table is None:
-                warnings.append(Problem("not recognised as a table, ignored (name it after a table, e.g. "
-                                        "销售机会/opportunities, or map it under files: in client.yml)",
-                                        file=f.name, sheet=sheet, severity="warning"))
+                if not any(_same_file(v, label) or _same_file(v, rel) for v in named.values()):
+                    warnings.append(Problem("not recognised as a table, ignored (name it after a table, e.g. "
+                                            "销售机会/opportunities, or map it under files: in client.yml)",
+                                            file=rel, sheet=sheet, severity="warning"))
+                continue
+            by_name = _named_by_files(label, files_map) == table or (
+                sheet is not None and len(sheets) == 1 and _named_by_files(rel, files_map) == table)
+            if table in files_map and not by_name:
+                # client.yml names another file for this table: this one only looks like it.
+                warnings.append(Problem(f"looks like the {table} table, but client.yml's files: names "
+                                        f"{files_map[table]!r} for it; ignored", file=rel, sheet=sheet,
+                                        severity="warning"))
                 continue
             if frame is None or (len(frame.columns) <= 1):
                 problems.append(Problem(f"is empty: no header row (the {TABLES[table].zh} / {table} table needs "
                                         f"at least the columns {_required_names(TABLES[table])})",
-                                        file=f.name, sheet=sheet))
+                                        file=rel, sheet=sheet))
                 continue
             if table in raw_tables:
                 prev = raw_tables[table]
+                this = sheet if sheet is not None and not path.is_dir() else rel
+                other = prev[2] if prev[2] is not None and not path.is_dir() else prev[1]
                 problems.append(Problem(f"holds the {table} table, which {prev[1]}"
-                                        f"{' › ' + prev[2] if prev[2] else ''} also holds; keep one",
-                                        file=f.name, sheet=sheet))
+                                        f"{' › ' + prev[2] if prev[2] else ''} also holds; say which one to read "
+                                        f"with this line in client.yml: files: {{{table}: \"{this}\"}} "
+                                        f"(or files: {{{table}: \"{other}\"}})", file=rel, sheet=sheet))
                 continue
             if len(frame) == 0:
                 warnings.append(Problem(f"has a header but no rows: the {table} table is treated as absent",
-                                        file=f.name, sheet=sheet, severity="warning"))
+                                        file=rel, sheet=sheet, severity="warning"))
                 continue
-            raw_tables[table] = (frame, f.name, sheet)
+            raw_tables[table] = (frame, rel, sheet)
+            chosen_by[table] = by_name
+    for table, value in files_map.items():
+        if table not in raw_tables and not any(_same_file(value, r) or any(_same_file(value, str(sh)) for sh in shs
+                                                                           if sh is not None)
+                                               for r, shs in read.items()) \
+                and not any(_same_file(value, _rel(f, path)) for f in files):
+            where.add(("files", table), f"files: {table}: {value!r} is not a file or sheet of the client "
+                                        f"({_listing(path, files)})")
+    lookups, col_map = resolve_lookups(settings, raw_tables, read, col_map, where, warnings)
+    meta.lookups = lookups
 
     frames: dict[str, pd.DataFrame] = {}
     sources: dict[str, str] = {}
@@ -609,6 +830,9 @@ def load_client(
             parsed.attrs["source"] = {"file": fname, "sheet": sheet}
             frames[table] = parsed
             sources[table] = fname + (f" › {sheet}" if sheet else "")
+    targets = settings.get("targets")
+    if isinstance(targets, Mapping) and targets.get("file"):
+        add_targets(targets, read, frames, sources, meta, where, warnings)
     client = normalise(frames, meta, cfg, stage_map=stage_map, path=path, sources=sources, warnings=warnings,
                        problems=problems)
     return client

@@ -183,10 +183,13 @@ PRODUCTS = Table(
           aliases=("产品名称", "品名", "product name", "name", "product")),
         C("core", "bool", "核心产品", "Core", aliases=("是否核心", "核心", "core", "is core", "core product")),
         C("category", "text", "产品线", "Category", aliases=("类别", "产品类别", "category", "family", "product family")),
+        C("list_price", "money", "目录价", "List price",
+          aliases=("标准价", "标准单价", "目录单价", "listprice", "list price", "standard price")),
     ),
     key="product",
     aliases=("产品", "产品表", "产品清单", "products", "product", "catalog"),
-    doc="One row per product; core products (核心产品) are what indicator 10 looks at.",
+    doc="One row per product; core products (核心产品) are what indicator 10 looks at; the list price can value "
+        "open deals that have no amount (`amount_from_list_price: true`).",
 )
 
 NPS = Table(

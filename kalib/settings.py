@@ -48,7 +48,7 @@ from .schema import TABLES
 __all__ = [
     "MAX_SETTINGS_BYTES", "MAX_ALIASES", "DATE_RANGE", "CLIENT_YML_KEYS", "Settings", "Located",
     "client_schema", "overrides_schema", "read_settings", "parse_settings", "check_overrides", "check_config",
-    "check_date", "ClientMeta", "meta_from_settings",
+    "check_date", "ClientMeta", "meta_from_settings", "LOOKUP_TABLES", "DUPLICATES",
 ]
 
 #: client.yml is a few lines of settings; anything larger is refused before it is read.
@@ -176,6 +176,21 @@ def overrides_schema(config: Config | None = None) -> dict[str, Any]:
     return schema
 
 
+#: The tables whose names a lookup can give (``lookups:`` in client.yml).
+LOOKUP_TABLES = ("customers", "products", "salespeople")
+#: What to do with an opportunity id on several rows (``duplicates:``); the first is the default.
+DUPLICATES = ("refuse", "keep_first", "sum")
+_LOOKUP = {
+    "type": "object", "additionalProperties": False, "required": ["key", "name"],
+    "properties": {
+        "file": {"type": "string", "description": "file (or sheet) holding the names; default: the table's own"},
+        "key": {"type": "string", "description": "its column with the codes used in the data"},
+        "name": {"type": ["string", "array"], "items": {"type": "string"},
+                 "description": "its column with the name, or a list of columns joined with a space"},
+    },
+}
+
+
 def client_schema(config: Config | None = None) -> dict[str, Any]:
     """The JSON Schema of ``client.yml`` (every key optional; empty means the default).
 
@@ -212,6 +227,28 @@ def client_schema(config: Config | None = None) -> dict[str, Any]:
         "allow_links": {"type": ["boolean", "null"],
                         "description": "true: read data files that link to places outside the client folder"},
         "notes": {"description": "free text for people; kalib ignores it"},
+        "lookups": {"type": ["object", "null"], "additionalProperties": False,
+                    "properties": {name: _LOOKUP for name in LOOKUP_TABLES},
+                    "description": "customers / products / salespeople -> where their names are: "
+                                   "{file, key, name} (codes in the data shown as names)"},
+        "duplicates": {"enum": [*DUPLICATES, None],
+                       "description": "an opportunity id on several rows (one per product line): keep_first, sum or "
+                                      "refuse (default: refuse)"},
+        "undated_closed": {"type": ["string", "integer", "null"],
+                           "description": "closed deals without any date: counted in this period's win rate "
+                                          "(e.g. 2024), or all_time (the period analysed, whichever it is); "
+                                          "default: left out of win rates"},
+        "amount_from_list_price": {"type": ["boolean", "null"],
+                                   "description": "true: an open deal without amount is valued at its product's "
+                                                  "list price (flagged); default false"},
+        "targets": {"type": ["object", "null"], "additionalProperties": False, "required": ["file", "person"],
+                    "properties": {"file": {"type": "string", "description": "the targets file (or sheet)"},
+                                   "person": {"type": "string", "description": "its column naming the salesperson"},
+                                   "year": {"type": ["integer", "null"], "minimum": 1900, "maximum": 2199,
+                                            "description": "the year whose months make the quota "
+                                                           "(default: the latest year in the headers)"}},
+                    "description": "a targets file with one column per month and one row per person, "
+                                   "read as yearly quotas"},
     }
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "client.yml",
             "type": "object", "properties": props, "additionalProperties": False}
@@ -221,7 +258,7 @@ def client_schema(config: Config | None = None) -> dict[str, Any]:
 CLIENT_YML_KEYS = frozenset({
     "name", "industry", "currency", "fx_to_rmb", "employees", "sales_target", "period", "as_of", "fiscal_year_start",
     "language", "date_format", "amount_unit", "encoding", "decimal", "allow_links", "columns", "stages", "files", "overrides",
-    "notes",
+    "notes", "lookups", "duplicates", "undated_closed", "amount_from_list_price", "targets",
 })
 
 
@@ -360,7 +397,8 @@ def _schema_problems(instance: Any, schema: dict[str, Any], where: Located) -> l
             if (path, "required") in seen:
                 continue
             seen.add((path, "required"))
-            where.add(path, f"{name} needs {', '.join(err.validator_value)} (it replaces the whole default list); "
+            why = " (it replaces the whole default list)" if path and path[-1].isdigit() else ""
+            where.add(path, f"{name} needs {', '.join(err.validator_value)}{why}; "
                             f"missing: {', '.join(k for k in err.validator_value if k not in err.instance)}")
         elif err.validator in ("minimum", "maximum"):
             if err.schema.get("minimum") == 0 and err.schema.get("maximum") == 1:
@@ -615,12 +653,25 @@ class ClientMeta:
     fiscal_year_start: int = 1
     language: str = "zh"
     extra: dict[str, Any] = field(default_factory=dict)
+    #: An opportunity id on several rows: refuse (default), keep_first or sum.
+    duplicates: str = "refuse"
+    #: Closed deals without any date: None (left out of win rates), a period (``2024``) or ``all_time``.
+    undated_closed: str | None = None
+    #: Open deals without amount valued at their product's list price (flagged in ``amount_estimated``).
+    amount_from_list_price: bool = False
+    #: customers / products / salespeople -> {code: display name}, applied to every table naming them.
+    lookups: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.industry not in INDUSTRIES:
             raise ValueError(f"industry must be one of {', '.join(INDUSTRIES)}, not {self.industry!r}")
         if not (isinstance(self.fx_to_rmb, (int, float)) and math.isfinite(self.fx_to_rmb) and self.fx_to_rmb > 0):
             raise ValueError(f"fx_to_rmb must be a positive number, not {self.fx_to_rmb!r}")
+        if self.duplicates not in DUPLICATES:
+            raise ValueError(f"duplicates must be one of {', '.join(DUPLICATES)}, not {self.duplicates!r}")
+        unknown = set(self.lookups) - set(LOOKUP_TABLES)
+        if unknown:
+            raise ValueError(f"lookups name {', '.join(sorted(unknown))}; they can name {', '.join(LOOKUP_TABLES)}")
 
 
 def meta_from_settings(data: Mapping[str, Any], default_name: str, problems: list) -> ClientMeta:
@@ -687,4 +738,7 @@ def meta_from_settings(data: Mapping[str, Any], default_name: str, problems: lis
         fiscal_year_start=data.get("fiscal_year_start") or 1,
         language=data.get("language") or "zh",
         extra={"date_format": order, "amount_unit": unit_factor, "encoding": data.get("encoding")},
+        duplicates=data.get("duplicates") or DUPLICATES[0],
+        undated_closed=str(data["undated_closed"]) if data.get("undated_closed") is not None else None,
+        amount_from_list_price=data.get("amount_from_list_price") is True,
     )

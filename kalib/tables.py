@@ -25,7 +25,9 @@ from .problems import InputError, Problem
 from .schema import TABLES, Table
 from .settings import ClientMeta
 
-__all__ = ["normalise_tables", "rows_text", "MAX_LISTED"]
+__all__ = ["normalise_tables", "rows_text", "MAX_LISTED", "NAMED_COLUMNS", "lookup_names", "apply_lookups",
+           "combine_duplicates", "date_undated_closed", "value_at_list_price", "month_of_header", "quotas_from_wide",
+           "merge_quotas", "stages_guessed", "analysis_period_end"]
 
 # At most this many rows are named per problem before "and N more".
 MAX_LISTED = 8
@@ -130,7 +132,8 @@ def _fast_map(s: pd.Series, mapping: Mapping[Any, Any], dtype: str = "str") -> p
     return pd.Series(values[codes], index=s.index).astype(dtype)
 
 
-def _map_stages(df: pd.DataFrame, cfg: Config, stage_map: Mapping[str, str], problems: list[Problem]) -> pd.DataFrame:
+def _map_stages(df: pd.DataFrame, cfg: Config, stage_map: Mapping[str, str], problems: list[Problem],
+                warnings: list[Problem]) -> pd.DataFrame:
     lookup = cfg.stage_lookup()
     for raw, key in (stage_map or {}).items():
         lookup[normalise_label(raw)] = key
@@ -144,10 +147,34 @@ def _map_stages(df: pd.DataFrame, cfg: Config, stage_map: Mapping[str, str], pro
                f"unknown stage {u!r} ({{n}} row(s)); known stages: "
                f"{', '.join(s['key'] + ' ' + s['zh'] for s in cfg.stages())}. Map it in client.yml "
                f"(stages: {{'{u}': qualified}})", column="stage")
+    guessed = stages_guessed(mapped, cfg, stage_map)
+    if guessed:
+        src = df.attrs.get("source") or {}
+        names = {st["key"]: st["en"] for st in cfg.stages()}
+        listed = "; ".join(f"{u!r} → {k} ({names.get(k, k)}, {cfg.stage_rates()[k]:.0%})" for u, k in guessed)
+        warnings.append(Problem(
+            f"{len(guessed)} open stage name(s) are not mapped in client.yml and were read by their usual meaning: "
+            f"{listed}. If one means something else at this client, map it (stages: {{'{guessed[0][0]}': "
+            f"{guessed[0][1]}}})", file=src.get("file"), sheet=src.get("sheet"), column=_where(df, "stage")["column"],
+            severity="warning", count=len(guessed)))
     df = df.copy()
     df["stage_raw"] = raw
     df["stage"] = _fast_map(raw, mapped)
     return df
+
+
+def stages_guessed(mapped: Mapping[Any, str | None], cfg: Config,
+                   stage_map: Mapping[str, str] | None) -> list[tuple[str, str]]:
+    """The client's open-stage names matched only by a usual export name (``Prospecting`` → understand), not by
+    client.yml's ``stages:`` nor by the stage's own key or name: (name, stage key), to be said aloud.
+    (A closed result, ``Closed Won`` / ``Closed Lost``, needs no saying.)"""
+    own = {normalise_label(str(k)) for k in (stage_map or {})}
+    for st in cfg.stages():
+        own |= {normalise_label(str(st[f])) for f in ("key", "zh", "en") if st.get(f)}
+    order = {st["key"]: i for i, st in enumerate(cfg.stages())}
+    status = cfg.stage_status()
+    return sorted(((str(u), k) for u, k in mapped.items() if k is not None and status.get(k) == "open"
+                   and normalise_label(str(u)) not in own), key=lambda uk: (order.get(uk[1], 99), uk[0]))
 
 
 def _derive_status(df: pd.DataFrame, cfg: Config, problems: list[Problem]) -> pd.DataFrame:
@@ -184,7 +211,10 @@ def _check_table(t: Table, out: pd.DataFrame, problems: list[Problem]) -> None:
             problems.append(Problem(
                 f"duplicate {t.column(t.key).zh} / {t.key} {first_val!r} (rows {', '.join(map(str, rows.iloc[:MAX_LISTED]))})"
                 + (f"; {n_keys - 1} other value(s) are duplicated too" if n_keys > 1 else "")
-                + "; each must appear once",
+                + "; each must appear once"
+                + ("; if the export has one row per product line, say so in client.yml: duplicates: sum (adds "
+                   "the amounts) or duplicates: keep_first (the default, refuse, stops here)"
+                   if t.name == "opportunities" else ""),
                 row=int(rows.iloc[0]), **_where(out, t.key)))
     if t.name == "snapshots" and {"snapshot_date", "opportunity_id"} <= set(out.columns):
         dup = out.duplicated(["snapshot_date", "opportunity_id"], keep=False) & out["opportunity_id"].notna()
@@ -228,12 +258,16 @@ def normalise_tables(frames: dict[str, pd.DataFrame], cfg: Config, meta: ClientM
         if "_row" not in df:
             df.insert(0, "_row", np.arange(2, len(df) + 2, dtype="int64"))
         df.attrs.update(attrs)
+        if name in ("opportunities", "snapshots"):
+            keys = ["snapshot_date", "opportunity_id"] if name == "snapshots" else ["opportunity_id"]
+            df = combine_duplicates(df, meta.duplicates, keys, problems, warnings)
         _check_table(t, df, problems)
         out[name] = df
+    apply_lookups(out, meta.lookups, warnings)
 
     for name in ("opportunities", "snapshots"):
         if name in out:
-            df = _map_stages(out[name], cfg, stage_map or {}, problems)
+            df = _map_stages(out[name], cfg, stage_map or {}, problems, warnings if name == "opportunities" else [])
             df = _derive_status(df, cfg, problems)
             out[name] = df
 
@@ -285,6 +319,9 @@ def normalise_tables(frames: dict[str, pd.DataFrame], cfg: Config, meta: ClientM
             nodate = rev["date"].isna()
             _warn(warnings, o.loc[won.index], pd.Series(nodate.to_numpy(), index=won.index),
                   "{n} won opportunity(ies) have no closed or expected-close date: left out of revenue")
+            if nodate.all():
+                won = won.iloc[:0]
+        if len(won):
             out["revenue"] = rev.loc[~nodate].reset_index(drop=True)
             derived["revenue"] = "opportunities"
             warnings.append(Problem(f"no revenue table: revenue is taken from {int((~nodate).sum())} won "
@@ -317,10 +354,10 @@ def normalise_tables(frames: dict[str, pd.DataFrame], cfg: Config, meta: ClientM
             o = o.copy()
             fill = o["expected_close"].where(closed_no_date)
             o.loc[closed_no_date, "closed_date"] = fill[closed_no_date]
-            _warn(warnings, o, closed_no_date,
+            _warn(warnings, o, closed_no_date & fill.notna(),
                   "{n} closed opportunity(ies) have no closed date: their expected close date is used",
                   column="closed_date")
-            out["opportunities"] = o
+        out["opportunities"] = date_undated_closed(o, meta, out, warnings)
 
     # Product names spelled differently from the product list.
     if "products" in out:
@@ -353,6 +390,9 @@ def normalise_tables(frames: dict[str, pd.DataFrame], cfg: Config, meta: ClientM
                           column="product")
                 out[name] = df
 
+    if "opportunities" in out:
+        out["opportunities"] = value_at_list_price(out["opportunities"], out.get("products"), meta, warnings)
+
     for name in ("deal_scores", "stakeholders"):
         if name in out and "opportunities" in out:
             df = out[name]
@@ -363,3 +403,277 @@ def normalise_tables(frames: dict[str, pd.DataFrame], cfg: Config, meta: ClientM
     if problems and raise_after:
         raise InputError(problems)
     return out, warnings, derived
+
+
+# ---------------------------------------------------------------------------
+# export shapes: lookups, repeated ids, undated closed deals, list prices, wide targets
+# ---------------------------------------------------------------------------
+#: Where each kind of name appears: table -> column holding it.
+NAMED_COLUMNS: dict[str, dict[str, str]] = {
+    "customers": {"customers": "customer", "revenue": "customer", "opportunities": "customer",
+                  "snapshots": "customer", "nps": "customer"},
+    "products": {"products": "product", "revenue": "product", "opportunities": "product", "snapshots": "product"},
+    "salespeople": {"salespeople": "salesperson", "revenue": "salesperson", "opportunities": "owner",
+                    "snapshots": "owner"},
+}
+
+
+def lookup_names(keys: pd.Series, names: pd.DataFrame) -> tuple[dict[str, str], list[str]]:
+    """Code -> display name from a lookup table, and notes on what was done.
+
+    ``names`` holds one or more columns joined with a space (FirstName +
+    LastName).  A name that two codes share is shown with its code,
+    ``"王伟 (1043)"``, so the two people stay apart; a code without a name
+    keeps the code.
+
+    >>> m, notes = lookup_names(pd.Series(["7", "8", "9"]),
+    ...                         pd.DataFrame({"f": ["Wei", "Wei", "Li"], "l": ["Wang", "Wang", None]}))
+    >>> m
+    {'7': 'Wei Wang (7)', '8': 'Wei Wang (8)', '9': 'Li'}
+    >>> notes
+    ["1 name(s) belong to several codes and are shown with their code (e.g. 'Wei Wang (7)')"]
+    """
+    text = names.astype("object").apply(lambda s: P.parse_text(s)[0].astype("object"))
+    joined = text.apply(lambda r: " ".join(str(v) for v in r if isinstance(v, str) and v), axis=1)
+    k = P.parse_text(keys)[0].astype("object")
+    ok = k.notna()
+    pairs = pd.DataFrame({"key": k[ok].astype(str), "name": joined[ok].astype(str)}).drop_duplicates("key")
+    pairs.loc[pairs["name"] == "", "name"] = pairs["key"]
+    shared = pairs["name"].duplicated(keep=False) & (pairs["name"] != pairs["key"])
+    pairs.loc[shared, "name"] = pairs.loc[shared, "name"] + " (" + pairs.loc[shared, "key"] + ")"
+    notes = []
+    if shared.any():
+        notes.append(f"{pairs.loc[shared, 'name'].str.replace(r' [(][^()]*[)]$', '', regex=True).nunique()} name(s) "
+                     f"belong to several codes and are shown with their code (e.g. {pairs.loc[shared, 'name'].iloc[0]!r})")
+    return dict(zip(pairs["key"], pairs["name"])), notes
+
+
+def apply_lookups(out: dict[str, pd.DataFrame], lookups: Mapping[str, Mapping[str, str]],
+                  warnings: list[Problem]) -> None:
+    """Codes replaced by display names in every table naming customers, products or salespeople (in place)."""
+    for kind, mapping in (lookups or {}).items():
+        if not mapping:
+            continue
+        for tname, col in NAMED_COLUMNS[kind].items():
+            if tname not in out or col not in out[tname]:
+                continue
+            df = out[tname]
+            values = df[col]
+            hit = values.isin(mapping.keys())
+            if not hit.any():
+                continue
+            df = df.copy()
+            df[col] = _fast_map(values.where(hit), mapping).where(hit, values).astype(values.dtype)
+            miss = values.notna() & ~hit
+            if miss.any():
+                _warn(warnings, df, miss, f"{{n}} row(s) name {kind} by a code that is not in the lookup "
+                                          f"(e.g. {values[miss].iloc[0]!r}): kept as given", column=col)
+            out[tname] = df
+
+
+def combine_duplicates(df: pd.DataFrame, how: str, keys: list[str], problems: list[Problem],
+                       warnings: list[Problem]) -> pd.DataFrame:
+    """One row per ``keys`` (an opportunity exported once per product line): ``keep_first`` or ``sum``.
+
+    ``sum`` adds the amounts of the rows of one id; their stage and status must
+    agree (one deal, one result), else each such id is an error.  ``refuse``
+    leaves the rows for the duplicate check, which names this setting.
+    """
+    ok = df[keys].notna().all(axis=1)
+    dup = ok & df.duplicated(keys, keep=False)
+    if how == "refuse" or not dup.any():
+        return df
+    n_ids = int(df.loc[dup, keys].drop_duplicates().shape[0])
+    n_rows = int(dup.sum())
+    if how == "sum":
+        part = df.loc[dup]
+        agree = [c for c in ("stage", "status") if c in part]
+        mixed = part.groupby(keys, dropna=False)[agree].nunique(dropna=False).max(axis=1) > 1
+        if mixed.any():
+            bad = mixed[mixed].index[0]
+            bad = bad if isinstance(bad, tuple) else (bad,)
+            mask = dup & (df[keys] == pd.Series(bad, index=keys)).all(axis=1)
+            _error(problems, df, mask,
+                   f"opportunity {bad[-1]!r} is on {{n}} rows with different stages or results; duplicates: sum "
+                   f"adds the product lines of one deal, which share one stage ({int(mixed.sum())} id(s) like this)",
+                   column=keys[-1])
+            return df
+        amounts = part.groupby(keys, sort=False)["amount"].sum(min_count=1)
+        first = df.loc[~df.duplicated(keys, keep="first") | ~ok].copy()
+        at = first.set_index(keys).index.isin(amounts.index) & ok.loc[first.index].to_numpy()
+        idx = first.loc[at].set_index(keys).index
+        first.loc[at, "amount"] = amounts.reindex(idx).to_numpy()
+        said = "their amounts added (one deal exported once per product line)"
+    else:
+        first = df.loc[~df.duplicated(keys, keep="first") | ~ok].copy()
+        said = "the first row of each kept, the others left out"
+    first.attrs.update(df.attrs)
+    src = df.attrs.get("source") or {}
+    warnings.append(Problem(f"{n_ids} opportunity id(s) appear on several rows ({n_rows} rows): {said} "
+                            f"(client.yml duplicates: {how}; the default is refuse, because a repeated id can "
+                            "be a product line or a row exported twice and only you can tell)",
+                            file=src.get("file"), sheet=src.get("sheet"), severity="warning", count=n_ids))
+    return first.reset_index(drop=True)
+
+
+def analysis_period_end(frames: Mapping[str, pd.DataFrame], meta: ClientMeta) -> pd.Timestamp:
+    """The last day of the period analysed by default (client.yml's period, else the last full year before
+    as_of, as_of being client.yml's or the latest date in the data)."""
+    from .client import parse_period
+
+    if meta.as_of:
+        as_of = pd.Timestamp(meta.as_of)
+    else:
+        dates = [df[c].max() for t, cols in (("revenue", ["date"]), ("opportunities", ["created", "closed_date",
+                                                                                        "last_change", "expected_close"]),
+                                             ("snapshots", ["snapshot_date"]), ("nps", ["date"]))
+                 if (df := frames.get(t)) is not None for c in cols if c in df]
+        dates = [d for d in dates if pd.notna(d)]
+        as_of = max(dates).normalize() if dates else pd.Timestamp.today().normalize()
+    per = parse_period(meta.period, as_of=as_of, fiscal_start=meta.fiscal_year_start)
+    return per.end
+
+
+def date_undated_closed(o: pd.DataFrame, meta: ClientMeta, frames: Mapping[str, pd.DataFrame],
+                        warnings: list[Problem]) -> pd.DataFrame:
+    """Closed deals with no closed nor expected-close date, dated at the end of the period client.yml's
+    ``undated_closed`` names (flagged in ``closed_date_assumed``), so they count in that period's win rate."""
+    from .client import parse_period
+
+    o = o.copy()
+    o["closed_date_assumed"] = False
+    undated = (o["status"] != "open") & o["closed_date"].isna() & o["expected_close"].isna()
+    if not undated.any():
+        return o
+    src = o.attrs.get("source") or {}
+    n = int(undated.sum())
+    if meta.undated_closed is None:
+        warnings.append(Problem(
+            f"{n} closed opportunity(ies) have no date: left out of win rates (default). To count them, set "
+            "undated_closed: all_time (in the period analysed, whichever it is) or a period (undated_closed: "
+            "2024) in client.yml", file=src.get("file"), sheet=src.get("sheet"), column=_where(o, "closed_date")["column"],
+            severity="warning", count=n))
+        return o
+    if str(meta.undated_closed).strip().lower() in ("all_time", "all-time", "all"):
+        end, said = analysis_period_end(frames, meta), "all time: counted in the win rate of the period analysed"
+    else:
+        per = parse_period(meta.undated_closed, fiscal_start=meta.fiscal_year_start)
+        end, said = per.end, f"counted in the win rate of {per.label}"
+    o.loc[undated, "closed_date"] = end
+    o.loc[undated, "closed_date_assumed"] = True
+    warnings.append(Problem(
+        f"{n} closed opportunity(ies) have no date: {said} (dated {end.date()}, as client.yml's undated_closed: "
+        f"{meta.undated_closed} says; flagged in closed_date_assumed)", file=src.get("file"),
+        sheet=src.get("sheet"), column=_where(o, "closed_date")["column"], severity="warning", count=n))
+    return o
+
+
+def value_at_list_price(o: pd.DataFrame, products: pd.DataFrame | None, meta: ClientMeta,
+                        warnings: list[Problem]) -> pd.DataFrame:
+    """Open deals without amount valued at their product's list price when client.yml says
+    ``amount_from_list_price: true``; every such deal is flagged in ``amount_estimated``."""
+    o = o.copy()
+    o["amount_estimated"] = False
+    if not meta.amount_from_list_price:
+        return o
+    src = o.attrs.get("source") or {}
+    prices = {} if products is None else dict(zip(products["product"], products["list_price"]))
+    prices = {k: v for k, v in prices.items() if pd.notna(k) and pd.notna(v)}
+    need = (o["status"] == "open") & o["amount"].isna()
+    price = _fast_map(o["product"], prices, "float64") if prices else pd.Series(np.nan, index=o.index)
+    fill = need & price.notna()
+    o.loc[fill, "amount"] = price[fill]
+    o.loc[fill, "amount_estimated"] = True
+    total = float(price[fill].sum())
+    warnings.append(Problem(
+        f"{int(fill.sum())} open opportunity(ies) without amount are valued at their product's list price "
+        f"({total:,.0f} RMB in all; amount_from_list_price: true): estimates, flagged in amount_estimated"
+        + (f"; {int((need & ~fill).sum())} have no product with a list price and stay without amount"
+           if (need & ~fill).any() else ""),
+        file=src.get("file"), sheet=src.get("sheet"), column=_where(o, "amount")["column"], severity="warning",
+        count=int(fill.sum())))
+    return o
+
+
+_MONTHS = {m: i for i, names in enumerate(
+    [("jan", "january", "一月"), ("feb", "february", "二月"), ("mar", "march", "三月"), ("apr", "april", "四月"),
+     ("may", "五月"), ("jun", "june", "六月"), ("jul", "july", "七月"), ("aug", "august", "八月"),
+     ("sep", "sept", "september", "九月"), ("oct", "october", "十月"), ("nov", "november", "十一月"),
+     ("dec", "december", "十二月")], 1) for m in names}
+
+
+def month_of_header(header: str, year: int | None = None) -> tuple[int, int] | None:
+    """(year, month) a targets header stands for, or None.
+
+    >>> [month_of_header(h) for h in ("2024-03", "2024/3", "2024年3月", "Mar 2024", "March-2024", "Region")]
+    [(2024, 3), (2024, 3), (2024, 3), (2024, 3), (2024, 3), None]
+    >>> month_of_header("Mar", year=2024), month_of_header("3月", year=2024)
+    ((2024, 3), (2024, 3))
+    """
+    import re
+
+    h = str(header).strip().lower()
+    if m := re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?(?:[-/.]\d{1,2})?", h):
+        y, mo = int(m.group(1)), int(m.group(2))
+    elif m := re.fullmatch(r"([a-z]+)[\s\-_'.]*(\d{4})", h):
+        if m.group(1) not in _MONTHS:
+            return None
+        y, mo = int(m.group(2)), _MONTHS[m.group(1)]
+    elif m := re.fullmatch(r"(\d{4})[\s\-_.]*([a-z]+)", h):
+        if m.group(2) not in _MONTHS:
+            return None
+        y, mo = int(m.group(1)), _MONTHS[m.group(2)]
+    elif year is not None and (h in _MONTHS or re.fullmatch(r"(\d{1,2})月", h)):
+        y, mo = year, _MONTHS[h] if h in _MONTHS else int(h[:-1])
+    else:
+        return None
+    return (y, mo) if 1 <= mo <= 12 and 1900 <= y <= 2199 else None
+
+
+def quotas_from_wide(frame: pd.DataFrame, person: str, year: int | None, factor: float = 1.0,
+                     decimal: str = ".") -> tuple[pd.DataFrame, str, list[str]]:
+    """Yearly quotas from a targets file with one row per person and one column per month.
+
+    Returns ``(quotas, what was done, headers not read)``: ``quotas`` has
+    ``salesperson`` (as written in the file) and ``quota`` (the sum of the
+    months of ``year``, default the latest year in the headers; in RMB after
+    ``factor``).  A person on several rows gets the sum of the rows.
+    """
+    months = {h: month_of_header(h, year) for h in frame.columns if h not in ("_row", person)}
+    found = {h: ym for h, ym in months.items() if ym is not None}
+    if not found:
+        return pd.DataFrame({"salesperson": [], "quota": []}), "no month columns", [str(h) for h in months]
+    use_year = year if year is not None else max(y for y, _ in found.values())
+    cols = [h for h, (y, _) in found.items() if y == use_year]
+    values = pd.DataFrame({h: P.parse_money(frame[h], decimal=decimal)[0] for h in cols})
+    who = P.parse_text(frame[person])[0]
+    q = pd.DataFrame({"salesperson": who.astype("object"), "quota": values.sum(axis=1, min_count=1) * factor})
+    q = q.loc[q["salesperson"].notna()].groupby("salesperson", sort=False, as_index=False)["quota"].sum(min_count=1)
+    n_months = len({m for h in cols for _, m in [found[h]]})
+    said = (f"{len(q)} quota(s): the sum of {n_months} month(s) of {use_year}"
+            + (f" (only {n_months} of 12 months: the quota covers those)" if n_months < 12 else ""))
+    return q, said, [str(h) for h, ym in months.items() if ym is None]
+
+
+def merge_quotas(salespeople: pd.DataFrame | None, quotas: pd.DataFrame) -> pd.DataFrame:
+    """The salespeople table with the targets file's quotas (the targets file wins); people only in the
+    targets file are added."""
+    q = quotas.rename(columns={"quota": "_q"})
+    if salespeople is None:
+        out = pd.DataFrame({"_row": np.arange(2, len(q) + 2, dtype="int64"),
+                            "salesperson": q["salesperson"].astype("str").to_numpy(), "quota": q["_q"].to_numpy()})
+        return out
+    sp = salespeople.copy()
+    qmap = dict(zip(q["salesperson"], q["_q"]))
+    has = sp["salesperson"].isin(qmap.keys())
+    if "quota" not in sp:
+        sp["quota"] = np.nan
+    sp.loc[has, "quota"] = sp.loc[has, "salesperson"].map(qmap)
+    extra = q.loc[~q["salesperson"].isin(sp["salesperson"])]
+    if len(extra):
+        start = int(sp["_row"].max()) + 1 if "_row" in sp and len(sp) else 2
+        add = pd.DataFrame({"_row": np.arange(start, start + len(extra), dtype="int64"),
+                            "salesperson": extra["salesperson"].to_numpy(), "quota": extra["_q"].to_numpy()})
+        sp = pd.concat([sp, add], ignore_index=True)
+        sp.attrs.update(salespeople.attrs)
+    return sp
