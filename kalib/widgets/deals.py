@@ -444,6 +444,7 @@ class MyDealPanel(DealPanel):
         head, picker, *rest = self.children
         self.children = [w.HTML(f"<h3>{_e(L('我的机会：评审一个自己的在跟机会', 'My deal: review a live deal of your own'))}</h3>"),
                          facts, picker, *rest, w.HBox([self.save_button]), self.saved]
+        self.add_class("kalib-my-deal")
         self._info_ready = True
         self.refresh()
 
