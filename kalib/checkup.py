@@ -37,10 +37,11 @@ import pandas as pd
 
 from .client import Client, MissingData
 from .i18n import fmt_pct, fmt_rmb, tr
-from .indicators import INDICATORS
+from .indicators import INDICATORS, format_line
 from .jsonout import jsonable
 
-__all__ = ["ClientCheck", "SectionView", "client_check", "PARTS", "INDICATOR_HOME"]
+__all__ = ["ClientCheck", "SectionView", "SalesAction", "ActionSpec", "ACTION_SPECS", "client_check", "due_date",
+           "PARTS", "INDICATOR_HOME"]
 
 #: The parts of the check, in order: key -> (zh, en, layer).
 PARTS = {
@@ -59,6 +60,164 @@ _LAYER_NAMES = {
     2: ("第二层：如何销售", "layer 2, how to sell"),
     3: ("第三层：如何管理销售", "layer 3, how to manage sales"),
     4: ("第四层：构建致力于成功的销售团队", "layer 4, the team"),
+}
+
+
+_WEEKDAYS_ZH = "一二三四五六日"
+
+
+def due_date(as_of: Any, days: int) -> pd.Timestamp:
+    """The Monday on or after ``as_of`` + ``days``: actions fall due at a weekly pipeline review.
+
+    >>> due_date("2024-12-31", 7).date(), due_date("2024-12-31", 6).date()  # 2025-01-06 is a Monday
+    (datetime.date(2025, 1, 13), datetime.date(2025, 1, 6))
+    """
+    d = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=days)
+    return d + pd.Timedelta(days=(7 - d.weekday()) % 7)
+
+
+def _date_text(d: pd.Timestamp, lang: str) -> str:
+    return tr(lang, f"{d.date()}（周{_WEEKDAYS_ZH[d.weekday()]}）", f"{d.strftime('%a')} {d.date()}")
+
+
+def _names(names: list[str], lang: str, most: int = 5) -> str:
+    names = [str(x) for x in names]
+    shown = tr(lang, "、", ", ").join(names[:most])
+    if len(names) > most:
+        shown += tr(lang, f"等 {len(names)} 人", f" and {len(names) - most} more")
+    return shown
+
+
+@dataclass(frozen=True)
+class SalesAction:
+    """One thing a sales leader does: who, what, by when, why, and where the course teaches it."""
+
+    key: str
+    who_zh: str
+    who_en: str
+    what_zh: str
+    what_en: str
+    by: pd.Timestamp
+    because_zh: str
+    because_en: str
+    layer: int
+    notebook: str
+    section_zh: str
+    section_en: str
+
+    def who(self, lang: str = "zh") -> str:
+        return tr(lang, self.who_zh, self.who_en)
+
+    def what(self, lang: str = "zh") -> str:
+        return tr(lang, self.what_zh, self.what_en)
+
+    def because(self, lang: str = "zh") -> str:
+        return tr(lang, self.because_zh, self.because_en)
+
+    def by_text(self, lang: str = "zh") -> str:
+        return _date_text(self.by, lang)
+
+    def where(self, lang: str = "zh") -> str:
+        """Where the course teaches it, as a Markdown link to the notebook."""
+        zh, en = _LAYER_NAMES[self.layer]
+        return tr(lang, f"{zh}，见 [{self.notebook} › {self.section_zh}]({self.notebook}.ipynb)",
+                  f"{en}; see [{self.notebook} › {self.section_en}]({self.notebook}.ipynb)")
+
+    def text(self, lang: str = "zh") -> str:
+        """One Markdown line: **who**: what, by when (why; where it is taught)."""
+        return tr(lang,
+                  f"**{self.who_zh}**：{self.what_zh}，**{self.by_text('zh')}前**完成。（{self.because_zh}；"
+                  f"{self.where('zh')}）",
+                  f"**{self.who_en}**: {self.what_en}, **by {self.by_text('en')}**. ({self.because_en}; "
+                  f"{self.where('en')})")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "who_zh": self.who_zh, "who_en": self.who_en, "what_zh": self.what_zh,
+                "what_en": self.what_en, "by": self.by.date().isoformat(), "because_zh": self.because_zh,
+                "because_en": self.because_en, "layer": self.layer, "notebook": self.notebook,
+                "section_zh": self.section_zh, "section_en": self.section_en}
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """What a sales leader does about one finding: who and what (``{field}`` filled in per client),
+    and the notebook section (``## zh · en`` heading) that teaches it."""
+
+    who_zh: str
+    who_en: str
+    what_zh: str
+    what_en: str
+    layer: int
+    notebook: str
+    section_zh: str
+    section_en: str
+
+    def make(self, key: str, fields: dict[str, dict[str, str]], because: tuple[str, str], by: pd.Timestamp
+             ) -> SalesAction:
+        f = {lg: {k: v[lg] for k, v in fields.items()} for lg in ("zh", "en")}
+        return SalesAction(key, self.who_zh.format(**f["zh"]), self.who_en.format(**f["en"]),
+                           self.what_zh.format(**f["zh"]), self.what_en.format(**f["en"]), by, because[0], because[1],
+                           self.layer, self.notebook, self.section_zh, self.section_en)
+
+
+#: The actions a sales leader can take, by finding: a health indicator's key, ``deals_nogo``, ``team_need``.
+#: The company's output per employee and the product line are not sales' to change: no action.
+ACTION_SPECS: dict[str, ActionSpec] = {
+    "top10_share": ActionSpec(
+        "销售总监与大客户经理", "The sales director with the key-account managers",
+        "从帕累托曲线上挑出值得深耕的客户（现在前10大只贡献 {value}），为每家写一页客户计划：需求、决策人、下一单",
+        "pick the accounts worth farming from the Pareto curve (the top 10 bring only {value}) and write a one-page "
+        "account plan for each: needs, decision makers, the next order",
+        1, "01.00-customer-value", "帕累托曲线与集中度", "Pareto curve and concentration"),
+    "renewal_rate": ActionSpec(
+        "各客户负责人", "Each account owner",
+        "给上期买过、本期没有再买的 {lost} 家客户逐一打电话，问清原因，定下挽回计划",
+        "call each of the {lost} customers who bought last period but not this one, learn why, and agree a "
+        "win-back plan",
+        1, "01.00-customer-value", "农庄耕耘，而不是游猎", "Farming, not hunting"),
+    "wallet_share": ActionSpec(
+        "大客户经理", "The key-account managers",
+        "为前10大客户逐一估计品类采购额，各找出一项还没交给我们的需求（钱包份额中位数 {value}）",
+        "for each top-10 customer, estimate its category budget and name one need it does not yet bring to us "
+        "(median share of wallet {value})",
+        1, "01.00-customer-value", "每个客户的价值", "What each customer brings us"),
+    "nps": ActionSpec(
+        "各客户负责人", "Each account owner",
+        "拜访打 0–6 分的贬损者，问清问题出在哪里并约定改进（净推荐值 {value}，及格线 {line}）",
+        "visit the detractors (scores 0–6), ask what went wrong and agree a fix (NPS {value}, pass line {line})",
+        1, "01.01-health-check", "客户忠诚度（净推荐值）", "Customer loyalty (NPS)"),
+    "win_rate": ActionSpec(
+        "销售经理与每位销售", "Each sales manager with their salespeople",
+        "在周一评审中对每个在跟机会做 Go/NoGo 判定，放弃判为 NoGo 的单（赢单率 {value}，及格线 {line}）",
+        "run Go/NoGo on every open deal at the Monday review and drop the NoGo ones (win rate {value}, pass line "
+        "{line})",
+        2, "02.00-how-to-sell", "Go/NoGo 与机会组合", "Go/NoGo and the portfolio"),
+    "pipeline_coverage": ActionSpec(
+        "每位销售", "Every salesperson",
+        "补充 {extra} 的合格销售机会，让在跟机会达到销售目标的 {line}",
+        "add {extra} of qualified opportunities, so that open opportunities reach {line} the sales target",
+        3, "03.00-win-rate-model", "看板二：销售业绩动态仪表盘", "Board 2: the dynamic performance dashboard"),
+    "sales_per_rep": ActionSpec(
+        "销售总监", "The sales director",
+        "与每位年销售额低于及格线 {line} 的销售（人均 {value}）一起定下季度目标和要达成它的客户",
+        "agree with each salesperson selling less than the pass line {line} a year (mean {value}) a quarterly "
+        "target and the accounts that will reach it",
+        4, "04.00-sales-team", "人均销售额", "Sales per salesperson"),
+    "reps_above_mean": ActionSpec(
+        "销售总监", "The sales director",
+        "让高于平均的销售（{stars}）每人带一位低于平均的同事，每周一起拜访一次大客户",
+        "pair each salesperson above the average ({stars}) with one below it, for a joint key-account call "
+        "every week",
+        4, "04.00-sales-team", "谁需要什么", "Who needs what"),
+    "deals_nogo": ActionSpec(
+        "机会负责人（{owners}）", "The deals' owners ({owners})",
+        "对 {n} 个判为 NoGo 的在跟机会逐一决定：补上关口要素，或者放弃",
+        "decide on each of the {n} open deals judged NoGo: fix the gate factor, or drop the deal",
+        2, "02.00-how-to-sell", "Go/NoGo 与机会组合", "Go/NoGo and the portfolio"),
+    "team_need": ActionSpec(
+        "销售总监与 {names}", "The sales director with {names}",
+        "{advice}", "{advice}",
+        4, "04.00-sales-team", "谁需要什么", "Who needs what"),
 }
 
 
@@ -236,40 +395,91 @@ class ClientCheck:
         return SectionView(t.summary_text(lang), groups.drop(columns="need") if len(groups) else None, fig)
 
     # -- conclusion -------------------------------------------------------
-    def actions(self, lang: str = "zh", n: int = 3) -> list[str]:
-        """What to do first: the largest health gaps, then the team's largest need."""
-        out: list[str] = []
+    def sales_actions(self, n: int | None = None) -> list["SalesAction"]:
+        """The first things a sales leader does: who, what, by when, where the course teaches it.
+
+        Chosen among what sales can change (``sales_actions.not_sales`` of the method never is):
+        the health indicators below their pass line, largest gap first (an indicator without a
+        value is skipped), then the open deals judged NoGo, then the team group most in need.
+        One action per notebook section; each is due on the Monday after ``days`` from the
+        as-of date (``sales_actions.due``).
+        """
+        cfg = self.client.config.section("sales_actions")
+        n = int(cfg["count"]) if n is None else n
+        due = cfg["due"]
+        not_sales = set(cfg.get("not_sales") or [])
+        as_of = pd.Timestamp(self.client.as_of)
+        team = self.part("team")
+        out: list[SalesAction] = []
+        seen: set[tuple[str, str]] = set()
+
+        def add(key: str, fields: dict[str, Any], because: tuple[str, str]) -> None:
+            spec = ACTION_SPECS[key]
+            if (spec.notebook, spec.section_en) in seen or len(out) >= n:
+                return
+            seen.add((spec.notebook, spec.section_en))
+            out.append(spec.make(key, fields, because, due_date(as_of, int(due[key]["days"]))))
+
         h = self.part("health")
         if not isinstance(h, _NA):
-            for ind in h.gaps(n):
-                layer, nb = INDICATOR_HOME.get(ind.key, (None, None))
-                where = ""
-                if layer:
-                    zh, en = _LAYER_NAMES[layer]
-                    where = tr(lang, f"（{zh}，见 {nb}）", f" ({en}; see {nb})")
-                out.append(ind.gap_text(lang, self.client.config) + where)
-        t = self.part("team")
-        if len(out) < n and not isinstance(t, _NA):
-            counts = t.people["need"].value_counts()
+            below = [i for i in h.gaps(len(h)) if i.value is not None and i.status == "below"
+                     and i.key in ACTION_SPECS and i.key not in not_sales]
+            for ind in below:
+                fields = {"value": {lg: ind.value_text(lg) for lg in ("zh", "en")},
+                          "line": {lg: format_line(ind.pass_line, ind.unit, lg) for lg in ("zh", "en")}}
+                if ind.key == "renewal_rate":
+                    lost = ind.detail.get("lost")
+                    fields["lost"] = {"zh": str(lost) if lost is not None else "", "en": str(lost) if lost is not None
+                                      else ""}
+                if ind.key == "pipeline_coverage":
+                    extra = ind.extra_pipeline
+                    fields["extra"] = {lg: fmt_rmb(extra, lg) if extra is not None else tr(lg, "足够", "enough")
+                                       for lg in ("zh", "en")}
+                if ind.key == "reps_above_mean":
+                    stars = [] if isinstance(team, _NA) else \
+                        team.people.loc[team.people["above_mean"].fillna(False).astype(bool), "salesperson"].tolist()
+                    fields["stars"] = {"zh": _names(stars, "zh") or "业绩领先的销售",
+                                       "en": _names(stars, "en") or "the top salespeople"}
+                because = (f"{ind.zh} {ind.value_text('zh')}，{ind.distance_text('zh')}",
+                           f"{ind.en} {ind.value_text('en')}: {ind.distance_text('en')}")
+                add(ind.key, fields, because)
+        d = self.part("deals")
+        if not isinstance(d, _NA):
+            nogo = d.nogo
+            if len(nogo):
+                owners = [str(x) for x in nogo["owner"].dropna().unique()]
+                fields = {"n": {"zh": str(len(nogo)), "en": str(len(nogo))},
+                          "owners": {"zh": _names(owners, "zh") or "各负责人", "en": _names(owners, "en") or "each owner"}}
+                amount = float(nogo["amount"].sum(min_count=1)) if "amount" in nogo else float("nan")
+                amt = {lg: fmt_rmb(amount, lg) for lg in ("zh", "en")} if amount == amount else {"zh": "–", "en": "–"}
+                add("deals_nogo", fields, (f"{len(nogo)} 个在跟机会判为 NoGo，金额合计 {amt['zh']}",
+                                           f"{len(nogo)} open deals judged NoGo, {amt['en']} in all"))
+        if not isinstance(team, _NA):
+            counts = team.people["need"].value_counts()
             counts = counts.drop(labels=["on_track", "role_model", "departed"], errors="ignore")
             if len(counts):
                 key = counts.index[0]
-                need = next(x for x in t.config["needs"] if x["key"] == key)
-                who = t.people.loc[t.people["need"] == key, "salesperson"].tolist()
-                out.append(tr(lang,
-                              f"团队：{len(who)} 人需要“{need['zh']}”——{need['advice_zh']}（第四层，见 04.00-sales-team）",
-                              f"Team: {len(who)} salespeople need {need['en'].lower()} — {need['advice_en']} "
-                              "(layer 4; see 04.00-sales-team)"))
-        return out[:n]
+                need = next(x for x in team.config["needs"] if x["key"] == key)
+                who = team.people.loc[team.people["need"] == key, "salesperson"].tolist()
+                fields = {"names": {"zh": _names(who, "zh"), "en": _names(who, "en")},
+                          "advice": {"zh": need["advice_zh"], "en": need["advice_en"]}}
+                add("team_need", fields, (f"{len(who)} 人在“{need['zh']}”组", f"{len(who)} in the group "
+                                          f"{need['en'].lower()}"))
+        return out
+
+    def actions(self, lang: str = "zh", n: int | None = None) -> list[str]:
+        """The sales actions as Markdown lines (see :meth:`sales_actions`)."""
+        return [a.text(lang) for a in self.sales_actions(n)]
 
     def conclusion(self, lang: str = "zh") -> str:
         """The closing Markdown: the actions, numbered."""
         acts = self.actions(lang)
         if not acts:
-            return tr(lang, "没有发现低于及格线的指标，也没有需要特别支持的团队分组。",
-                      "No indicator is below its pass line and no team group needs special support.")
-        head = tr(lang, "**先做这三件事：**", "**Do these first:**") if len(acts) == 3 else \
-            tr(lang, "**先做这些事：**", "**Do these first:**")
+            return tr(lang, "没有发现销售能改进、低于及格线的指标，没有判为 NoGo 的在跟机会，也没有需要特别支持的团队分组。",
+                      "No indicator sales can change is below its pass line, no open deal is judged NoGo and no "
+                      "team group needs special support.")
+        head = tr(lang, "**销售负责人先做这三件事：**", "**Three things for the sales leader to do first:**") \
+            if len(acts) == 3 else tr(lang, "**销售负责人先做这些事：**", "**What the sales leader does first:**")
         return head + "\n\n" + "\n".join(f"{i}. {a}" for i, a in enumerate(acts, 1))
 
     def records(self) -> dict[str, Any]:
@@ -298,7 +508,7 @@ class ClientCheck:
 
     def to_dict(self, lang: str = "zh") -> dict[str, Any]:
         return {"client": self.client.name, "records": self.records(),
-                "available": {k: self.available(k) for k in PARTS}, "actions": self.actions(lang)}
+                "available": {k: self.available(k) for k in PARTS}, "actions": [a.to_dict() for a in self.sales_actions()]}
 
 
 def client_check(client: Client, period: Any = None, industry: str | None = None,

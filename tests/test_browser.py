@@ -661,3 +661,136 @@ def test_health_check_notebook_runs_in_jupyterlab(lab, lab_page, _servers):
     _shot(page, "lab-health-check-scorecard")
     panel.scroll_into_view_if_needed()
     _shot(page, "lab-health-check-live")
+
+
+# ---------------------------------------------------------------------------
+# 03.00's sliders: every readout in view
+# ---------------------------------------------------------------------------
+_CLIPPED_JS = """(panel) => {
+    const box = panel.getBoundingClientRect();
+    return Array.from(panel.querySelectorAll('.widget-readout')).map((r) => {
+        const b = r.getBoundingClientRect();
+        return {text: r.innerText, clipped: r.scrollWidth > r.clientWidth + 1 || b.width < 16
+                || b.right > box.right + 1 || b.left < box.left - 1};
+    });
+}"""
+
+
+def test_winrate_slider_readouts_are_never_clipped(app_page, client):
+    page = app_page
+    _open_tab(page, "赢率模型")
+    panel = page.locator(".kalib-winrate-panel").first
+    panel.wait_for(timeout=STEP_MS)
+    readouts = panel.evaluate(_CLIPPED_JS)
+    n_stages = sum(s["status"] == "open" for s in client.config.stages() if s.get("step") is not None)
+    assert len(readouts) >= n_stages and not [r for r in readouts if r["clipped"]], readouts
+    # "100" is the widest value: typed into the first slider it is kept, and still in view
+    row = panel.locator(".widget-slider").first
+    _type_into_slider(page, row, "100")
+    _settle(page)
+    assert row.locator(".widget-readout").inner_text().strip() == "100"
+    assert not [r for r in panel.evaluate(_CLIPPED_JS) if r["clipped"]]
+    _shot(page, "app-winrate-readouts", ".kalib-winrate-panel")
+
+
+# ---------------------------------------------------------------------------
+# One's own deal in JupyterLab: an exercise wrong → hint → right, then the printed review
+# ---------------------------------------------------------------------------
+def _pdf_pages(path: Path) -> int:
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", path.read_bytes()))
+
+
+def test_my_deal_notebook_exercise_and_printed_review(lab, lab_page, browser, _servers):
+    import datetime as dt
+
+    from playwright.sync_api import expect
+
+    from kalib.config import default_config
+    from kalib.deals import FACTOR_NAMES, evaluate_deal
+
+    name = "02.01-my-deal.ipynb"
+    assert (_servers["course"] / name).exists(), f"notebooks/{name} is missing"
+    page = lab_page
+    page.goto(lab.url + "lab/tree/" + name)
+    page.wait_for_selector(".lm-TabBar-tab.lm-mod-current:has-text('02.01-my-deal')", timeout=START_TIMEOUT * 1000)
+    page.wait_for_selector(_active(".jp-Notebook-ExecutionIndicator[data-status='idle']"), timeout=START_TIMEOUT * 1000)
+    _shot(page, "lab-my-deal-as-a-trainee-sees-it")
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    panel = page.locator(_active(".kalib-my-deal")).first
+    panel.wait_for(timeout=START_TIMEOUT * 1000)
+
+    # -- the exercise: wrong (no weight) → the hint names the mistake → right ------------------
+    cfg = default_config().section("deals")
+    w = {k: float(v["weight"]) for k, v in cfg["factors"].items()}
+    right = 100 * w["power_map"] / sum(w.values()) * (cfg["go_nogo"]["action_target"] - 2) / (
+        cfg["scale"]["max"] - cfg["scale"]["min"])
+    ex = page.locator(_active(".widget-vbox")).filter(
+        has=page.locator(".kalib-exercise", has_text="提到 4 分")).last
+    ex.wait_for(timeout=START_TIMEOUT * 1000)
+    ex.scroll_into_view_if_needed()
+    answer = ex.locator("input[type='text']").first
+    feedback = ex.locator(".kalib-feedback")
+    answer.fill("50")
+    ex.get_by_role("button", name="检查 · Check").click()
+    expect(feedback).to_contain_text("没有乘权重", timeout=STEP_MS)
+    assert "✗" in feedback.inner_text()
+    _shot(page, "lab-my-deal-exercise-hint", _active(".jp-Cell:has(.kalib-exercise:has-text('提到 4 分'))"))
+    answer.fill(f"{right:.1f}")
+    ex.get_by_role("button", name="检查 · Check").click()
+    expect(feedback).to_contain_text("正确", timeout=STEP_MS)
+    _shot(page, "lab-my-deal-exercise-right", _active(".jp-Cell:has(.kalib-exercise:has-text('提到 4 分'))"))
+
+    # -- one's own deal, typed in as a trainee does ----------------------------------------
+    panel.scroll_into_view_if_needed()
+    texts = panel.locator("input[type='text']")
+    texts.nth(0).fill("烟台测试机床有限公司")
+    texts.nth(1).fill("二期产线改造")
+    texts.nth(2).fill("王芳")
+    amount = panel.locator("input[type='number']").first
+    amount.fill("350")
+    amount.press("Enter")
+    panel.locator("select").nth(1).select_option(index=[s["key"] for s in default_config().stages()
+                                                       if s["status"] == "open" and s.get("step") is not None]
+                                                 .index("solution") + 1)
+    scores = {"process": 4, "buying_factors": 3, "pricing": 3, "power_map": 3, "decision_style": 3, "theme": 4,
+              "negotiation": 3, "efficiency": 3, "qualification": 4}
+    for k, v in scores.items():
+        row = panel.locator(".widget-slider").filter(has_text=FACTOR_NAMES[k][0]).first
+        _type_into_slider(page, row, str(v))
+    panel.locator(".lm-TabBar-tab", has_text="决策权力图").first.click()
+    people = [("张总", "决策者"), ("李工", "评估者"), ("赵经理", "教练")]
+    for i, (who, role) in enumerate(people):
+        panel.get_by_role("button", name="添加决策人").click()
+        rows = panel.locator("input[placeholder='姓名']")
+        expect(rows).to_have_count(i + 1, timeout=STEP_MS)
+        rows.nth(i).fill(who)
+        rows.nth(i).press("Enter")
+        panel.locator(".widget-hbox:has(input[placeholder='姓名'])").nth(i).locator("select").first.select_option(
+            label=role)
+    _settle(page)
+    roles = {"决策者": "decision_maker", "评估者": "evaluator", "教练": "coach"}
+    expected = evaluate_deal(scores, [{"person": p, "role": roles[r], "met": False} for p, r in people],
+                             stage="solution")
+    verdict = panel.locator(".kalib-verdict")
+    expect(verdict).to_contain_text(VERDICT_ZH[expected.verdict], timeout=STEP_MS)
+    expect(verdict).to_contain_text(f"{expected.score:.0f}/100", timeout=STEP_MS)
+    _shot(page, "lab-my-deal-filled-in", _active(".kalib-my-deal"))
+
+    panel.get_by_role("button", name=re.compile("保存评审单")).click()
+    expect(panel).to_contain_text("评审单已保存", timeout=120_000)
+    folder = _servers["course"] / "my-deals"
+    stem = f"deal-review-{dt.date.today()}"
+    for lang in ("zh", "en"):
+        html_path, pdf_path = folder / f"{stem}-{lang}.html", folder / f"{stem}-{lang}.pdf"
+        assert html_path.exists() and pdf_path.exists(), sorted(folder.iterdir())
+        assert _pdf_pages(pdf_path) == 1
+        text = html_path.read_text(encoding="utf-8")
+        assert "烟台测试机床有限公司" in text and "张总" in text and "王芳" in text
+        # the printed page, as a picture (A4 at 96 dpi)
+        sheet = browser.new_context(viewport={"width": 794, "height": 1123}).new_page()
+        try:
+            sheet.goto(html_path.as_uri())
+            sheet.screenshot(path=str(SHOTS / f"deal-review-{lang}.png"), full_page=True)
+        finally:
+            sheet.context.close()

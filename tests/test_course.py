@@ -15,8 +15,8 @@ from kalib import course, exercises
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-PLAN = ["00.00-start", "01.00-customer-value", "01.01-health-check", "02.00-how-to-sell", "03.00-win-rate-model",
-        "04.00-sales-team", "05.00-client-check"]
+PLAN = ["00.00-start", "01.00-customer-value", "01.01-health-check", "02.00-how-to-sell", "02.01-my-deal",
+        "03.00-win-rate-model", "04.00-sales-team", "05.00-client-check"]
 
 
 def _ids(paths):

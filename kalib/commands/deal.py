@@ -23,12 +23,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--opportunity", "-o", metavar="ID",
                    help="the opportunity id (default: the largest open deal with factor scores)")
     p.add_argument("--json", action="store_true", help="print the review as JSON")
+    p.add_argument("--sheet", metavar="OUT.html",
+                   help="also write the one-page deal review (HTML; with a local Chromium, the PDF beside it)")
 
 
 def run(args: argparse.Namespace) -> int:
     from ..capabilities import require
     from ..deals import default_opportunity, review_deal
 
+    if args.sheet and not args.sheet.lower().endswith((".html", ".htm")):
+        raise ValueError(f"--sheet names an HTML file (….html), not {args.sheet!r}")
     client = load_from_args(args)
     oid = args.opportunity
     if oid is None:
@@ -37,10 +41,23 @@ def run(args: argparse.Namespace) -> int:
         if oid is None:
             raise ValueError("this client has no open deal with factor scores; name one with --opportunity ID")
     ev = review_deal(client, oid)
+    lang = lang_of(args, client)
+    if args.sheet:
+        _write_sheet(ev, args.sheet, lang, client)
     if args.json:
         print_json(ev.to_dict())
         return 0
-    lang = lang_of(args, client)
     print_warnings(client)
     print(ev.summary(lang))
     return 0
+
+
+def _write_sheet(ev, out: str, lang: str, client) -> None:
+    import sys
+
+    from ..dealsheet import write_deal_sheet
+    from ..report.pdf import find_chromium, html_to_pdf
+
+    printer = html_to_pdf if find_chromium() else None
+    for path in write_deal_sheet(ev, out, lang, printer=printer, review_date=client.as_of):
+        print(path, file=sys.stderr)

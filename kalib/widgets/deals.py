@@ -28,8 +28,11 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import datetime as _dt
 import html
 import math
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -48,7 +51,7 @@ from ..i18n import fmt_pct, fmt_rmb, tr
 from ..client import Client
 from . import PanelBase, error_area, figure_png, guarded
 
-__all__ = ["deal_panel", "DealPanel", "PersonRow", "evaluation_html"]
+__all__ = ["deal_panel", "DealPanel", "MyDealPanel", "my_deal_panel", "PersonRow", "evaluation_html"]
 
 VERDICT_COLOURS = {"go": "#1e8449", "review": "#b7950b", "nogo": "#c0392b", "not_evaluated": "#757575"}
 
@@ -344,6 +347,10 @@ class DealPanel(PanelBase):  # type: ignore[misc,valid-type]
         cols = ["person", "title", "role", "influence", "attitude", "relationship", "reports_to", "style", "met"]
         return pd.DataFrame(recs, columns=cols)
 
+    def deal_info(self) -> dict[str, Any]:
+        """Facts about the deal entered in the panel (none here; see :class:`MyDealPanel`)."""
+        return {}
+
     def refresh(self) -> None:
         """Evaluate the deal as the inputs stand and show the result."""
         from ..charts.deals import factor_profile_chart, power_map_chart
@@ -361,6 +368,7 @@ class DealPanel(PanelBase):  # type: ignore[misc,valid-type]
         if oid and self.client is not None:
             _s, _p, opp = deal_rows(self.client, oid)
             info = dict(opp or {})
+        info.update(self.deal_info())
         info["stage"] = self.stage.value or None
         if info.get("stage") != (self.client.tables["opportunities"].set_index("opportunity_id")["stage"].get(oid)
                                  if oid and self.client is not None and self.client.has("opportunities") else None):
@@ -392,3 +400,110 @@ def deal_panel(client: Client | None = None, lang: str = "zh", opportunity_id: s
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
     return DealPanel(client, lang, opportunity_id)
+
+
+class MyDealPanel(DealPanel):
+    """One's own live deal: its facts (customer, name, owner, amount in 万元, expected close), the nine
+    factors, the stakeholders; the verdict and the three actions; and a button that saves the one-page
+    deal review (:mod:`kalib.dealsheet`) in Chinese and English, as HTML and, with a ``printer``, PDF.
+
+    Parts for tests and scripts, besides :class:`DealPanel`'s: ``customer``, ``deal_name``, ``owner``
+    (Text), ``amount`` (FloatText, 万元), ``close_date`` (DatePicker), ``save_button`` (Button), ``saved`` (HTML: the
+    files written, or what went wrong) and ``files`` (the paths written by the last save).
+    """
+
+    def __init__(self, lang: str = "zh", folder: str | Path = "my-deals", printer: Callable[..., Any] | None = None,
+                 review_date: Any = None, config: Config | None = None):
+        import ipywidgets as w
+
+        self._info_ready = False
+        super().__init__(None, lang)
+        if config is not None:
+            self.cfg = config
+        self.folder = Path(folder)
+        self.printer = printer
+        self.review_date = review_date
+        self.files: list[Path] = []
+        L = lambda zh, en: tr(lang, zh, en)  # noqa: E731
+        st = {"description_width": "90px"}
+        self.customer = w.Text(description=L("客户", "Customer"), style=st, layout=w.Layout(width="330px"))
+        self.deal_name = w.Text(description=L("机会名称", "Deal"), style=st, layout=w.Layout(width="330px"))
+        self.owner = w.Text(description=L("负责人", "Owner"), style=st, layout=w.Layout(width="330px"))
+        self.amount = w.FloatText(value=0.0, description=L("金额（万元）", "Amount (万元)"), style=st,
+                                  layout=w.Layout(width="330px"))
+        self.close_date = w.DatePicker(description=L("预计成交", "Expected close"), style=st, layout=w.Layout(width="330px"))
+        self.save_button = w.Button(description=L("保存评审单（中英文 HTML + PDF）", "Save the deal review (zh + en, HTML + PDF)"),
+                             icon="print", layout=w.Layout(width="330px"))
+        self.saved = w.HTML()
+        self.save_button.on_click(guarded(self.errors, lambda _b: self.save_sheets()))
+        refresh = guarded(self.errors, lambda *_: None if self._loading else self.refresh())
+        for x in (self.customer, self.deal_name, self.owner, self.amount, self.close_date):
+            x.observe(refresh, names="value")
+        self.deal.layout.display = "none"  # one's own deal is always a blank one
+        facts = w.VBox([w.HBox([self.customer, self.deal_name]), w.HBox([self.owner, self.amount]), self.close_date])
+        head, picker, *rest = self.children
+        self.children = [w.HTML(f"<h3>{_e(L('我的机会：评审一个自己的在跟机会', 'My deal: review a live deal of your own'))}</h3>"),
+                         facts, picker, *rest, w.HBox([self.save_button]), self.saved]
+        self.add_class("kalib-my-deal")
+        self._info_ready = True
+        self.refresh()
+
+    def deal_info(self) -> dict[str, Any]:
+        if not getattr(self, "_info_ready", False):
+            return {}
+        problems = []
+        info: dict[str, Any] = {}
+        for key, box in (("customer", self.customer), ("name", self.deal_name), ("owner", self.owner)):
+            if box.value.strip():
+                info[key] = box.value.strip()
+        a = self.amount.value
+        if a is not None and a == a and a < 0:
+            problems.append(tr(self.lang, f"金额不能为负（输入的是 {a:g} 万元）：请改正，评审单上没有写金额。",
+                               f"The amount cannot be negative (you typed {a:g} 万元): correct it; the sheet shows "
+                               "no amount until then."))
+        elif a:
+            info["amount"] = float(a) * 1e4
+        if self.close_date.value is not None:
+            info["expected_close"] = pd.Timestamp(self.close_date.value)
+        self.saved.value = "" if not problems else \
+            "<div style='color:#c0392b'>" + "<br>".join(_e(p) for p in problems) + "</div>"
+        return info
+
+    def save_sheets(self) -> list[Path]:
+        """Write the deal review in both languages (HTML, and PDF with the printer); show where."""
+        from ..dealsheet import write_deal_sheet
+
+        ev = self.evaluation
+        day = pd.Timestamp(self.review_date).date() if self.review_date is not None else _dt.date.today()
+        stem = f"deal-review-{day}"
+        written: list[Path] = []
+        failed: list[str] = []
+        for lg in ("zh", "en"):
+            path = self.folder / f"{stem}-{lg}.html"
+            try:
+                written += write_deal_sheet(ev, path, lg, printer=self.printer, review_date=day)
+            except Exception as exc:  # the HTML is written first: say why the PDF is missing, keep the rest
+                if path.exists():
+                    written.append(path)
+                failed.append(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        self.files = written
+        items = "".join(f"<li><a href='{_e(p.as_posix())}' target='_blank'>{_e(p.as_posix())}</a></li>" for p in written)
+        msg = f"<p><b>{_e(tr(self.lang, '评审单已保存：', 'Deal review saved:'))}</b></p><ul>{items}</ul>"
+        if self.printer is None:
+            msg += f"<p>{_e(tr(self.lang, '没有 PDF：在浏览器中打开 HTML，选择“打印 > 另存为 PDF”。', 'No PDF: open the HTML in a browser and use Print > Save as PDF.'))}</p>"
+        if failed:
+            msg += "<p style='color:#c0392b'>" + _e(tr(self.lang, "PDF 未生成：", "No PDF: ") + "; ".join(failed)) + "</p>"
+        self.saved.value = msg
+        return written
+
+
+def my_deal_panel(lang: str = "zh", folder: str | Path = "my-deals", printer: Callable[..., Any] | None = None,
+                  review_date: Any = None, config: Config | None = None) -> MyDealPanel:
+    """The own-deal panel (a widget): enter a live deal, get the verdict and the actions, save the review.
+
+    ``printer(html_path, pdf_path)`` prints the page to PDF (e.g. :func:`kalib.report.pdf.html_to_pdf`);
+    without one only the HTML is written.
+    """
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
+    return MyDealPanel(lang, folder, printer, review_date, config)

@@ -185,8 +185,9 @@ def winrate_panel(client: Client, lang: str = "zh", *, milestone: str | None = N
 
     rates = {s["key"]: w.IntSlider(value=round(configured[s["key"]] * 100), min=0, max=100, step=1,
                                    description=f"{s.get('step')}. {cfg.label(s, lang)}", continuous_update=False,
-                                   readout_format="d", style={"description_width": "130px"},
-                                   layout=w.Layout(width="380px")) for s in stages}
+                                   readout_format="d", style={"description_width": "150px"},
+                                   # wide enough for the label, the track and a three-digit readout; never shrunk
+                                   layout=w.Layout(width="440px", min_width="440px")) for s in stages}
     source = w.ToggleButtons(options=[(tr(lang, "配置赢率", "Configured"), "configured"),
                                       (tr(lang, "历史学到的赢率", "Learned"), "learned")], value="configured")
     if learned is None:
@@ -260,8 +261,12 @@ def winrate_panel(client: Client, lang: str = "zh", *, milestone: str | None = N
 
     title = w.HTML(f"<b>{html.escape(tr(lang, '赢率模型 · 销售业绩动态仪表盘', 'Win-rate model · performance dashboard'))}"
                    f"</b> — {html.escape(client.name)}, {tr(lang, '截至', 'as of')} {client.as_of.date()}")
-    left = w.VBox([source, *rates.values(), milestone_w, target, slip, reset, note])
-    right = w.VBox([totals, band, reading])
+    rates_head = w.HTML(html.escape(tr(lang, "各阶段赢率（%，0–100；可拖动，也可点数字直接输入）",
+                                       "Win rate per stage (%, 0–100; drag, or click the number and type)")))
+    # The inputs keep their width (their readouts stay in view); the results take what is left.
+    left = w.VBox([source, rates_head, *rates.values(), milestone_w, target, slip, reset, note],
+                  layout=w.Layout(flex="0 0 auto", min_width="460px", overflow="visible"))
+    right = w.VBox([totals, band, reading], layout=w.Layout(flex="1 1 auto", min_width="0"))
     panel = WinRatePanel([title, w.HBox([left, right]), errors], rates=rates, source=source, target=target,
                          milestone=milestone_w, slip=slip, reset=reset, totals=totals, band=band, reading=reading,
                          note=note, errors=errors, state=state, refresh=safe_refresh)
