@@ -62,7 +62,7 @@ def versions() -> str:
     return f"pandas {pandas.__version__}, pyarrow {pyarrow.__version__}, duckdb {duckdb.__version__}"
 
 
-def run_child(cmd: list[str], env: dict | None = None) -> tuple[dict, str]:
+def run_child(cmd: list[str], env: dict | None = None, cwd: Path = REPO) -> tuple[dict, str]:
     """Run ``cmd`` in a fresh process: its wall time, CPU time (user + system) and peak RSS in MB (``os.wait4`` on
     that process alone, in a small wrapper process), and its stdout."""
     wrapper = ("import json, os, subprocess, sys, time\n"
@@ -74,13 +74,24 @@ def run_child(cmd: list[str], env: dict | None = None) -> tuple[dict, str]:
                "sys.stderr.write(json.dumps({'wall': w, 'cpu': ru.ru_utime + ru.ru_stime, 'rss': ru.ru_maxrss / 1024,"
                " 'code': os.waitstatus_to_exitcode(st)}) + '\\n')\n"
                "sys.stdout.buffer.write(out)\n")
-    proc = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, cwd=REPO,
+    proc = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, cwd=cwd,
                           env={**os.environ, **(env or {}), "PYTHONWARNINGS": "ignore"})
     lines = proc.stderr.decode(errors="replace").strip().splitlines()
     stats = json.loads(lines[-1])
     if stats.pop("code") != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n" + "\n".join(lines[-40:]))
     return stats, proc.stdout.decode()
+
+
+KALIB_SRC: dict[str, Path] = {}  # --kalib-src: run kalib from another source tree (e.g. main's, for "before")
+
+
+def run_kalib(folder: Path, env: dict, *, no_cache: bool) -> tuple[dict, str]:
+    src = KALIB_SRC.get("dir")
+    if src is None:
+        return run_child(kalib_cmd(folder, no_cache=no_cache), env)
+    # the source tree first on the path, and as the working folder (python -m puts it first)
+    return run_child(kalib_cmd(folder, no_cache=no_cache), {**env, "PYTHONPATH": str(src)}, cwd=src)
 
 
 def kalib_cmd(folder: Path, *, no_cache: bool) -> list[str]:
@@ -93,8 +104,9 @@ def duckdb_cmd(folder: Path) -> list[str]:
 
 
 def has_cache() -> bool:
+    src = KALIB_SRC.get("dir")
     out = subprocess.run([sys.executable, "-m", "kalib", "health", "--help"], capture_output=True, text=True,
-                         cwd=REPO).stdout
+                         cwd=src or REPO, env={**os.environ, **({"PYTHONPATH": str(src)} if src else {})}).stdout
     return "--no-cache" in out
 
 
@@ -126,15 +138,15 @@ def side_by_side(folder: Path, rounds: int, cache: bool, env: dict) -> int:
     runs: dict[str, list[dict]] = {"kalib": [], "duckdb": [], "kalib (cache hit)": []}
     problems: list[str] = []
     for _ in range(rounds):
-        s, kout = run_child(kalib_cmd(folder, no_cache=cache), env)
+        s, kout = run_kalib(folder, env, no_cache=cache)
         runs["kalib"].append(s)
         s, dout = run_child(duckdb_cmd(folder), env)
         runs["duckdb"].append(s)
         problems += compare(kout, dout)
     if cache:
-        run_child(kalib_cmd(folder, no_cache=False), env)  # fills the cache
+        run_kalib(folder, env, no_cache=False)  # fills the cache
         for _ in range(rounds):
-            s, kout = run_child(kalib_cmd(folder, no_cache=False), env)
+            s, kout = run_kalib(folder, env, no_cache=False)
             runs["kalib (cache hit)"].append(s)
             problems += compare(kout, dout)
     med = {name: {k: statistics.median(r[k] for r in rs) for k in ("wall", "cpu", "rss")}
@@ -168,7 +180,7 @@ def growth(sizes: list[int], cache: bool, env: dict) -> None:
     for n in sizes:
         folder = ensure_client(n)
         try:
-            k, kout = run_child(kalib_cmd(folder, no_cache=cache), env)
+            k, kout = run_kalib(folder, env, no_cache=cache)
         except RuntimeError as exc:
             k, kout = None, str(exc).splitlines()[-1][:60]
         d, dout = run_child(duckdb_cmd(folder), env)
@@ -189,14 +201,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-side-by-side", action="store_true")
     p.add_argument("--cache-dir", type=Path, default=HERE / "generated" / "cache",
                    help="KALIB_CACHE_DIR for the runs (emptied first)")
+    p.add_argument("--kalib-src", type=Path, default=None,
+                   help="run kalib from this source tree (e.g. `git archive main` unpacked: the 'before' numbers)")
     args = p.parse_args(argv)
 
     import shutil
+
+    if args.kalib_src:
+        KALIB_SRC["dir"] = args.kalib_src.resolve()
 
     shutil.rmtree(args.cache_dir, ignore_errors=True)
     env = {"KALIB_CACHE_DIR": str(args.cache_dir)}
     cache = has_cache()
     print(f"machine: {machine()}")
+    print(f"kalib from {KALIB_SRC.get('dir', REPO)}")
     print(f"{versions()}; load average before: " + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
     code = 0
     if not args.no_side_by_side:
