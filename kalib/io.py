@@ -655,6 +655,7 @@ def load_client(
     period: str | None = None,
     industry: str | None = None,
     overrides: Mapping[str, Any] | None = None,
+    cache: bool = True,
 ) -> Client:
     """Load, check and normalise a client's data.
 
@@ -668,6 +669,9 @@ def load_client(
         Override what ``client.yml`` says (None keeps it).
     overrides
         Method overrides, merged after the client's own.
+    cache
+        Read the client from the cache of loaded clients when its files are unchanged, and store it there
+        after loading (:mod:`kalib.cache`; ``KALIB_NO_CACHE=1`` turns it off too).
 
     Returns
     -------
@@ -680,6 +684,12 @@ def load_client(
         Listing every problem found, each with file › sheet › row › column.
     """
     path = _resolve(source)
+    if cache:
+        from .cache import cached_load
+
+        options = {"as_of": as_of, "period": period, "industry": industry, "overrides": overrides}
+        return cached_load(path, options, lambda: load_client(source, as_of=as_of, period=period,
+                                                               industry=industry, overrides=overrides, cache=False))
     problems: list[Problem] = []
     if path.is_dir():
         yml = next((path / n for n in ("client.yml", "client.yaml") if (path / n).exists()), None)

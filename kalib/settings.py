@@ -38,7 +38,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 
 from .config import INDUSTRIES, Config, ConfigError, default_config
@@ -368,6 +367,8 @@ class Located:
 
 def _schema_problems(instance: Any, schema: dict[str, Any], where: Located) -> list[tuple[str, ...]]:
     """Add a located problem per schema error; returns the paths found wrong."""
+    import jsonschema  # imported when a client.yml is checked: a cached load never pays its import
+
     validator = jsonschema.Draft202012Validator(schema)
     wrong: list[tuple[str, ...]] = []
     seen: set[tuple[tuple[str, ...], str]] = set()

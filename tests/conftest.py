@@ -10,12 +10,22 @@ read-only (use ``client.with_as_of(...)`` / ``client.with_config(...)`` for vari
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
+
+# The cache of loaded clients (kalib.cache) goes to a folder of this test run, never the user's
+# ~/.cache/kalib; notebooks and commands run by the tests inherit it.
+os.environ["KALIB_CACHE_DIR"] = _CACHE = tempfile.mkdtemp(prefix="kalib-test-cache-")
+os.environ.pop("KALIB_NO_CACHE", None)
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import contextlib
 import sys
 from typing import Any
 
-__all__ = ["add_client_argument", "load_from_args", "print_json", "print_warnings", "neutralise", "SafeText",
+__all__ = ["add_client_argument", "add_cache_argument", "load_from_args", "print_json", "print_warnings", "neutralise", "SafeText",
            "safe_output", "display_width", "text_table", "check_out_folder"]
 
 
@@ -22,6 +22,13 @@ def add_client_argument(p: argparse.ArgumentParser, *, period: bool = True, indu
         p.add_argument("--industry", choices=["manufacturing", "services"],
                        help="industry whose lines apply (default: client.yml's)")
     p.add_argument("--lang", choices=["zh", "en"], default=None, help="language of the output (default: client.yml's)")
+    add_cache_argument(p)
+
+
+def add_cache_argument(p: argparse.ArgumentParser) -> None:
+    """``--no-cache``: load the client from its files, neither reading nor writing the cache of loaded clients."""
+    p.add_argument("--no-cache", action="store_true",
+                   help="load from the files, without the cache of loaded clients (see 'kalib cache')")
 
 
 def load_from_args(args: argparse.Namespace):
@@ -34,7 +41,7 @@ def load_from_args(args: argparse.Namespace):
         kwargs["industry"] = args.industry
     if getattr(args, "period", None):
         kwargs["period"] = args.period
-    return load_client(args.client, **kwargs)
+    return load_client(args.client, cache=not getattr(args, "no_cache", False), **kwargs)
 
 
 def lang_of(args: argparse.Namespace, client) -> str:

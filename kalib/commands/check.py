@@ -7,7 +7,7 @@ import sys
 
 from ..client import Client, InputError
 from ..schema import TABLES
-from ._common import print_json
+from ._common import add_cache_argument, print_json
 
 NAME = "check"
 HELP = "check a client's files: every problem located, what was loaded, which analyses are possible"
@@ -24,6 +24,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("client", metavar="CLIENT", help="client folder, .xlsx workbook, or 'demo'")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--all-warnings", action="store_true", help="list every warning (default: the first 20)")
+    add_cache_argument(p)
 
 
 def possible(client: Client) -> list[dict]:
@@ -96,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     from ..io import load_client
 
     try:
-        client = load_client(args.client)
+        client = load_client(args.client, cache=not args.no_cache)
     except InputError as exc:
         if args.json:
             print_json({"ok": False, "client": str(args.client), "problems": [p.to_dict() for p in exc.problems]})

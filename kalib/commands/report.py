@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 
-from ._common import check_out_folder, print_json
+from ._common import add_cache_argument, check_out_folder, print_json
 
 NAME = "report"
 HELP = "run the report notebooks on a client and write one HTML report (or a batch of clients)"
@@ -50,6 +50,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "and clears it between notebooks)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress output")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_cache_argument(p)
 
 
 def _fast_nbformat() -> None:
@@ -96,6 +97,20 @@ def _interrupts():
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.no_cache:
+        return _run(args)
+    old = os.environ.get("KALIB_NO_CACHE")
+    os.environ["KALIB_NO_CACHE"] = "1"  # the notebooks' kernels inherit it: none of them reads or writes the cache
+    try:
+        return _run(args)
+    finally:
+        if old is None:
+            os.environ.pop("KALIB_NO_CACHE", None)
+        else:
+            os.environ["KALIB_NO_CACHE"] = old
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise ValueError("--jobs must be 1 or more")
     if bool(args.batch) == bool(args.client):
