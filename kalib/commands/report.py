@@ -48,6 +48,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fresh-kernels", action="store_true",
                    help="start a new kernel for every notebook (slower; by default each worker keeps one kernel "
                         "and clears it between notebooks)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="with --batch: run the clients on a Dask cluster, tcp://HOST:PORT of its scheduler (or 'local' "
+                        "for a LocalCluster of --jobs worker processes, default 2); needs pip install 'kalib[dask]', "
+                        "and kalib and the client folders at the same paths on every worker")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress output")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     add_cache_argument(p)
@@ -115,6 +119,8 @@ def _run(args: argparse.Namespace) -> int:
         raise ValueError("--jobs must be 1 or more")
     if bool(args.batch) == bool(args.client):
         raise ValueError("give either a CLIENT or --batch CLIENTS (not both)")
+    if args.scheduler and not args.batch:
+        raise ValueError("--scheduler runs a batch on a Dask cluster: give --batch CLIENTS")
     if args.out:
         check_out_folder(args.out)
     _fast_nbformat()
@@ -186,12 +192,13 @@ def _run_batch(args: argparse.Namespace) -> int:
         print(f"{len(items)} client(s) from {args.batch} -> {out}", file=sys.stderr)
     result = run_batch(items, out, jobs=args.jobs, notebooks=args.notebooks, timeout=args.timeout,
                        progress=not args.quiet, keep_kernels=not args.fresh_kernels,
-                       debug=getattr(args, "debug", False))
+                       debug=getattr(args, "debug", False), scheduler=args.scheduler, lang=args.lang)
     if args.json:
         print_json(result.to_dict())
     else:
         print(result.table())
         print(f"summary: {_rel(result.summary)}")
+        print(f"portfolio: {_rel(result.portfolio)}")
         for o in result.failed:
             print(f"\n{o.name} failed ({o.error_type}):\n{o.error}", file=sys.stderr)
     return 1 if result.failed else 0

@@ -1,4 +1,4 @@
-"""Reports for many clients at once: one worker process per core, a progress bar, a summary.
+"""Reports for many clients at once: one worker process per core (or a Dask cluster), a progress bar, a summary.
 
 A batch is either a folder of clients (each sub-folder and each ``.xlsx``
 workbook in it is a client) or a small YAML file listing clients and their
@@ -18,7 +18,12 @@ parameters::
 
 :func:`run_batch` renders every client with :func:`~kalib.report.render.render_report`
 into ``OUT/<name>/<as-of date>/``, continues past a client that fails, and
-writes ``OUT/batch-summary.json`` (what succeeded, what failed and why).
+writes ``OUT/batch-summary.json`` (what succeeded, what failed and why) and the
+portfolio page ``OUT/portfolio.html`` (:mod:`kalib.report.portfolio`).
+
+With ``scheduler=`` the clients go to a Dask cluster instead of local worker
+processes: every worker needs kalib installed, and reads the client folders
+and writes the reports at the same paths as here (shared storage).
 
 >>> import tempfile, pathlib
 >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -32,6 +37,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -77,10 +83,13 @@ class BatchOutcome:
     error: str | None = None
     error_type: str | None = None
     warnings: list[str] = field(default_factory=list)
+    health: dict[str, Any] | None = None  # the ten indicators, summarised for the portfolio page
+    health_error: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["seconds"] = round(self.seconds, 2)
+        del d["health"], d["health_error"]  # in portfolio.json
         return d
 
 
@@ -92,6 +101,8 @@ class BatchResult:
     seconds: float
     jobs: int
     summary: Path | None = None
+    portfolio: Path | None = None
+    scheduler: str | None = None
 
     @property
     def ok(self) -> list[BatchOutcome]:
@@ -104,7 +115,7 @@ class BatchResult:
     def to_dict(self) -> dict[str, Any]:
         return {
             "finished": _dt.datetime.now().isoformat(timespec="seconds"),
-            "seconds": round(self.seconds, 2), "jobs": self.jobs,
+            "seconds": round(self.seconds, 2), "jobs": self.jobs, "scheduler": self.scheduler,
             "clients": len(self.outcomes), "succeeded": len(self.ok), "failed": len(self.failed),
             "outcomes": [o.to_dict() for o in self.outcomes],
         }
@@ -119,8 +130,9 @@ class BatchResult:
             rows.append((o.name, "ok" if o.ok else "FAILED", f"{o.seconds:.1f}", what))
         w0 = max(len(r[0]) for r in rows)
         lines = [f"{r[0]:<{w0}}  {r[1]:<6}  {r[2]:>7}  {r[3]}" for r in rows]
+        where = f" on the Dask cluster {self.scheduler}" if self.scheduler else ""
         lines.append(f"{len(self.ok)} succeeded, {len(self.failed)} failed, in {self.seconds:.1f} s "
-                     f"with {self.jobs} job(s)")
+                     f"with {self.jobs} job(s){where}")
         return "\n".join(lines)
 
 
@@ -201,8 +213,32 @@ def read_batch(path: str | os.PathLike, **defaults: Any) -> list[BatchItem]:
     return out
 
 
+#: A Dask worker may run several tasks at once in threads; the kept kernel is one per process, so one report at a time.
+_ONE_REPORT_AT_A_TIME = threading.Lock()
+
+
 def _render_one(args: tuple) -> BatchOutcome:
-    item, out, notebooks, timeout, keep_kernels, debug = args
+    item, out, notebooks, timeout, keep_kernels, debug, *rest = args
+    if rest and rest[0]:  # on a Dask worker
+        with _ONE_REPORT_AT_A_TIME:
+            return _render_and_check(item, out, notebooks, timeout, keep_kernels, debug)
+    return _render_and_check(item, out, notebooks, timeout, keep_kernels, debug)
+
+
+def _render_and_check(item: BatchItem, out: str, notebooks, timeout, keep_kernels: bool, debug: bool) -> BatchOutcome:
+    outcome = _render(item, out, notebooks, timeout, keep_kernels, debug)
+    if outcome.ok:  # the ten indicators for the portfolio page, from the data (not from the report)
+        from .portfolio import client_health
+
+        try:
+            outcome.health = client_health(item.client, period=item.period, industry=item.industry,
+                                           as_of=item.as_of)
+        except Exception as exc:
+            outcome.health_error = f"{type(exc).__name__}: {exc}"
+    return outcome
+
+
+def _render(item: BatchItem, out: str, notebooks, timeout, keep_kernels: bool, debug: bool) -> BatchOutcome:
     from ..client import InputError
     from .render import ReportFailed, render_report
 
@@ -251,6 +287,9 @@ def run_batch(
     summary: bool = True,
     keep_kernels: bool = True,
     debug: bool = False,
+    scheduler: str | None = None,
+    portfolio: bool | None = None,
+    lang: str | None = None,
 ) -> BatchResult:
     """Render every client of ``items`` into ``out/<name>/``, ``jobs`` clients at a time.
 
@@ -274,15 +313,31 @@ def run_batch(
         between notebooks); False starts a kernel per notebook.
     debug
         Keep the log of a kernel that died in the client's error.
+    scheduler
+        Run on a Dask cluster: ``tcp://HOST:PORT`` (or a scheduler file
+        ``*.json``) of a running scheduler, or ``"local"`` for a
+        ``LocalCluster`` of ``jobs`` (default 2) worker processes here. Needs
+        ``pip install kalib[dask]``; the workers need kalib, and the client
+        folders and ``out`` at the same paths (shared storage).
+    portfolio
+        Write ``portfolio.html`` (and store ``portfolio.json``) in ``out``
+        (default: with ``summary``), in ``lang`` (default zh).
 
     A client that fails (bad input, a notebook error) is recorded with the
     reason and the others go on; no half-written report is left behind.
     """
     out = Path(out).expanduser().resolve()
     out.mkdir(parents=True, exist_ok=True)
-    jobs = max(1, min(int(jobs or os.cpu_count() or 1), len(items) or 1))
     start = time.perf_counter()
-    tasks = [(it, str(out), notebooks, timeout, keep_kernels, debug) for it in items]
+    dask = None
+    if scheduler:
+        from .workers import dask_client
+
+        dask = dask_client(scheduler, workers=jobs or 2)
+        jobs = dask.workers
+    jobs = max(1, min(int(jobs or os.cpu_count() or 1), len(items) or 1))
+    notebooks = str(Path(notebooks).expanduser().resolve()) if notebooks else None
+    tasks = [(it, str(out), notebooks, timeout, keep_kernels, debug, dask is not None) for it in items]
     outcomes: dict[int, BatchOutcome] = {}
     from tqdm.auto import tqdm
 
@@ -291,13 +346,16 @@ def run_batch(
         return BatchOutcome(it.name, it.client, False, 0.0, error=f"{type(exc).__name__}: {exc}",
                             error_type=type(exc).__name__)
 
-    if jobs > 1:
+    if jobs > 1 and dask is None:
         import papermill  # noqa: F401  (imported once, inherited by forked workers)
-    workers = Workers(_render_one, tasks, jobs)
-    bar = tqdm(total=len(tasks), unit="client", desc="reports", file=sys.stderr, disable=not progress)
+    from .runner import kill_kernels
+
     failed = 0
     finished = False
+    bar = workers = None
     try:
+        workers = Workers(_render_one, tasks, jobs, dask=dask, at_end=kill_kernels, on_interrupt=kill_kernels)
+        bar = tqdm(total=len(tasks), unit="client", desc="reports", file=sys.stderr, disable=not progress)
         for i, outcome in workers.results(died):
             outcomes[i] = outcome
             failed += not outcome.ok
@@ -305,16 +363,23 @@ def run_batch(
             bar.update(1)
         finished = True
     finally:
-        bar.close()
-        if workers.jobs == 1:
+        if bar is not None:
+            bar.close()
+        if dask is not None:
+            dask.close()
+        elif workers is not None and workers.jobs == 1:
             if finished:
                 shutdown_kernel()
             else:
-                from .runner import kill_kernels
-
                 kill_kernels()
-    result = BatchResult([outcomes[i] for i in range(len(tasks))], time.perf_counter() - start, jobs)
+    result = BatchResult([outcomes[i] for i in range(len(tasks))], time.perf_counter() - start, jobs,
+                         scheduler=dask.address if dask is not None else None)
     if summary:
         result.summary = out / SUMMARY_NAME
         _write_json(result.summary, result.to_dict())
+    if summary if portfolio is None else portfolio:
+        from .portfolio import entries_from_outcomes, portfolio_data, write_portfolio
+
+        result.portfolio = write_portfolio(portfolio_data(entries_from_outcomes(result.outcomes), out=out), out,
+                                           lang=lang or "zh")
     return result

@@ -2,8 +2,10 @@
 
 :class:`Workers` runs a function over a list of tasks in worker processes
 (``fork`` on Linux: a worker starts in milliseconds with papermill already
-imported), or one after the other in this process with ``jobs=1``, and hands
-the results back as they finish.
+imported), or one after the other in this process with ``jobs=1``, or on a
+Dask cluster (:func:`dask_client`: a scheduler's address, or ``"local"`` for a
+``LocalCluster`` of worker processes on this machine), and hands the results
+back as they finish.
 
 Interrupts. A worker stops on SIGINT (Ctrl-C reaches the whole process group)
 or SIGTERM (sent by :meth:`Workers.stop`) without a word: it runs the clean-ups
@@ -27,7 +29,12 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Workers", "WorkerDied", "at_stop", "temporary_folder", "pool_context", "stop_now", "stop_kernels_now"]
+__all__ = ["Workers", "WorkerDied", "at_stop", "temporary_folder", "pool_context", "stop_now", "stop_kernels_now",
+           "dask_client", "DaskClient", "DASK_MISSING"]
+
+#: Said when ``--scheduler`` is given and Dask's ``distributed`` is not installed.
+DASK_MISSING = ("--scheduler needs Dask's distributed package, which is not installed: "
+                "pip install 'kalib[dask]' (or pip install distributed), here and on every worker")
 
 _CLEANUPS: list[Callable[[bool], None]] = []
 _TEMPORARY: set[Path] = set()
@@ -112,6 +119,70 @@ def _signals_blocked() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
+class DaskClient:
+    """A ``distributed.Client`` and, for ``"local"``, the ``LocalCluster`` it started (closed together)."""
+
+    def __init__(self, client: Any, cluster: Any = None, address: str = ""):
+        self.client = client
+        self.cluster = cluster
+        self.address = address
+
+    @property
+    def workers(self) -> int:
+        """Threads across the cluster's workers (at least 1): how many tasks run at once."""
+        try:
+            info = self.client.scheduler_info()
+            return max(1, sum(int(w.get("nthreads", 1)) for w in info.get("workers", {}).values()))
+        except Exception:
+            return 1
+
+    def run_everywhere(self, fn: Callable[[], Any]) -> None:
+        """``fn()`` on every worker, in its event loop (e.g. kill the kernels it started); never raises."""
+        with contextlib.suppress(BaseException):
+            self.client.run(fn, wait=True)
+
+    def close(self) -> None:
+        with contextlib.suppress(BaseException):
+            self.client.close(timeout=10)
+        if self.cluster is not None:
+            with contextlib.suppress(BaseException):
+                self.cluster.close(timeout=20)
+        self.client = self.cluster = None
+
+
+def dask_client(scheduler: str, workers: int = 2, timeout: float = 10) -> DaskClient:
+    """Connect to a Dask scheduler (``tcp://host:port``, or a scheduler file ``*.json``), or with ``"local"``
+    start a ``LocalCluster`` of ``workers`` processes with one thread each.
+
+    Raises ValueError (a user's mistake: exit 2) when ``distributed`` is not
+    installed or the scheduler cannot be reached.
+    """
+    try:
+        import distributed
+    except ImportError:
+        raise ValueError(DASK_MISSING) from None
+    import logging
+
+    logging.getLogger("distributed").setLevel(logging.ERROR)  # its INFO lines would break the progress bar
+    if scheduler == "local":
+        with _signals_blocked():  # the workers start with Ctrl-C held, like the process pool's
+            cluster = distributed.LocalCluster(n_workers=max(1, int(workers)), threads_per_worker=1, processes=True,
+                                               dashboard_address=None, silence_logs=logging.ERROR)
+        return DaskClient(distributed.Client(cluster, set_as_default=False), cluster, cluster.scheduler_address)
+    kwargs: dict[str, Any] = {"timeout": timeout, "set_as_default": False}
+    if scheduler.endswith(".json"):
+        kwargs["scheduler_file"] = scheduler
+    else:
+        kwargs["address"] = scheduler
+    try:
+        client = distributed.Client(**kwargs)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ValueError(f"cannot reach the Dask scheduler {scheduler} within {timeout:.0f} s "
+                         f"({type(exc).__name__}: {exc}); give tcp://HOST:PORT of a running `dask scheduler`, "
+                         "or 'local'") from None
+    return DaskClient(client, None, scheduler)
+
+
 class Workers:
     """``fn(task)`` for every task, ``jobs`` at a time in worker processes (or here, one by one, with ``jobs=1``).
 
@@ -120,16 +191,33 @@ class Workers:
     task ends. ``fn`` must return its errors as results (a task that raises,
     or whose worker dies, gives ``on_error(index, exception)`` instead).
     With ``jobs=1`` nothing runs before :meth:`results`.
+
+    With ``dask`` (from :func:`dask_client`) the tasks go to the cluster's
+    workers through ``Client.get_executor()`` (``jobs`` is then the cluster's
+    thread count); ``fn`` and the tasks must be importable and picklable
+    there. At the end, or on an interrupt, ``at_end`` runs on every worker
+    (the report runner's: shut its kept kernel down, or kill the kernels).
     """
 
-    def __init__(self, fn: Callable[[Any], Any], tasks: Sequence[Any], jobs: int):
+    def __init__(self, fn: Callable[[Any], Any], tasks: Sequence[Any], jobs: int, *, dask: DaskClient | None = None,
+                 at_end: Callable[[], Any] | None = None, on_interrupt: Callable[[], Any] | None = None):
         self.fn = fn
         self.tasks = list(tasks)
         self.jobs = max(1, min(int(jobs), len(self.tasks) or 1))
         self._pool = None
         self._procs: list = []
         self._futures: dict[Any, int] = {}
-        if self.jobs > 1:
+        self._dask = dask
+        self._at_end, self._on_interrupt = at_end, on_interrupt
+        if dask is not None:
+            self.jobs = dask.workers
+            self._pool = dask.client.get_executor(pure=False)
+            try:
+                self._futures = {self._pool.submit(fn, t): i for i, t in enumerate(self.tasks)}
+            except BaseException:
+                self.stop()
+                raise
+        elif self.jobs > 1:
             from concurrent.futures import ProcessPoolExecutor
 
             before = set(mp.active_children())
@@ -145,6 +233,13 @@ class Workers:
 
     def stop(self) -> None:
         """Stop the workers now (their tasks are lost) and wait until they have cleaned up."""
+        if self._dask is not None:
+            with contextlib.suppress(BaseException):
+                self._pool.shutdown(wait=False)  # cancels what has not finished
+            if self._on_interrupt is not None:
+                self._dask.run_everywhere(self._on_interrupt)
+            self._pool = None
+            return
         for p in self._procs:
             with contextlib.suppress(Exception):
                 if p.is_alive():
@@ -173,6 +268,12 @@ class Workers:
         from concurrent.futures import CancelledError, as_completed
         from concurrent.futures.process import BrokenProcessPool
 
+        killed: tuple[type, ...] = ()
+        if self._dask is not None:
+            from distributed import KilledWorker
+
+            killed = (KilledWorker,)
+
         finished = False
         try:
             for fut in as_completed(self._futures):
@@ -181,12 +282,18 @@ class Workers:
                     res = fut.result()
                 except BrokenProcessPool as exc:
                     res = on_error(i, WorkerDied(f"the worker process stopped ({exc})"))
+                except killed as exc:
+                    res = on_error(i, WorkerDied(f"the Dask worker running it stopped, more than once ({exc})"))
                 except (CancelledError, Exception) as exc:
                     res = on_error(i, exc)
                 yield i, res
             finished = True
         finally:
-            if finished:  # the workers shut their kernels down as they exit
+            if finished and self._dask is not None:  # the workers stay: shut their kept kernels down
+                if self._at_end is not None:
+                    self._dask.run_everywhere(self._at_end)
+                self._pool = None
+            elif finished:  # the workers shut their kernels down as they exit
                 self._pool.shutdown(wait=False)
                 self._pool, self._procs = None, []
             else:  # an interrupt, or the caller stopped early
