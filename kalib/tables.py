@@ -356,7 +356,8 @@ def normalise_tables(frames: dict[str, pd.DataFrame], cfg: Config, meta: ClientM
             _warn(warnings, o, closed_no_date & fill.notna(),
                   "{n} closed opportunity(ies) have no closed date: their expected close date is used",
                   column="closed_date")
-        out["opportunities"] = date_undated_closed(o, meta, out, warnings)
+            out["opportunities"] = o
+        out["opportunities"] = date_undated_closed(out["opportunities"], meta, out, warnings)
 
     # Product names spelled differently from the product list.
     if "products" in out:
