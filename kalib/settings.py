@@ -194,7 +194,7 @@ def client_schema(config: Config | None = None) -> dict[str, Any]:
     """The JSON Schema of ``client.yml`` (every key optional; empty means the default).
 
     >>> sorted(client_schema()["properties"])[:5]
-    ['allow_links', 'amount_unit', 'as_of', 'columns', 'currency']
+    ['allow_links', 'amount_from_list_price', 'amount_unit', 'as_of', 'columns']
     """
     tables = {name: {"type": "object", "additionalProperties": {"type": "string"},
                      "description": f"your header -> a column of the {name} table"} for name in TABLES}

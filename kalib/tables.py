@@ -21,6 +21,7 @@ import pandas as pd
 
 from . import parse as P
 from .config import Config, normalise_label
+from .period import parse_period
 from .problems import InputError, Problem
 from .schema import TABLES, Table
 from .settings import ClientMeta
@@ -319,11 +320,9 @@ def normalise_tables(frames: dict[str, pd.DataFrame], cfg: Config, meta: ClientM
             nodate = rev["date"].isna()
             _warn(warnings, o.loc[won.index], pd.Series(nodate.to_numpy(), index=won.index),
                   "{n} won opportunity(ies) have no closed or expected-close date: left out of revenue")
-            if nodate.all():
-                won = won.iloc[:0]
-        if len(won):
             out["revenue"] = rev.loc[~nodate].reset_index(drop=True)
             derived["revenue"] = "opportunities"
+        if len(won) and not nodate.all():
             warnings.append(Problem(f"no revenue table: revenue is taken from {int((~nodate).sum())} won "
                                     "opportunities (amount on the closed date)", severity="warning",
                                     count=int((~nodate).sum())))
@@ -357,7 +356,8 @@ def normalise_tables(frames: dict[str, pd.DataFrame], cfg: Config, meta: ClientM
             _warn(warnings, o, closed_no_date & fill.notna(),
                   "{n} closed opportunity(ies) have no closed date: their expected close date is used",
                   column="closed_date")
-        out["opportunities"] = date_undated_closed(o, meta, out, warnings)
+            out["opportunities"] = o
+        out["opportunities"] = date_undated_closed(out["opportunities"], meta, out, warnings)
 
     # Product names spelled differently from the product list.
     if "products" in out:
@@ -519,8 +519,6 @@ def combine_duplicates(df: pd.DataFrame, how: str, keys: list[str], problems: li
 def analysis_period_end(frames: Mapping[str, pd.DataFrame], meta: ClientMeta) -> pd.Timestamp:
     """The last day of the period analysed by default (client.yml's period, else the last full year before
     as_of, as_of being client.yml's or the latest date in the data)."""
-    from .client import parse_period
-
     if meta.as_of:
         as_of = pd.Timestamp(meta.as_of)
     else:
@@ -538,8 +536,6 @@ def date_undated_closed(o: pd.DataFrame, meta: ClientMeta, frames: Mapping[str, 
                         warnings: list[Problem]) -> pd.DataFrame:
     """Closed deals with no closed nor expected-close date, dated at the end of the period client.yml's
     ``undated_closed`` names (flagged in ``closed_date_assumed``), so they count in that period's win rate."""
-    from .client import parse_period
-
     o = o.copy()
     o["closed_date_assumed"] = False
     undated = (o["status"] != "open") & o["closed_date"].isna() & o["expected_close"].isna()

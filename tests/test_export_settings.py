@@ -249,3 +249,19 @@ def test_targets_person_missing_is_located(tmp_path):
                **{"opportunities.csv": OPPS, "t.csv": "Rep,2024-01\nE1,5\n"})
     (p,) = problems_of(d)
     assert (p.row, p.column) == (4, "targets.person") and "Rep" in p.message
+
+
+def test_a_sheet_named_in_client_yml_must_exist(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "deals"
+    for row in OPPS.strip().splitlines():
+        ws.append(row.split(","))
+    wb.save(tmp_path / "book.xlsx")
+    (tmp_path / "book.yml").write_text("name: x\nfiles:\n  opportunities: deals\n  revenue: invoices\n",
+                                       encoding="utf-8")
+    probs = problems_of(tmp_path / "book.xlsx")
+    assert [(p.row, p.column) for p in probs] == [(4, "files.revenue")]
+    assert "'invoices' is not a file or sheet" in probs[0].message
