@@ -129,3 +129,18 @@ def test_due_date_is_the_next_monday():
     for start in pd.date_range("2024-12-25", periods=10):
         d = due_date(start, 7)
         assert d.weekday() == 0 and 0 <= (d - start - pd.Timedelta(days=7)).days < 7
+
+
+def test_the_first_action_exercise_points_to_its_notebook(demo_client):
+    from kalib import exercises
+    from kalib.health import health_check
+
+    not_sales = set(demo_client.config.section("sales_actions")["not_sales"])
+    below = [i for i in health_check(demo_client).indicators
+             if i.status == "below" and i.value is not None and i.key not in not_sales]
+    first = max(below, key=lambda i: ((i.pass_line - i.value) / abs(i.pass_line), -i.id))
+    right = ACTION_SPECS[first.key].notebook
+    assert exercises.check("05.00-first-action-notebook", demo_client, right, "zh").correct
+    wrong = sorted({s.notebook for s in ACTION_SPECS.values()} - {right})[0]
+    fb = exercises.check("05.00-first-action-notebook", demo_client, wrong, "zh")
+    assert not fb.correct and "链接" in fb.message

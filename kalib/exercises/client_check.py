@@ -106,3 +106,54 @@ exercises.numeric(
         hint("看团队分组表中“拓客支持”一行的人数。", "Read the people count of the prospecting row in the team groups."),
     ],
 )
+
+
+@per_client
+def _check(c):
+    from ..checkup import client_check
+
+    return client_check(c)
+
+
+def _action_notebooks(c):
+    from ..checkup import ACTION_SPECS
+
+    names = sorted({s.notebook for s in ACTION_SPECS.values()})
+    return [(n, n, n) for n in names]
+
+
+def _first_action_notebook(c) -> str:
+    acts = _check(c).sales_actions()
+    return acts[0].notebook if acts else ""
+
+
+def _largest_gap_home(c) -> str:
+    """Where the largest gap of all is studied, when it is not the first action's notebook (a tempting answer)."""
+    from ..checkup import INDICATOR_HOME
+
+    gaps = _health(c).gaps(1)
+    if not gaps:
+        return "__none__"
+    home = INDICATOR_HOME[gaps[0].key][1]
+    return home if home != _first_action_notebook(c) else "__none__"
+
+
+exercises.choice(
+    "05.00-first-action-notebook",
+    "结论里的第一个行动，要回到哪个笔记本去学怎么做？",
+    "The first action of the conclusion: which notebook teaches how to do it?",
+    how_zh="结论的每个行动最后都写着它属于哪一层、链接到哪个笔记本的哪一节；第一个行动的链接就是答案。",
+    how_en="Each action of the conclusion ends with its layer and a link to the notebook section that teaches it; the "
+           "first action's link is the answer.",
+    options=_action_notebooks,
+    answer=_first_action_notebook,
+    hints=[
+        hint("那是差距最大的指标所在的笔记本，但结论只列销售能改变的事：看第一个行动末尾的链接。",
+             "That is where the largest gap of all is studied, but the conclusion lists only what sales can change: "
+             "read the link at the end of the first action.", when=_largest_gap_home),
+        hint("看“结论”一节的第 1 条：括号里“见 …”后面的链接。", "Read item 1 of the conclusion: the link after 'see'."),
+    ],
+    explain_zh="每个行动都指向教它的那一节：回去复习，再带着行动去周一评审会。",
+    explain_en="Every action points to the section that teaches it: go back to it, then take the action to the "
+               "Monday review.",
+)

@@ -351,6 +351,10 @@ class DealPanel(PanelBase):  # type: ignore[misc,valid-type]
         """Facts about the deal entered in the panel (none here; see :class:`MyDealPanel`)."""
         return {}
 
+    def blank_label(self) -> str | None:
+        """What a deal that is not one of the client's is called (None: "blank deal")."""
+        return None
+
     def refresh(self) -> None:
         """Evaluate the deal as the inputs stand and show the result."""
         from ..charts.deals import factor_profile_chart, power_map_chart
@@ -373,7 +377,8 @@ class DealPanel(PanelBase):  # type: ignore[misc,valid-type]
         if info.get("stage") != (self.client.tables["opportunities"].set_index("opportunity_id")["stage"].get(oid)
                                  if oid and self.client is not None and self.client.has("opportunities") else None):
             info.pop("win_rate_override", None)  # a stage changed in the panel uses the stage's rate
-        ev = evaluate_deal(self.scores(), self.stakeholders(), opportunity_id=oid, info=info, config=self.cfg)
+        ev = evaluate_deal(self.scores(), self.stakeholders(), opportunity_id=oid or self.blank_label(), info=info,
+                           config=self.cfg)
         self.evaluation = ev
         self.verdict.value, self.details.value = evaluation_html(ev, lang)
         self.profile_image.value = figure_png(factor_profile_chart(ev, lang))
@@ -468,6 +473,9 @@ class MyDealPanel(DealPanel):
         self.saved.value = "" if not problems else \
             "<div style='color:#c0392b'>" + "<br>".join(_e(p) for p in problems) + "</div>"
         return info
+
+    def blank_label(self) -> str | None:
+        return tr(self.lang, "我的机会", "My deal")
 
     def save_sheets(self) -> list[Path]:
         """Write the deal review in both languages (HTML, and PDF with the printer); show where."""
