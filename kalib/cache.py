@@ -197,7 +197,8 @@ def read_entry(key: str) -> Client | None:
             f = d / f"{info['file']}"
             if f.stat().st_size != info["size"]:
                 raise ValueError(f"{f.name} does not match its manifest")
-            df = pq.read_table(f, page_checksum_verification=True).to_pandas()
+            # the Arrow buffers are released column by column as pandas takes them: no second copy at the peak
+            df = pq.read_table(f, page_checksum_verification=True).to_pandas(self_destruct=True, split_blocks=True)
             got = [[str(c), str(t)] for c, t in df.dtypes.items()]
             if got != info["dtypes"] or len(df) != info["rows"]:
                 raise ValueError(f"{name}: columns or rows differ from the manifest")

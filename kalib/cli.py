@@ -66,6 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     debug = getattr(args, "debug", False)
     from .commands._common import safe_output
+    from .memory import return_freed_memory
+
+    return_freed_memory()  # a big client's freed buffers go back to the system: a lower peak
 
     with safe_output():  # names from a client's files are shown, never obeyed by the terminal
         return _run(args, debug)

@@ -27,6 +27,7 @@ from typing import Any
 
 import pandas as pd
 
+from .compact import compact_tables
 from .config import Config, default_config
 from .period import Period, parse_period
 from .problems import InputError, MissingData, Problem
@@ -256,6 +257,7 @@ def normalise(tables: Mapping[str, pd.DataFrame], meta: ClientMeta | None = None
     meta = meta or ClientMeta()
     cfg = config or default_config()
     frames, more, derived = normalise_tables(dict(tables), cfg, meta, stage_map=stage_map, problems=problems)
+    frames = compact_tables(frames)  # a big table's repetitive text as categoricals (kalib.compact)
     if problems:
         raise InputError(problems, source=str(path) if path else None)
     return Client._from_normalised(frames, meta, cfg, [*warnings, *more], path, sources, derived)

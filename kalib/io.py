@@ -833,9 +833,12 @@ def load_client(
 
     frames: dict[str, pd.DataFrame] = {}
     sources: dict[str, str] = {}
-    for table, (frame, fname, sheet) in raw_tables.items():
+    sheets = frame = None  # the cells as read (text) are dropped as soon as their table is parsed
+    for table in list(raw_tables):
+        frame, fname, sheet = raw_tables.pop(table)
         parsed = _parse_table(TABLES[table], frame, fname, sheet, col_map.get(table) or {}, meta, problems, warnings,
                               where=where)
+        frame = None
         if parsed is not None:
             parsed.attrs["source"] = {"file": fname, "sheet": sheet}
             frames[table] = parsed

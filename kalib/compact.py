@@ -1,0 +1,55 @@
+"""Compact tables: a big table's repetitive text columns kept as categoricals.
+
+A million opportunities name twenty thousand customers and a few thousand salespeople: as
+plain strings each cell costs its own bytes (about 40 for a Chinese company name), as a
+categorical it costs a small integer code plus the distinct names once.  Grouping and matching
+on the codes is also faster.
+
+:func:`compact_tables` converts, in each table of at least :data:`COMPACT_FROM_ROWS` rows, every
+text column (``str``) with at most half as many distinct values as rows into a ``category``
+column of the same strings.  Small tables (every hand-made client, the demo, the tests' fixtures)
+are left exactly as they are.  Values, missing cells and every analysis's results are the same
+either way (``tests/test_duckdb_check.py`` checks the indicators on both).
+
+>>> import pandas as pd
+>>> df = pd.DataFrame({"customer": ["甲", "乙", "甲", None] * 3, "id": [str(i) for i in range(12)]})
+>>> out = compact_tables({"t": df}, min_rows=10)["t"]
+>>> str(out["customer"].dtype), str(out["id"].dtype), out["customer"].isna().sum()
+('category', 'str', np.int64(3))
+>>> compact_tables({"t": df})["t"] is df  # below COMPACT_FROM_ROWS: untouched
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+__all__ = ["compact_tables", "compact_table", "COMPACT_FROM_ROWS"]
+
+#: Tables with at least this many rows get categorical text columns.
+COMPACT_FROM_ROWS = 200_000
+
+
+def compact_table(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with its repetitive text columns as categoricals (a new frame; ``df`` is not changed)."""
+    new = {}
+    for col in df.columns:
+        s = df[col]
+        if isinstance(s.dtype, pd.StringDtype) and s.nunique(dropna=True) <= len(s) // 2:
+            new[col] = s.astype("category")
+    if not new:
+        return df
+    out = df.assign(**{str(k): v for k, v in new.items()}) if all(isinstance(k, str) for k in new) else df.copy()
+    if out is df:  # pragma: no cover - non-string column labels
+        for k, v in new.items():
+            out[k] = v
+    out.attrs = dict(df.attrs)
+    return out
+
+
+def compact_tables(frames: Mapping[str, pd.DataFrame], *, min_rows: int | None = None) -> dict[str, pd.DataFrame]:
+    """Each table of at least ``min_rows`` rows (default :data:`COMPACT_FROM_ROWS`) through :func:`compact_table`."""
+    limit = COMPACT_FROM_ROWS if min_rows is None else min_rows
+    return {name: compact_table(df) if len(df) >= limit else df for name, df in frames.items()}
