@@ -34,12 +34,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..i18n import tr
-    from ..report.batch import read_batch
+    from pathlib import Path
+
+    from ..report.batch import SUMMARY_NAME, read_batch
     from ..report.portfolio import entries_from_clients, portfolio_data, write_portfolio
 
     check_out_folder(args.out)
     items = read_batch(args.clients, period=args.period, industry=args.industry, as_of=args.as_of)
-    entries = entries_from_clients(items, args.out)
+    entries = entries_from_clients(items, args.out, Path(args.out) / SUMMARY_NAME)
     data = portfolio_data(entries, out=args.out)
     page = write_portfolio(data, args.out, lang=args.lang, record=False)
     failed = [e for e in entries if not e["ok"]]

@@ -323,15 +323,16 @@ def _latest_report(out: Path, name: str, summary: Mapping[str, Any]) -> str | No
     return str(max(pages, key=lambda p: p.stat().st_mtime)) if pages else None
 
 
-def entries_from_clients(items: Sequence[Any], out: str | os.PathLike) -> list[dict[str, Any]]:
+def entries_from_clients(items: Sequence[Any], out: str | os.PathLike, summary: str | os.PathLike | None = None,
+                         ) -> list[dict[str, Any]]:
     """Portfolio entries for a batch's clients (``BatchItem``), computed here: each client is loaded and its
-    indicators computed; a client that cannot be loaded is an entry with the reason."""
+    indicators computed; a client that cannot be loaded is an entry with the reason. Links go to the reports
+    of the last batch (its ``summary`` file, ``batch-summary.json``) or else to the newest under ``out``."""
     from ..client import InputError
-    from .batch import SUMMARY_NAME
 
     out = Path(out)
     try:
-        summary = json.loads((out / SUMMARY_NAME).read_text(encoding="utf-8"))
+        summary = json.loads(Path(summary).read_text(encoding="utf-8")) if summary else {}
     except (OSError, ValueError):
         summary = {}
     entries = []
