@@ -36,7 +36,7 @@ def _commands():
         mod = importlib.import_module(f"{commands.__name__}.{info.name}")
         if hasattr(mod, "NAME") and hasattr(mod, "run"):
             mods.append(mod)
-    order = ["check", "health", "accounts", "pipeline", "review", "deal", "deals", "team", "report", "app", "new", "cache"]
+    order = ["check", "health", "accounts", "pipeline", "review", "deal", "deals", "team", "report", "portfolio", "app", "new", "cache"]
     return sorted(mods, key=lambda m: (order.index(m.NAME) if m.NAME in order else 99, m.NAME))
 
 

@@ -40,7 +40,7 @@ from ..symbols import STATUS_SYMBOLS
 
 __all__ = [
     "PORTFOLIO_JSON", "PREVIOUS_JSON", "PORTFOLIO_HTML", "client_health", "client_summary_from_health", "changes",
-    "portfolio_data", "render_portfolio", "write_portfolio", "read_portfolio", "indicator_columns", "entries_from_outcomes",
+    "portfolio_data", "render_portfolio", "write_portfolio", "read_portfolio", "indicator_columns", "entries_from_outcomes", "entries_from_clients",
 ]
 
 PORTFOLIO_JSON = "portfolio.json"
@@ -164,9 +164,9 @@ def write_portfolio(data: Mapping[str, Any], out: str | os.PathLike, *, lang: st
     ``record=True`` (a batch run): the stored ``portfolio.json`` becomes
     ``portfolio.previous.json`` and ``data`` is stored as ``portfolio.json``;
     the page compares with the run before.  ``record=False`` (``kalib
-    portfolio``): nothing is stored; the page compares with the last batch run
-    that is not this one's data (``portfolio.previous.json`` when
-    ``portfolio.json`` holds the same reports, else ``portfolio.json``).
+    portfolio``): nothing is stored; the page compares with the last batch run,
+    or, when the clients are as that run left them, with the run before it
+    (``portfolio.previous.json``).
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -178,7 +178,7 @@ def write_portfolio(data: Mapping[str, Any], out: str | os.PathLike, *, lang: st
         _write_text(current, dumps(data))
     else:
         stored = read_portfolio(current)
-        same = stored is not None and _reports(stored) == _reports(data)
+        same = stored is not None and _states(stored) == _states(json.loads(dumps(data)))
         before = read_portfolio(previous_file) if same else stored
     page = render_portfolio(data, before, lang=lang)
     path = out / PORTFOLIO_HTML
@@ -186,8 +186,8 @@ def write_portfolio(data: Mapping[str, Any], out: str | os.PathLike, *, lang: st
     return path
 
 
-def _reports(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {c["name"]: c.get("report") for c in data.get("clients", [])}
+def _states(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {c["name"]: c.get("health") or c.get("error") for c in data.get("clients", [])}
 
 
 # ---------------------------------------------------------------------------
@@ -240,8 +240,10 @@ def render_portfolio(data: Mapping[str, Any], previous: Mapping[str, Any] | None
     for c in data.get("clients", []):
         if not c.get("ok") or not c.get("health"):
             reason = (c.get("error") or "").strip()
+            lines = [ln.strip() for ln in reason.splitlines() if ln.strip()]
+            short = " ".join(lines[:3])
             failed.append({"name": c["name"], "client": c.get("client", ""), "kind": c.get("error_type") or "",
-                           "reason": reason.splitlines()[0] if reason else "", "more": reason})
+                           "reason": short, "more": reason if len(lines) > 3 else short})
             continue
         h = c["health"]
         cells = []
@@ -280,7 +282,8 @@ def render_portfolio(data: Mapping[str, Any], previous: Mapping[str, Any] | None
         css=markupsafe.Markup((_HERE / "style.css").read_text(encoding="utf-8")
                               + (_HERE / "portfolio.css").read_text(encoding="utf-8")),
         script=markupsafe.Markup(script), script_hash=digest, cols=cols, rows=rows, failed=failed,
-        symbols=STATUS_SYMBOLS, finished=data.get("finished", ""), previous=(previous or {}).get("finished"),
+        symbols=STATUS_SYMBOLS, finished=str(data.get("finished", "")).replace("T", " "),
+        previous=str((previous or {}).get("finished") or "").replace("T", " "),
         total=len(rows) + len(failed), version=version or __version__,
     )
     check_offline(page)
@@ -307,3 +310,40 @@ def entries_from_outcomes(outcomes: Sequence[Any]) -> list[dict[str, Any]]:
         out.append({"name": o.name, "client": o.client, "ok": ok, "health": o.health, "html": o.html,
                     "error": error, "error_type": o.error_type or ("" if ok else "HealthError")})
     return out
+
+
+def _latest_report(out: Path, name: str, summary: Mapping[str, Any]) -> str | None:
+    """The client's report: the last batch's (``batch-summary.json``) if it is still there, else the newest
+    HTML page under ``out/<name>/``."""
+    for o in summary.get("outcomes", []) if isinstance(summary, Mapping) else []:
+        if isinstance(o, Mapping) and o.get("name") == name and o.get("ok") and o.get("html"):
+            if Path(str(o["html"])).is_file():
+                return str(o["html"])
+    pages = [p for p in (out / name).glob("*/*.html") if p.is_file()] if (out / name).is_dir() else []
+    return str(max(pages, key=lambda p: p.stat().st_mtime)) if pages else None
+
+
+def entries_from_clients(items: Sequence[Any], out: str | os.PathLike, summary: str | os.PathLike | None = None,
+                         ) -> list[dict[str, Any]]:
+    """Portfolio entries for a batch's clients (``BatchItem``), computed here: each client is loaded and its
+    indicators computed; a client that cannot be loaded is an entry with the reason. Links go to the reports
+    of the last batch (its ``summary`` file, ``batch-summary.json``) or else to the newest under ``out``."""
+    from ..client import InputError
+
+    out = Path(out)
+    try:
+        summary = json.loads(Path(summary).read_text(encoding="utf-8")) if summary else {}
+    except (OSError, ValueError):
+        summary = {}
+    entries = []
+    for it in items:
+        e: dict[str, Any] = {"name": it.name, "client": it.client}
+        try:
+            e["health"] = client_health(it.client, period=it.period, industry=it.industry, as_of=it.as_of)
+            e.update(ok=True, html=_latest_report(out, it.name, summary))
+        except InputError as exc:
+            e.update(ok=False, error=str(exc), error_type="InputError")
+        except Exception as exc:  # a missing table, a missing folder...: the client's, listed with the reason
+            e.update(ok=False, error=f"{type(exc).__name__}: {exc}", error_type=type(exc).__name__)
+        entries.append(e)
+    return entries
