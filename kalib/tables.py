@@ -214,7 +214,8 @@ def _check_table(t: Table, out: pd.DataFrame, problems: list[Problem]) -> None:
                 + (f"; {n_keys - 1} other value(s) are duplicated too" if n_keys > 1 else "")
                 + "; each must appear once"
                 + ("; if the export has one row per product line, say so in client.yml: duplicates: sum (adds "
-                   "the amounts) or duplicates: keep_first (the default, refuse, stops here)"
+                   "the amounts of each id) or duplicates: keep_first (keeps its first row); the default, "
+                   "duplicates: refuse, stops here"
                    if t.name == "opportunities" else ""),
                 row=int(rows.iloc[0]), **_where(out, t.key)))
     if t.name == "snapshots" and {"snapshot_date", "opportunity_id"} <= set(out.columns):
