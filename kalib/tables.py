@@ -349,6 +349,7 @@ def normalise_tables(frames: dict[str, pd.DataFrame], cfg: Config, meta: ClientM
                   "{n} open opportunity(ies) carry a win rate of 0% while their stage is open: read as no "
                   "override (close the deal as lost or abandoned if it is dead)", column="win_rate_override")
             o.loc[same | zero_open, "win_rate_override"] = np.nan
+            out["opportunities"] = o
         closed_no_date = (o["status"] != "open") & o["closed_date"].isna()
         if closed_no_date.any():
             o = o.copy()
