@@ -86,7 +86,7 @@ FLAGS: dict[str, tuple[str, str, str]] = {
 _ATTENTION = ("overdue", "slipped", "stale", "no_amount")
 
 _OPP_COLUMNS = ["opportunity_id", "customer", "name", "owner", "product", "amount", "stage", "win_rate_override",
-                "created", "expected_close", "status", "closed_date", "last_change"]
+                "created", "expected_close", "status", "closed_date", "last_change", "amount_estimated"]
 UNASSIGNED = ("未分配", "unassigned")
 
 
@@ -645,6 +645,9 @@ class Dashboard:
     no_amount_count: int
     no_close_date_count: int
     override_count: int
+    #: Open deals whose amount is their product's list price (client.yml ``amount_from_list_price``).
+    estimated_count: int
+    estimated_amount: float
     matrix: dict[str, pd.DataFrame] = field(repr=False)
     categories: pd.DataFrame = field(repr=False)
     by_rep: pd.DataFrame = field(repr=False)
@@ -670,6 +673,7 @@ class Dashboard:
             "overdue_count": self.overdue_count, "overdue_amount": self.overdue_amount,
             "no_amount_count": self.no_amount_count, "no_close_date_count": self.no_close_date_count,
             "override_count": self.override_count,
+            "estimated_count": self.estimated_count, "estimated_amount": self.estimated_amount,
         }
 
     def frame(self, which: str = "by_rep", lang: str = "zh") -> pd.DataFrame | None:
@@ -875,6 +879,15 @@ def dashboard(client: Client, milestone: str | None = "quarter", *, rates: Mappi
     if no_date:
         notes.append((f"{no_date} 个在跟机会没有预计成交日期：不计入节点预计。",
                       f"{no_date} open deals have no expected close date: not in the milestone's expected amount."))
+    estimated = (model["amount_estimated"].to_numpy(dtype=bool, na_value=False)
+                 if "amount_estimated" in model else np.zeros(len(model), dtype=bool)) & is_open & ~no_amount
+    estimated_amount = float(amount[estimated].sum())
+    if estimated.any():
+        notes.append((f"{int(estimated.sum())} 个在跟机会没有金额，按产品目录价估算（合计 {estimated_amount / 1e4:,.1f} 万元），"
+                      "已计入在跟金额、加权合计和节点预计。",
+                      f"{int(estimated.sum())} open deals have no amount and are valued at their product's list "
+                      f"price ({estimated_amount:,.0f} RMB in all): counted in the open amount, the weighted "
+                      "total and the milestone's expected amount."))
     n_over = int(overdue.sum())
     if n_over:
         notes.append((f"{n_over} 个在跟机会已过预计成交日期（仍计入节点预计，需要核实）。",
@@ -935,6 +948,7 @@ def dashboard(client: Client, milestone: str | None = "quarter", *, rates: Mappi
         open_amount=open_amount, weighted_total=weighted_total,
         overdue_count=n_over, overdue_amount=float(np.nansum(amount[overdue])),
         no_amount_count=len(no_amt), no_close_date_count=no_date,
+        estimated_count=int(estimated.sum()), estimated_amount=estimated_amount,
         override_count=int((model["rate_source"].to_numpy(dtype=object)[is_open] == "override").sum()),
         matrix=matrix, categories=categories, by_rep=by_rep, by_team=by_team, by_product=by_product,
         production=production, no_amount=no_amt.reset_index(drop=True), win_rate_basis=own,

@@ -315,7 +315,7 @@ def dashboard(client: Client, milestone: str | None = "quarter", *, rates: Mappi
         coverage_required=own["required_coverage"], open_count=int(is_open.sum()),
         open_amount=open_amount, weighted_total=weighted_total,
         overdue_count=n_over, overdue_amount=float(np.nansum(amount[overdue])),
-        no_amount_count=len(no_amt), no_close_date_count=no_date,
+        no_amount_count=len(no_amt), no_close_date_count=no_date, estimated_count=0, estimated_amount=0.0,
         override_count=int((model["rate_source"].to_numpy(dtype=object)[is_open] == "override").sum()),
         matrix=matrix, categories=categories, by_rep=by_rep, by_team=by_team, by_product=by_product,
         production=production, no_amount=no_amt.reset_index(drop=True), win_rate_basis=own,

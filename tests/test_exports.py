@@ -104,6 +104,10 @@ def test_crm_export(capsys):
     assert dash["open_count"] == open_.sum()
     assert dash["open_amount"] == pytest.approx(open_amount)
     assert dash["no_amount_count"] == 0
+    priced = open_ & opp["Amount"].isna()
+    assert dash["estimated_count"] == priced.sum() > 0
+    assert dash["estimated_amount"] == pytest.approx(opp.loc[priced, "Product"].map(prices).sum())
+    assert any("list price" in n for n in dash["notes"])
 
     c = load_client(folder)
     o = c.tables["opportunities"]
