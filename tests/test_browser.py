@@ -788,7 +788,7 @@ def test_my_deal_notebook_exercise_and_printed_review(lab, lab_page, browser, _s
         rows = panel.locator("input[placeholder='姓名']")
         expect(rows).to_have_count(i + 1, timeout=STEP_MS)
         rows.nth(i).fill(who)
-        rows.nth(i).press("Enter")
+        rows.nth(i).press("Tab")
         panel.locator(".widget-hbox:has(input[placeholder='姓名'])").nth(i).locator("select").first.select_option(
             label=role)
     _settle(page)
@@ -798,6 +798,9 @@ def test_my_deal_notebook_exercise_and_printed_review(lab, lab_page, browser, _s
     verdict = panel.locator(".kalib-verdict")
     expect(verdict).to_contain_text(VERDICT_ZH[expected.verdict], timeout=STEP_MS)
     expect(verdict).to_contain_text(f"{expected.score:.0f}/100", timeout=STEP_MS)
+    # every person typed in reached the review: the power-map checks read as for the three people
+    for check in expected.power_map.checks.values():
+        expect(panel).to_contain_text(check.text("zh"), timeout=STEP_MS)
     _shot(page, "lab-my-deal-filled-in", _active(".kalib-my-deal"))
 
     panel.get_by_role("button", name=re.compile("保存评审单")).click()
@@ -809,7 +812,8 @@ def test_my_deal_notebook_exercise_and_printed_review(lab, lab_page, browser, _s
         assert html_path.exists() and pdf_path.exists(), sorted(folder.iterdir())
         assert _pdf_pages(pdf_path) == 1
         text = html_path.read_text(encoding="utf-8")
-        assert "烟台测试机床有限公司" in text and "张总" in text and "王芳" in text
+        assert "烟台测试机床有限公司" in text and "王芳" in text
+        assert all(f"<td>{who}</td>" in text for who, _ in people)
         # the printed page, as a picture (A4 at 96 dpi)
         sheet = browser.new_context(viewport={"width": 794, "height": 1123}).new_page()
         try:
