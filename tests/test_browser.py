@@ -667,12 +667,28 @@ def test_health_check_notebook_runs_in_jupyterlab(lab, lab_page, _servers):
 # 03.00's sliders: every readout in view
 # ---------------------------------------------------------------------------
 _CLIPPED_JS = """(panel) => {
+    // Each slider's label and readout: whole inside the panel and the window, not cut by an ellipsis, and
+    // on top at both ends (nothing covers them).
     const box = panel.getBoundingClientRect();
-    return Array.from(panel.querySelectorAll('.widget-readout')).map((r) => {
-        const b = r.getBoundingClientRect();
-        return {text: r.innerText, clipped: r.scrollWidth > r.clientWidth + 1 || b.width < 16
-                || b.right > box.right + 1 || b.left < box.left - 1};
-    });
+    const out = [];
+    for (const s of panel.querySelectorAll('.widget-slider')) {
+        for (const sel of ['.widget-label', '.widget-readout']) {
+            const e = s.querySelector(sel);
+            if (!e) { out.push({sel, text: s.innerText, clipped: true}); continue; }
+            // into view vertically only: a person does not scroll a panel sideways to find a value
+            const lefts = [];
+            for (let a = e.parentElement; a; a = a.parentElement) { lefts.push([a, a.scrollLeft]); }
+            e.scrollIntoView({block: 'center', inline: 'nearest'});
+            for (const [a, x] of lefts) { a.scrollLeft = x; }
+            const b = e.getBoundingClientRect();
+            const y = b.top + b.height / 2;
+            const mine = (x) => { const hit = document.elementFromPoint(x, y); return !!hit && (hit === e || e.contains(hit)); };
+            const clipped = b.width < 16 || b.left < Math.max(box.left, 0) - 1 || b.right > Math.min(box.right, window.innerWidth) + 1
+                || e.scrollWidth > e.clientWidth + 1 || !mine(b.left + 3) || !mine(b.right - 3);
+            out.push({sel, text: e.innerText, clipped});
+        }
+    }
+    return out;
 }"""
 
 
@@ -681,16 +697,23 @@ def test_winrate_slider_readouts_are_never_clipped(app_page, client):
     _open_tab(page, "赢率模型")
     panel = page.locator(".kalib-winrate-panel").first
     panel.wait_for(timeout=STEP_MS)
-    readouts = panel.evaluate(_CLIPPED_JS)
-    n_stages = sum(s["status"] == "open" for s in client.config.stages() if s.get("step") is not None)
-    assert len(readouts) >= n_stages and not [r for r in readouts if r["clipped"]], readouts
-    # "100" is the widest value: typed into the first slider it is kept, and still in view
-    row = panel.locator(".widget-slider").first
-    _type_into_slider(page, row, "100")
-    _settle(page)
-    assert row.locator(".widget-readout").inner_text().strip() == "100"
-    assert not [r for r in panel.evaluate(_CLIPPED_JS) if r["clipped"]]
-    _shot(page, "app-winrate-readouts", ".kalib-winrate-panel")
+    size = page.viewport_size
+    # As narrow as a notebook's output area in JupyterLab with its file browser open (03.00).
+    page.set_viewport_size({"width": 800, "height": size["height"]})
+    try:
+        _settle(page)
+        readouts = panel.evaluate(_CLIPPED_JS)
+        n_stages = sum(s["status"] == "open" for s in client.config.stages() if s.get("step") is not None)
+        assert len(readouts) >= 2 * n_stages and not [r for r in readouts if r["clipped"]], readouts
+        # "100" is the widest value: typed into the first slider it is kept, and still in view
+        row = panel.locator(".widget-slider").first
+        _type_into_slider(page, row, "100")
+        _settle(page)
+        assert row.locator(".widget-readout").inner_text().strip() == "100"
+        assert not [r for r in panel.evaluate(_CLIPPED_JS) if r["clipped"]]
+        _shot(page, "app-winrate-readouts-narrow", ".kalib-winrate-panel")
+    finally:
+        page.set_viewport_size(size)
 
 
 # ---------------------------------------------------------------------------
@@ -765,7 +788,7 @@ def test_my_deal_notebook_exercise_and_printed_review(lab, lab_page, browser, _s
         rows = panel.locator("input[placeholder='姓名']")
         expect(rows).to_have_count(i + 1, timeout=STEP_MS)
         rows.nth(i).fill(who)
-        rows.nth(i).press("Enter")
+        rows.nth(i).press("Tab")
         panel.locator(".widget-hbox:has(input[placeholder='姓名'])").nth(i).locator("select").first.select_option(
             label=role)
     _settle(page)
@@ -775,6 +798,9 @@ def test_my_deal_notebook_exercise_and_printed_review(lab, lab_page, browser, _s
     verdict = panel.locator(".kalib-verdict")
     expect(verdict).to_contain_text(VERDICT_ZH[expected.verdict], timeout=STEP_MS)
     expect(verdict).to_contain_text(f"{expected.score:.0f}/100", timeout=STEP_MS)
+    # every person typed in reached the review: the power-map checks read as for the three people
+    for check in expected.power_map.checks.values():
+        expect(panel).to_contain_text(check.text("zh"), timeout=STEP_MS)
     _shot(page, "lab-my-deal-filled-in", _active(".kalib-my-deal"))
 
     panel.get_by_role("button", name=re.compile("保存评审单")).click()
@@ -786,7 +812,8 @@ def test_my_deal_notebook_exercise_and_printed_review(lab, lab_page, browser, _s
         assert html_path.exists() and pdf_path.exists(), sorted(folder.iterdir())
         assert _pdf_pages(pdf_path) == 1
         text = html_path.read_text(encoding="utf-8")
-        assert "烟台测试机床有限公司" in text and "张总" in text and "王芳" in text
+        assert "烟台测试机床有限公司" in text and "王芳" in text
+        assert all(f"<td>{who}</td>" in text for who, _ in people)
         # the printed page, as a picture (A4 at 96 dpi)
         sheet = browser.new_context(viewport={"width": 794, "height": 1123}).new_page()
         try:

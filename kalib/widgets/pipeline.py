@@ -266,7 +266,7 @@ def winrate_panel(client: Client, lang: str = "zh", *, milestone: str | None = N
     # The inputs keep their width (their readouts stay in view); the results take what is left.
     left = w.VBox([source, rates_head, *rates.values(), milestone_w, target, slip, reset, note],
                   layout=w.Layout(flex="0 0 auto", min_width="460px", overflow="visible"))
-    right = w.VBox([totals, band, reading], layout=w.Layout(flex="1 1 auto", min_width="0"))
+    right = w.VBox([totals, band, reading], layout=w.Layout(flex="1 1 auto", min_width="0", overflow="auto"))
     panel = WinRatePanel([title, w.HBox([left, right]), errors], rates=rates, source=source, target=target,
                          milestone=milestone_w, slip=slip, reset=reset, totals=totals, band=band, reading=reading,
                          note=note, errors=errors, state=state, refresh=safe_refresh)
