@@ -179,3 +179,38 @@ def test_without_distributed_the_scheduler_option_explains(batch, tmp_path, monk
         code = main(["report", "--batch", str(folder), "-o", str(tmp_path / "o"), "--scheduler", "local", "-q"])
     assert code == 2 and "pip install 'kalib[dask]'" in err.getvalue()
     assert not (tmp_path / "o" / SUMMARY_NAME).exists()
+
+
+def test_ctrl_c_on_a_local_cluster_is_clean(batch, tmp_path):
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) while the workers render: exit 130, one
+    line, no traceback, no temporary folder, no process of the run left."""
+    _, folder, _, _ = batch
+    slow = tmp_path / "notebooks"
+    slow.mkdir()
+    write_notebook(slow / "05.00-client-check.ipynb", params_cell(), nbformat.v4.new_code_cell(
+        "import time\ntime.sleep(600)"))
+    out = tmp_path / "out"
+    kalib_cli = str(Path(sys.executable).parent / "kalib")
+    err_log = tmp_path / "err.log"
+    p = subprocess.Popen([kalib_cli, "report", "--batch", str(folder), "-o", str(out), "--notebooks", str(slow),
+                          "--scheduler", "local", "--jobs", "2"], stdout=subprocess.DEVNULL,
+                         stderr=err_log.open("wb"), start_new_session=True)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while len(list(out.rglob(".partial-*"))) < 2 and time.monotonic() < deadline and p.poll() is None:
+            time.sleep(0.5)
+        assert len(list(out.rglob(".partial-*"))) == 2, err_log.read_text(errors="replace")
+        time.sleep(3)  # the kernels run the notebook
+        os.killpg(p.pid, 2)
+        assert p.wait(120) == 130
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, 9)
+    err = err_log.read_text(encoding="utf-8", errors="replace")
+    assert "interrupted" in err and "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert not list(out.rglob(".partial-*"))
+    deadline = time.monotonic() + 20  # the workers and multiprocessing's resource tracker end with the run
+    while (left := subprocess.run(["pgrep", "-a", "-g", str(p.pid)], capture_output=True, text=True).stdout.strip()) \
+            and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not left, left

@@ -265,6 +265,18 @@ def _render(item: BatchItem, out: str, notebooks, timeout, keep_kernels: bool, d
                         pdf=str(res.pdf) if res.pdf else None, warnings=list(dict.fromkeys(notes)))
 
 
+def _partial_folders(out: Path, items: Sequence[BatchItem]) -> set[Path]:
+    return {p for it in items for p in (out / it.name).glob(".partial-*")}
+
+
+def _remove_partial(out: Path, items: Sequence[BatchItem], keep: set[Path]) -> None:
+    """Remove the temporary folders of this run's reports (not those that were there before it)."""
+    import shutil
+
+    for p in _partial_folders(out, items) - keep:
+        shutil.rmtree(p, ignore_errors=True)
+
+
 def _noise(w: warnings.WarningMessage) -> bool:
     text = str(w.message)
     return issubclass(w.category, DeprecationWarning) or "TCP without encryption" in text
@@ -353,6 +365,7 @@ def run_batch(
     failed = 0
     finished = False
     bar = workers = None
+    before_run = _partial_folders(out, items) if dask is not None else set()
     try:
         workers = Workers(_render_one, tasks, jobs, dask=dask, at_end=kill_kernels, on_interrupt=kill_kernels)
         bar = tqdm(total=len(tasks), unit="client", desc="reports", file=sys.stderr, disable=not progress)
@@ -367,6 +380,8 @@ def run_batch(
             bar.close()
         if dask is not None:
             dask.close()
+            if not finished:  # a worker stopped mid-report cannot remove its temporary folder: do it here
+                _remove_partial(out, items, before_run)
         elif workers is not None and workers.jobs == 1:
             if finished:
                 shutdown_kernel()

@@ -18,7 +18,7 @@ summary as ``OUT/portfolio.json`` (the one before is kept as
 (1, ['top10_share'], 'below')
 >>> changes({"indicators": {"win_rate": {"status": "below"}}},
 ...         {"indicators": {"win_rate": {"status": "pass"}}})
-[('win_rate', 'below', 'pass')]
+[('win_rate', 'pass', 'below')]
 """
 
 from __future__ import annotations

@@ -119,6 +119,22 @@ def _signals_blocked() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
+@contextlib.contextmanager
+def _ctrl_c_ignored() -> Iterator[None]:
+    """Ignore SIGINT while a LocalCluster starts its worker processes: they inherit "ignored" (a Ctrl-C at the
+    terminal reaches the whole process group), so they never print a KeyboardInterrupt; this process stops them
+    itself. A Ctrl-C in these few seconds is lost (the run can be interrupted once the cluster is up)."""
+    try:
+        old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: interrupts are the caller's
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
 class DaskClient:
     """A ``distributed.Client`` and, for ``"local"``, the ``LocalCluster`` it started (closed together)."""
 
@@ -136,10 +152,18 @@ class DaskClient:
         except Exception:
             return 1
 
-    def run_everywhere(self, fn: Callable[[], Any]) -> None:
-        """``fn()`` on every worker, in its event loop (e.g. kill the kernels it started); never raises."""
-        with contextlib.suppress(BaseException):
-            self.client.run(fn, wait=True)
+    def run_everywhere(self, fn: Callable[[], Any], timeout: float = 20) -> None:
+        """``fn()`` on every worker, in its event loop (e.g. kill the kernels it started); waits at most
+        ``timeout`` seconds (a worker that does not answer is not waited for) and never raises."""
+        import threading
+
+        def call() -> None:
+            with contextlib.suppress(BaseException):
+                self.client.run(fn, wait=True)
+
+        t = threading.Thread(target=call, name="kalib-dask-run", daemon=True)
+        t.start()
+        t.join(timeout)
 
     def close(self) -> None:
         with contextlib.suppress(BaseException):
@@ -163,12 +187,17 @@ def dask_client(scheduler: str, workers: int = 2, timeout: float = 10) -> DaskCl
         raise ValueError(DASK_MISSING) from None
     import logging
 
-    logging.getLogger("distributed").setLevel(logging.ERROR)  # its INFO lines would break the progress bar
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)  # its log lines would break the progress bar
     if scheduler == "local":
-        with _signals_blocked():  # the workers start with Ctrl-C held, like the process pool's
+        with _ctrl_c_ignored():
             cluster = distributed.LocalCluster(n_workers=max(1, int(workers)), threads_per_worker=1, processes=True,
-                                               dashboard_address=None, silence_logs=logging.ERROR)
-        return DaskClient(distributed.Client(cluster, set_as_default=False), cluster, cluster.scheduler_address)
+                                               dashboard_address=None, silence_logs=logging.CRITICAL)
+        try:
+            return DaskClient(distributed.Client(cluster, set_as_default=False), cluster, cluster.scheduler_address)
+        except BaseException:
+            with contextlib.suppress(BaseException):
+                cluster.close(timeout=20)
+            raise
     kwargs: dict[str, Any] = {"timeout": timeout, "set_as_default": False}
     if scheduler.endswith(".json"):
         kwargs["scheduler_file"] = scheduler
