@@ -217,6 +217,11 @@ def test_thin_previous_period_makes_indicator_2_low_confidence():
     j = next(x for x in d["indicators"] if x["key"] == "renewal_rate")
     assert j["confidence"] == "low" and "1 month(s)" in j["confidence_en"]
     assert "(low confidence)" in h.to_frame("en", formatted=True).loc[2, "Status"]
+    from kalib.charts.health import scorecard
+
+    fig = scorecard(h, "en")
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert sum("low confidence" in t for t in texts) == 1
     acts = client_check(c).actions("en")
     assert not acts or "bought again" not in acts[0]
     # Twelve months covered: a plain reading.
