@@ -191,6 +191,12 @@ def test_too_few_salespeople_make_indicator_9_not_available():
     assert f"only {len(people)} salesperson(s)" in ind.reason("en") and str(least) in ind.reason("en")
     assert "reps_above_mean" not in [g.key for g in h.gaps(10)]
     assert not any("above the team average" in a for a in client_check(c).actions("en"))
+    from kalib.team import team_analysis
+
+    t = team_analysis(c)
+    spread = next(f for f in t.findings if f.key == "spread")
+    assert spread.value is None and "indicator 9 does not apply" in spread.text("en")
+    assert "pass line" not in t.summary_text("en")
     # One more person: it is computed (3 people with 6+... sales, by hand below).
     people = [f"S{k}" for k in range(least)]
     rows = [("2024-03-01", f"C{k}", "P", (k + 1) * M, people[k % len(people)]) for k in range(6)]
