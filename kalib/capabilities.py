@@ -104,10 +104,9 @@ class Capability:
 
     def message(self, lang: str = "en") -> str:
         """The sentence a command stops with: the analysis, then :meth:`text`."""
-        who = tr(lang, self.zh, self.en) + (f" (kalib {self.command})" if self.command else "")
         if lang == "zh":
-            return f"{who}{self.text('zh')}"
-        return f"{who} is {self.text('en')}"
+            return self.zh + (f"（kalib {self.command}）" if self.command else "") + self.text("zh")
+        return self.en + (f" (kalib {self.command})" if self.command else "") + f" is {self.text('en')}"
 
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.key, "analysis": f"{self.en} {self.zh}", "name_en": self.en, "name_zh": self.zh,

@@ -191,6 +191,12 @@ def test_too_few_salespeople_make_indicator_9_not_available():
     assert f"only {len(people)} salesperson(s)" in ind.reason("en") and str(least) in ind.reason("en")
     assert "reps_above_mean" not in [g.key for g in h.gaps(10)]
     assert not any("above the team average" in a for a in client_check(c).actions("en"))
+    from kalib.team import team_analysis
+
+    t = team_analysis(c)
+    spread = next(f for f in t.findings if f.key == "spread")
+    assert spread.value is None and "indicator 9 does not apply" in spread.text("en")
+    assert "pass line" not in t.summary_text("en")
     # One more person: it is computed (3 people with 6+... sales, by hand below).
     people = [f"S{k}" for k in range(least)]
     rows = [("2024-03-01", f"C{k}", "P", (k + 1) * M, people[k % len(people)]) for k in range(6)]
@@ -217,6 +223,11 @@ def test_thin_previous_period_makes_indicator_2_low_confidence():
     j = next(x for x in d["indicators"] if x["key"] == "renewal_rate")
     assert j["confidence"] == "low" and "1 month(s)" in j["confidence_en"]
     assert "(low confidence)" in h.to_frame("en", formatted=True).loc[2, "Status"]
+    from kalib.charts.health import scorecard
+
+    fig = scorecard(h, "en")
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert sum("low confidence" in t for t in texts) == 1
     acts = client_check(c).actions("en")
     assert not acts or "bought again" not in acts[0]
     # Twelve months covered: a plain reading.

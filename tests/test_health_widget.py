@@ -51,7 +51,9 @@ def test_prefilled_from_client_data():
     assert "no NPS answers in the period" in p.scorecard.value
     assert "no employee count" in p.scorecard.value
     assert "no product" in p.scorecard.value  # indicator 10: revenue names no product
-    assert "6 of the 10 indicators could be measured" in p.reading.value
+    # two salespeople are fewer than indicator 9 needs (method.yaml): not available, with the reason
+    assert row_status(p, "reps_above_mean") == "na" and "only 2 salesperson(s)" in p.scorecard.value
+    assert "5 of the 10 indicators could be measured" in p.reading.value
     assert p.errors.value == ""
 
 
@@ -66,7 +68,7 @@ def test_changes_update_scorecard_and_reading():
     p.known["nps"].value = True
     assert not p.inputs["nps"].disabled
     p.inputs["nps"].value = 25.0
-    assert row_status(p, "nps") == "excellent" and "7 of the 10 indicators" in p.reading.value
+    assert row_status(p, "nps") == "excellent" and "6 of the 10 indicators" in p.reading.value
     # untick: back to not available, with the reason from the data
     p.known["nps"].value = False
     assert row_status(p, "nps") == "na" and "no NPS answers in the period" in p.scorecard.value

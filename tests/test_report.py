@@ -564,7 +564,7 @@ def test_a_report_from_whatever_tables_exist(tmp_path, files, missing):
     text = out.getvalue()
     assert f"{len(missing)} section(s) not available" in text
     html = next((tmp_path / "out").rglob("*.html")).read_text(encoding="utf-8")
-    assert html.count("<strong>Not available</strong>: needs ") == len(missing)
+    assert html.count('<div class="not-available"><p><strong>Not available</strong>: needs ') == len(missing)
     titles = {s.notebook: s.en for s in SECTIONS}
     for nb in missing:
         assert f"  - {titles[nb]} " in text

@@ -129,6 +129,8 @@ def scorecard(result, lang: str = "zh", title: str | None = None, width: float =
             lines = tr(lang, "及格 ", "pass ") + _fmt(p, ind, lang)
             if e is not None:
                 lines += tr(lang, " · 优 ", " · exc. ") + _fmt(e, ind, lang)
+            if ind.low_confidence:  # thin data: said beside the value, never a plain reading
+                lines += tr(lang, " · 低可信度", " · low confidence")
             ax.text(1.02, i + 0.25, lines, va="center", ha="left", fontsize=7.5, color="#444444",
                     transform=ax.get_yaxis_transform())
         for key, rects in bands.items():

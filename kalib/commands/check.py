@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..client import Client, InputError
+from ..client import Client, InputError, Problem
 from ..schema import TABLES
 from ._common import add_cache_argument, print_json
 
@@ -107,7 +107,8 @@ def run(args: argparse.Namespace) -> int:
     if not any(client.has(t) for t in TABLES):
         msg = _nothing_loaded(client, str(args.client))
         if args.json:
-            print_json({"ok": False, "client": str(args.client), "tables": {},
+            problem = Problem(" ".join(msg.split("\n")[:2]), file=str(args.client))  # no table; the files seen
+            print_json({"ok": False, "client": str(args.client), "tables": {}, "problems": [problem.to_dict()],
                         "warnings": [w.to_dict() for w in client.warnings], "message": msg})
         else:
             print(f"kalib check: {msg}", file=sys.stderr)
