@@ -221,3 +221,11 @@ def test_the_setting_is_a_client_override(tmp_path):
                    encoding="utf-8")
     with pytest.raises(InputError, match="count_as_lost"):
         kalib.load_client(folder)
+
+
+def test_a_line_the_client_changed_is_shown_as_the_clients():
+    cfg = default_config().with_overrides({"indicators": {"win_rate": {"lines": {"services": {"pass": 0.30}}}}})
+    assert cfg.line("win_rate", "services") == {"pass": 0.30, "excellent": None, "source": "client"}
+    assert cfg.line("win_rate", "manufacturing")["source"] == "article"  # untouched
+    assert default_config().line("win_rate", "services")["source"] == "article"
+    assert source_name("client", "zh") == "客户设定"
