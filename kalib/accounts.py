@@ -15,7 +15,7 @@ Functions
     :class:`CustomerValue` whose methods give the Pareto curve
     (:meth:`~CustomerValue.pareto`), the concentration figures
     (:meth:`~CustomerValue.concentration`: top-10 share, HHI), the tier
-    breakdown (:meth:`~CustomerValue.tier_summary`), farming versus hunting
+    breakdown (:meth:`~CustomerValue.tier_summary`), farming and new business
     (:meth:`~CustomerValue.farming`) and the "big company, small customer"
     lists (:meth:`~CustomerValue.size_vs_value`).
 :func:`assign_tiers`, :func:`concentration`, :func:`pareto`
@@ -247,8 +247,10 @@ class CustomerValue:
         return pd.DataFrame(rows)
 
     def farming(self) -> dict[str, Any]:
-        """Farming (农庄耕耘) versus hunting (游猎): the period's revenue from customers
-        that already bought in the previous period, against revenue from new ones.
+        """Farming (农庄耕耘): the period's revenue from customers that already bought in
+        the previous period, against new business (新客户业务) from new ones.  New
+        business is not the article's 游猎 (hunting), which is a way of selling
+        (chasing one-off opportunities), not a kind of customer.
 
         Returns ``existing_revenue``, ``new_revenue``, ``existing_share`` (of the
         customers' revenue), ``existing_customers``, ``new_customers``,
@@ -411,11 +413,11 @@ class CustomerValue:
             return tr(
                 lang,
                 f"{fmt_pct(f['existing_share'])}的客户收入来自上一期就购买的{f['existing_customers']}个老客户"
-                f"（农庄耕耘），{fmt_pct(1 - f['existing_share'])}来自{f['new_customers']}个新客户（游猎）；"
+                f"（农庄耕耘），{fmt_pct(1 - f['existing_share'])}是来自{f['new_customers']}个新客户的新客户业务；"
                 f"上一期的客户中有{f['lost_customers']}个本期没有再购买。",
                 f"{fmt_pct(f['existing_share'])} of customer revenue came from {f['existing_customers']} customers "
                 f"who already bought in the previous period (farming), {fmt_pct(1 - f['existing_share'])} from "
-                f"{f['new_customers']} new ones (hunting); {f['lost_customers']} of last period's customers did not "
+                f"{f['new_customers']} new ones (new business); {f['lost_customers']} of last period's customers did not "
                 "buy again.")
         if part == "size":
             try:

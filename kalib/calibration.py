@@ -6,7 +6,9 @@ rate actually observed from it, beside the configured one:
 
 * :func:`stage_observations` — one row per (deal, stage) the snapshots saw the
   deal open at, with the configured rate and the deal's outcome (won = 1,
-  lost = 0) when it has closed by the as-of date;
+  lost = 0) when it has closed by the as-of date.  A deal we withdrew from
+  (放弃/NoGo) counts as 0 here, whatever ``indicators.win_rate.abandoned`` says:
+  a stage's rate is the chance of revenue, which a withdrawn deal did not bring;
 * :func:`calibrate` — per stage: closed deals observed from it, won, lost, the
   observed rate with a Wilson confidence interval, the configured rate and a
   suggested rate (the observed rate shrunk towards the configured one, kept

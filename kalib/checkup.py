@@ -349,10 +349,10 @@ class ClientCheck:
         if top is not None:
             lines.append(tr(lang, f"前10名客户贡献 {fmt_pct(top)} 的收入。", f"The top 10 customers bring {fmt_pct(top)} of revenue."))
         if farm.get("existing_share") is not None and farm.get("previous_covered"):
-            lines.append(tr(lang, f"老客户（农庄耕耘）贡献 {fmt_pct(farm['existing_share'])}，新客户（游猎）"
-                                  f"{farm['new_customers']} 家；流失 {farm['lost_customers']} 家。",
+            lines.append(tr(lang, f"老客户（农庄耕耘）贡献 {fmt_pct(farm['existing_share'])}，新客户业务来自 "
+                                  f"{farm['new_customers']} 家新客户；流失 {farm['lost_customers']} 家。",
                             f"Existing customers (farming) bring {fmt_pct(farm['existing_share'])}; "
-                            f"{farm['new_customers']} new customers (hunting); {farm['lost_customers']} lost."))
+                            f"new business from {farm['new_customers']} new customers; {farm['lost_customers']} lost."))
         ts = cv.tier_summary()
         table = pd.DataFrame({
             tr(lang, "价值层级", "Tier"): ts[f"tier_{lang}"],

@@ -1,7 +1,8 @@
 """The method's numbers: loading ``method.yaml`` and applying a client's overrides.
 
 Every threshold, stage win rate, tier and weight of the method lives in
-``kalib/method.yaml`` with its source (``article`` or ``default``).  This module
+``kalib/method.yaml`` with its source (``article``, ``reading`` or ``default``,
+see :data:`SOURCES`).  This module
 reads it and merges a client's ``overrides:`` into it.  Nothing here changes
 global state; a :class:`Config` is an immutable view that analyses receive.
 
@@ -36,9 +37,49 @@ __all__ = [
     "deep_merge",
     "normalise_label",
     "INDUSTRIES",
+    "SOURCES",
+    "source_name",
 ]
 
 INDUSTRIES = ("manufacturing", "services")
+
+#: Where a number or text of the method comes from: the article says it in so
+#: many words; our reading of what the article says; a default chosen where the
+#: article is silent.  ``client`` marks a value a client's settings changed.
+SOURCES = ("article", "reading", "default")
+_SOURCE_NAMES = {
+    "article": ("文章", "article"),
+    "reading": ("我们的解读", "our reading"),
+    "default": ("默认", "our default"),
+    "client": ("客户设定", "client"),
+}
+
+
+def source_name(source: str, lang: str = "zh") -> str:
+    """How a source mark is shown to a reader.
+
+    >>> source_name("reading", "zh"), source_name("default", "en")
+    ('我们的解读', 'our default')
+    """
+    zh, en = _SOURCE_NAMES.get(source, (source, source))
+    return zh if lang == "zh" else en
+
+
+def _source_marks(node: Any, path: str = "") -> list[tuple[str, Any]]:
+    """Every ``source`` / ``*_source`` mark in a method mapping, with its dotted path."""
+    out: list[tuple[str, Any]] = []
+    if isinstance(node, Mapping):
+        for k, v in node.items():
+            where = f"{path}.{k}" if path else str(k)
+            if str(k) == "source" or str(k).endswith("_source"):
+                out.append((where, v))
+            else:
+                out.extend(_source_marks(v, where))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            key = v.get("key", i) if isinstance(v, Mapping) else i
+            out.extend(_source_marks(v, f"{path}[{key}]"))
+    return out
 
 
 class ConfigError(ValueError):
@@ -106,6 +147,11 @@ class Config:
         rates = stages_over.pop("rates", None) or {}
         aliases = stages_over.pop("aliases", None) or {}
         merged = deep_merge(self._data, overrides)
+        # A line a client changed is the client's, not the article's (unless it says otherwise).
+        for key, ind in (overrides.get("indicators") or {}).items():
+            for industry, line in ((ind or {}).get("lines") or {}).items() if isinstance(ind, Mapping) else ():
+                if isinstance(line, Mapping) and "source" not in line and ({"pass", "excellent"} & set(line)):
+                    merged["indicators"][key]["lines"][industry]["source"] = "client"
         if stages_over:
             merged["stages"] = deep_merge(merged["stages"], stages_over)
         if rates or aliases:
@@ -141,6 +187,12 @@ class Config:
                 raise ConfigError(f"stage {st.get('key')!r}: win_rate must be a number from 0 to 1, not {r!r}")
             if st.get("status") not in ("open", "won", "lost"):
                 raise ConfigError(f"stage {st.get('key')!r}: status must be open, won or lost")
+        for where, mark in _source_marks(d):
+            if mark not in (*SOURCES, "client"):
+                raise ConfigError(f"{where} must be one of {', '.join(SOURCES)}, not {mark!r}")
+        flag = ((d["indicators"].get("win_rate") or {}).get("abandoned") or {}).get("count_as_lost", False)
+        if not isinstance(flag, bool):
+            raise ConfigError(f"indicators.win_rate.abandoned.count_as_lost must be true or false, not {flag!r}")
 
     # -- access -----------------------------------------------------------
     @property
@@ -185,6 +237,24 @@ class Config:
 
     def stage_order(self) -> list[str]:
         return [s["key"] for s in self._data["stages"]["list"]]
+
+    def withdrawn_stages(self) -> frozenset[str]:
+        """Stage keys of closed deals left out of every win rate (won ÷ (won + lost)).
+
+        The deals we withdrew from (stage ``abandoned``, 放弃/NoGo) unless
+        ``indicators.win_rate.abandoned.count_as_lost`` is true; empty then.
+
+        >>> sorted(default_config().withdrawn_stages())
+        ['abandoned']
+        >>> default_config().with_overrides(
+        ...     {"indicators": {"win_rate": {"abandoned": {"count_as_lost": True}}}}).withdrawn_stages()
+        frozenset()
+        """
+        rule = (self._data["indicators"].get("win_rate") or {}).get("abandoned") or {}
+        if rule.get("count_as_lost", False):
+            return frozenset()
+        return frozenset(s["key"] for s in self._data["stages"]["list"]
+                         if s["key"] == "abandoned" and s.get("status") == "lost")
 
     def stage_lookup(self) -> dict[str, str]:
         """Normalised name -> stage key, from keys, English and Chinese names and aliases."""

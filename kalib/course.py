@@ -462,7 +462,7 @@ def method_overview(client: Client | None = None, lang: str = "zh", industry: st
     """
     import pandas as pd
 
-    from .config import default_config
+    from .config import default_config, source_name
     from .i18n import fmt_pct, fmt_rmb, tr
 
     cfg = client.config if client is not None else default_config()
@@ -484,7 +484,7 @@ def method_overview(client: Client | None = None, lang: str = "zh", industry: st
         rows.append({"#": i["id"], tr(lang, "指标", "Indicator"): tr(lang, f"{i['zh']} · {i['en']}", i["en"]),
                      tr(lang, "及格线", "Pass line"): fmt(line["pass"], i["unit"]),
                      tr(lang, "优分线", "Excellent line"): fmt(line["excellent"], i["unit"]),
-                     tr(lang, "来源", "Source"): line["source"]})
+                     tr(lang, "来源", "Source"): source_name(line["source"], lang)})
     return pd.DataFrame(rows)
 
 

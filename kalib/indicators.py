@@ -295,11 +295,15 @@ def _opps(d: IndicatorData, purpose: str) -> pd.DataFrame:
 
 def _win_rate(d: IndicatorData) -> tuple[float, dict, dict]:
     o = _opps(d, "win rate")
-    closed = o.loc[o["status"].isin(["won", "lost"]), ["status", "closed_date", "expected_close"]]
+    closed = o.loc[o["status"].isin(["won", "lost"]), ["status", "stage", "closed_date", "expected_close"]]
     when, fallback = _close_dates(closed)
     inside = closed.loc[d.per.contains(when)]
-    won, lost = int((inside["status"] == "won").sum()), int((inside["status"] == "lost").sum())
-    detail: dict[str, Any] = {"won": won, "lost": lost}
+    # Deals we withdrew from (放弃/NoGo) leave won + lost unless the method counts them as lost.
+    left_out = d.cfg.withdrawn_stages()
+    out = inside["stage"].isin(left_out)
+    won, lost = int((inside["status"] == "won").sum()), int(((inside["status"] == "lost") & ~out).sum())
+    detail: dict[str, Any] = {"won": won, "lost": lost, "withdrawn": int(out.sum()),
+                              "withdrawn_counted_as_lost": not left_out}
     undated = int(when.isna().sum())
     if undated:
         detail["closed_without_date"] = undated
@@ -490,8 +494,13 @@ def _basis_nps(d: dict, v: dict, lang: str, m: Callable[[float], str]) -> str:
 
 
 def _basis_win_rate(d: dict, v: dict, lang: str, m: Callable[[float], str]) -> str:
-    return tr(lang, f"期内关闭的机会：赢单{d['won']}个，丢单（含放弃）{d['lost']}个。",
-              f"Closed in the period: {d['won']} won, {d['lost']} lost (abandoned included).")
+    if d.get("withdrawn_counted_as_lost", True):
+        return tr(lang, f"期内关闭的机会：赢单{d['won']}个，丢单（含放弃）{d['lost']}个。",
+                  f"Closed in the period: {d['won']} won, {d['lost']} lost (abandoned included).")
+    return tr(lang, f"期内关闭的机会：赢单{d['won']}个，丢单{d['lost']}个；我们主动放弃（NoGo）的"
+                    f"{d.get('withdrawn', 0)}个不计入赢单成功率。",
+              f"Closed in the period: {d['won']} won, {d['lost']} lost; the {d.get('withdrawn', 0)} we withdrew "
+              "from (NoGo) are left out of the win rate.")
 
 
 def _basis_pipeline_coverage(d: dict, v: dict, lang: str, m: Callable[[float], str]) -> str:

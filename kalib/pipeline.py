@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from .client import Client, MissingData, Period, parse_period
+from .config import source_name
 from .i18n import check_lang, fmt_pct, fmt_rmb, tr
 
 __all__ = [
@@ -133,8 +134,6 @@ def stage_table(config, lang: str = "zh", rates: Mapping[str, float] | None = No
     """
     check_lang(lang)
     default_src = config.section("stages").get("source", "default")
-    src_name = {"article": tr(lang, "文章", "article"), "default": tr(lang, "默认", "default"),
-                "client": tr(lang, "客户设定", "client")}
     rows = []
     for st in config.stages():
         rate = (rates or {}).get(st["key"], st["win_rate"])
@@ -143,7 +142,7 @@ def stage_table(config, lang: str = "zh", rates: Mapping[str, float] | None = No
             tr(lang, "步", "Step"): st.get("step") if st.get("step") is not None else "–",
             tr(lang, "阶段", "Stage"): config.label(st, lang),
             tr(lang, "赢率", "Win rate"): fmt_pct(rate),
-            tr(lang, "来源", "Source"): src_name.get(src, src),
+            tr(lang, "来源", "Source"): source_name(src, lang),
             tr(lang, "进入该阶段的可验证结果", "Verifiable outcome to enter it"):
                 st.get(f"outcome_{lang}") or st.get("outcome_en") or "",
         })
@@ -528,9 +527,11 @@ def board1_display(board: pd.DataFrame, config, lang: str = "zh") -> pd.DataFram
 def own_win_rate(client: Client, model: pd.DataFrame | None = None) -> dict[str, Any]:
     """The client's own win rate: won ÷ (won + lost), by count, over deals closed in the
     ``forecast.win_rate_window_days`` up to the as-of date (all closed deals when none
-    closed in that window).
+    closed in that window).  Deals we withdrew from (放弃/NoGo) are left out unless
+    ``indicators.win_rate.abandoned.count_as_lost`` is true (:meth:`Config.withdrawn_stages`).
 
-    Returns a dict with ``rate`` (None when no deal has closed), ``won``, ``lost``,
+    Returns a dict with ``rate`` (None when no deal has closed), ``won``, ``lost``, ``withdrawn``
+    (closed deals left out),
     ``basis`` (``window`` or ``all``) and ``required_coverage`` (1 ÷ rate, the
     pipeline coverage that rate needs; None when the rate is 0 or unknown).
     """
@@ -539,15 +540,17 @@ def own_win_rate(client: Client, model: pd.DataFrame | None = None) -> dict[str,
     days = int(_fc(client)["win_rate_window_days"])
     status = model["status"].to_numpy(dtype=object)
     when = model["closed_date"].to_numpy(dtype="datetime64[ns]")
-    is_won, is_lost = status == "won", status == "lost"
+    withdrawn = model["stage"].isin(client.config.withdrawn_stages()).to_numpy(dtype=bool)
+    is_won, is_lost = status == "won", (status == "lost") & ~withdrawn
     end = np.datetime64(as_of, "ns")
-    recent = ~np.isnat(when) & (when > end - np.timedelta64(days, "D")) & (when <= end) & (is_won | is_lost)
+    window = ~np.isnat(when) & (when > end - np.timedelta64(days, "D")) & (when <= end)
     basis = "window"
-    if not recent.any():
-        recent, basis = (np.isnat(when) | (when <= end)) & (is_won | is_lost), "all"
-    won, lost = int((recent & is_won).sum()), int((recent & is_lost).sum())
+    if not (window & (is_won | is_lost)).any():
+        window, basis = np.isnat(when) | (when <= end), "all"
+    won, lost = int((window & is_won).sum()), int((window & is_lost).sum())
+    left_out = int((window & withdrawn).sum())
     rate = won / (won + lost) if won + lost else None
-    return {"rate": rate, "won": won, "lost": lost, "basis": basis, "window_days": days,
+    return {"rate": rate, "won": won, "lost": lost, "withdrawn": left_out, "basis": basis, "window_days": days,
             "required_coverage": (1 / rate) if rate else None}
 
 

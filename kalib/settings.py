@@ -40,7 +40,7 @@ from typing import Any
 
 import yaml
 
-from .config import INDUSTRIES, Config, ConfigError, default_config
+from .config import INDUSTRIES, SOURCES, Config, ConfigError, default_config
 from .problems import Problem
 from .schema import TABLES
 
@@ -82,6 +82,8 @@ _NOT_OVERRIDABLE = ("version", "industries", "limits")
 
 
 def _scalar_schema(key: str, value: Any) -> dict[str, Any]:
+    if key == "source" or key.endswith("_source"):
+        return {"enum": [*SOURCES, "client"], "description": "where the value comes from"}
     if isinstance(value, bool):
         return {"type": "boolean"}
     if value is None:

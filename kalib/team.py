@@ -65,6 +65,7 @@ import numpy as np
 import pandas as pd
 
 from .client import Client, MissingData, Period
+from .config import source_name
 from .i18n import fmt_pct, fmt_rmb, tr
 from .indicators import INDICATORS, above_mean
 from .jsonout import jsonable
@@ -94,14 +95,16 @@ def _team_cfg(client: Client) -> dict[str, Any]:
 
 
 def dimensions(client: Client, lang: str = "zh") -> pd.DataFrame:
-    """The four dimensions of layer 4: key, name, what each covers.
+    """The four dimensions of layer 4: key, name, what each covers, and where each comes from
+    (``source`` for the name, ``about_source`` for what it covers: 文章 · article, 我们的解读 · our reading).
 
     >>> from kalib import Client
     >>> dimensions(Client({}), "en")["name"].tolist()
     ['The sales profession', 'Talent management', 'Leadership and sales culture', 'Performance support']
     """
     rows = [{"key": d["key"], "name": tr(lang, d["zh"], d["en"]), "zh": d["zh"], "en": d["en"],
-             "about": tr(lang, d["about_zh"], d["about_en"]), "source": d.get("source", "default")}
+             "about": tr(lang, d["about_zh"], d["about_en"]), "source": source_name(d.get("source", "default"), lang),
+             "about_source": source_name(d.get("about_source", d.get("source", "default")), lang)}
             for d in _team_cfg(client)["dimensions"]]
     return pd.DataFrame(rows)
 
@@ -174,7 +177,9 @@ def opportunity_stats(client: Client, period: Period) -> pd.DataFrame:
     """
     o = client.table("opportunities", purpose="win rate and pipeline per salesperson")
     o = o.loc[o["owner"].notna()]
-    closed = o.loc[o["status"].isin(["won", "lost"]) & period.contains(_close_date(o))]
+    # Deals we withdrew from (放弃/NoGo) leave the win rate unless the method counts them as lost.
+    closed = o.loc[o["status"].isin(["won", "lost"]) & period.contains(_close_date(o))
+                   & ~o["stage"].isin(client.config.withdrawn_stages())]
     won = closed.loc[closed["status"] == "won"].groupby("owner").size()
     lost = closed.loc[closed["status"] == "lost"].groupby("owner").size()
     open_ = o.loc[o["status"] == "open"]

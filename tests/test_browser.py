@@ -330,10 +330,13 @@ def _drag_slider(page, row, fraction: float) -> None:
 # Values computed here from the client's rows (not by the code under test)
 # ---------------------------------------------------------------------------
 def _win_rate_from_rows(client) -> float:
-    """Won / (won + lost) over the opportunities closed in the last full year (close date, else expected close)."""
+    """Won / (won + lost) over the opportunities closed in the last full year (close date, else expected close);
+    the deals we withdrew from (stage abandoned, 放弃/NoGo) are not losses unless the method says so."""
     o = client.tables["opportunities"]
     per = client.period(None)
     closed = o[o["status"].isin(["won", "lost"])]
+    if not client.config.indicator("win_rate")["abandoned"]["count_as_lost"]:
+        closed = closed[closed["stage"] != "abandoned"]
     when = closed["closed_date"].fillna(closed["expected_close"])
     inside = closed[(when >= per.start) & (when <= per.end)]
     won = int((inside["status"] == "won").sum())

@@ -345,7 +345,10 @@ def reference(c: Client, per) -> dict[str, float | None]:
         return o["closed_date"] if not pd.isna(o["closed_date"]) else o["expected_close"]
 
     won = [o for o in opps if o["status"] == "won" and inside(closed_on(o))]
-    lost = [o for o in opps if o["status"] == "lost" and inside(closed_on(o))]
+    # deals we withdrew from (stage abandoned, 放弃/NoGo) are not losses unless the method says so
+    withdrawn_lost = c.config.indicator("win_rate")["abandoned"]["count_as_lost"]
+    lost = [o for o in opps if o["status"] == "lost" and inside(closed_on(o))
+            and (withdrawn_lost or o["stage"] != "abandoned")]
     out["win_rate"] = len(won) / (len(won) + len(lost)) if won or lost else None
     target = c.meta.sales_target
     open_amt = sum(o["amount"] for o in opps if o["status"] == "open" and not pd.isna(o["amount"]))

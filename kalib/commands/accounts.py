@@ -11,7 +11,7 @@ HELP = "customer value: the largest customers, value tiers, top-10 share and HHI
 DESCRIPTION = (
     "Per customer, the value it brings per year in the period (default: client.yml's, else the last full year), "
     "its trend, share of revenue, share of wallet and value tier; the concentration figures (top-10 share, HHI); "
-    "farming versus hunting; and the big companies that are small customers (大企业≠大客户). "
+    "farming (existing customers) and new business; and the big companies that are small customers (大企业≠大客户). "
     "With --json: the same as one object. Exit 0 ok, 2 bad input."
 )
 

@@ -99,8 +99,9 @@ exercises.numeric(
         hint("如果每 3 个机会赢 1 个，就需要 3 倍的储备：覆盖倍数 = 1 ÷ 赢率。",
              "If one deal in three is won, you need three times the target in pipeline: coverage = 1 ÷ win rate."),
     ],
-    explain_zh="文章的第5项和第6项指标是一致的：赢率 33% 时，3 倍储备正好完成目标。",
-    explain_en="The article's indicators 5 and 6 agree: with a 33% win rate, 3× pipeline is what hits the target.",
+    explain_zh="文章分别给出第5项（赢单成功率 33%）和第6项（储备 3 倍）的线；我们的解读是二者一致：赢率 33% 时，3 倍储备正好完成目标。",
+    explain_en="The article gives the lines of indicator 5 (a 33% win rate) and indicator 6 (3× pipeline) separately; "
+               "our reading is that they agree: with a 33% win rate, 3× pipeline is what hits the target.",
 )
 
 
