@@ -277,18 +277,26 @@ def _render(*, source: str, root: Path, work: Path, stem: str, lang: str, period
     """The body of :func:`render_report`, writing into the temporary folder ``work``."""
     params = notebook_parameters(source, lang=lang, period=period, industry=industry, as_of=as_of)
     nb_tmp = work / "notebooks"
+    # Load the client here first: it checks the input, names the outputs, and fills the cache of loaded
+    # clients (kalib.cache), from which every notebook then reads it instead of loading the files again.
+    from ..cache import enabled as cache_enabled
+    from ..io import load_client
+
+    def load():
+        c = load_client(source, period=period, industry=industry, as_of=as_of)
+        return c, c.period(period)
+
+    if cache_enabled():
+        c, the_period = load()
     say(f"running {len(found)} notebook(s) on {stem} ({lang})")
     execution = Execution([p for _, p in found], nb_tmp, params, jobs=jobs, cwd=directory, timeout=timeout,
                           keep_kernels=keep_kernels, keep_kernel_after=keep_kernel_after, debug=debug)
-    # While the notebooks run, load the client here: it checks the input and names the outputs.
-    from ..io import load_client
-
-    try:
-        c = load_client(source, period=period, industry=industry, as_of=as_of)
-        the_period = c.period(period)
-    except BaseException:
-        execution.cancel()
-        raise
+    if not cache_enabled():  # without the cache, while the notebooks run
+        try:
+            c, the_period = load()
+        except BaseException:
+            execution.cancel()
+            raise
 
     parts = _Sections([s for s, _ in found], lang)
 
