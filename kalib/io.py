@@ -623,7 +623,7 @@ def load_client(
             frames[table] = parsed
             sources[table] = fname + (f" › {sheet}" if sheet else "")
     client = normalise(frames, meta, cfg, stage_map=stage_map, path=path, sources=sources, warnings=warnings,
-                       problems=problems)
+                       problems=problems, take=True)
     return client
 
 
