@@ -29,13 +29,14 @@ The cache is the user's own folder, like ``~/.cache`` for any program: the pickl
 trusted as the user's own files are.
 
 >>> import tempfile, os
->>> d = tempfile.mkdtemp()
+>>> d, before = tempfile.mkdtemp(), os.environ.get("KALIB_CACHE_DIR")
 >>> os.environ["KALIB_CACHE_DIR"] = d
 >>> cache_dir() == Path(d)
 True
 >>> clear()
 (0, 0)
->>> del os.environ["KALIB_CACHE_DIR"]
+>>> if before is None: del os.environ["KALIB_CACHE_DIR"]
+... else: os.environ["KALIB_CACHE_DIR"] = before
 """
 
 from __future__ import annotations

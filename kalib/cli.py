@@ -69,6 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .memory import return_freed_memory
 
     return_freed_memory()  # a big client's freed buffers go back to the system: a lower peak
+    if "jsonschema" not in sys.modules:
+        # jsonschema imports an optional IRI-syntax checker (a grammar compiled at import: a second or two of
+        # CPU) for a format that client.yml's schema never uses; without it, formats are only not checked.
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
     with safe_output():  # names from a client's files are shown, never obeyed by the terminal
         return _run(args, debug)

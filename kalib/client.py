@@ -237,11 +237,12 @@ class Client:
 def normalise(tables: Mapping[str, pd.DataFrame], meta: ClientMeta | None = None, config: Config | None = None, *,
               stage_map: Mapping[str, str] | None = None, path: str | Path | None = None,
               sources: Mapping[str, str] | None = None, warnings: Iterable[Problem] = (),
-              problems: list[Problem] | None = None) -> Client:
+              problems: list[Problem] | None = None, take: bool = False) -> Client:
     """The one way from frames to a :class:`Client`: check and normalise ``tables`` (see :mod:`kalib.tables`).
 
     ``problems`` already found (by the loader) are reported together with the
-    ones found here, in one :class:`InputError`.
+    ones found here, in one :class:`InputError`.  With ``take``, ``tables`` (a dict) is
+    emptied: the caller hands its tables over, and each is freed once normalised.
 
     >>> import pandas as pd
     >>> normalise({"nps": pd.DataFrame({"date": ["2024-01-05"], "customer": ["甲"], "score": [11]})})
@@ -256,7 +257,9 @@ def normalise(tables: Mapping[str, pd.DataFrame], meta: ClientMeta | None = None
     problems = [] if problems is None else problems
     meta = meta or ClientMeta()
     cfg = config or default_config()
-    frames, more, derived = normalise_tables(dict(tables), cfg, meta, stage_map=stage_map, problems=problems)
+    # take: the caller hands its dict over (the loader), emptied here so each table as parsed is freed once coerced
+    given = {k: tables.pop(k) for k in list(tables)} if take else dict(tables)  # type: ignore[attr-defined]
+    frames, more, derived = normalise_tables(given, cfg, meta, stage_map=stage_map, problems=problems)
     frames = compact_tables(frames)  # a big table's repetitive text as categoricals (kalib.compact)
     if problems:
         raise InputError(problems, source=str(path) if path else None)

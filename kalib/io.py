@@ -847,7 +847,7 @@ def load_client(
     if isinstance(targets, Mapping) and targets.get("file"):
         add_targets(targets, read, frames, sources, meta, where, warnings)
     client = normalise(frames, meta, cfg, stage_map=stage_map, path=path, sources=sources, warnings=warnings,
-                       problems=problems)
+                       problems=problems, take=True)
     return client
 
 

@@ -253,7 +253,8 @@ def normalise_tables(frames: dict[str, pd.DataFrame], cfg: Config, meta: ClientM
     warnings: list[Problem] = []
     derived: dict[str, str] = {}
     out: dict[str, pd.DataFrame] = {}
-    for name, df in frames.items():
+    for name in list(frames):
+        df = frames.pop(name)  # the caller's copy of the mapping: each table as given is freed once coerced
         t = TABLES[name]
         attrs = dict(df.attrs)
         df = _ensure_columns(t, _coerce(t, df))

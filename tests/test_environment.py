@@ -18,7 +18,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 # conda-forge names that differ from PyPI names.
-CONDA_TO_PYPI: dict[str, str] = {}
+CONDA_TO_PYPI: dict[str, str] = {"python-duckdb": "duckdb"}
 
 
 def _split(req: str) -> tuple[str, str]:
@@ -154,6 +154,7 @@ def declared_requirements():
     for dep in env["dependencies"]:
         if isinstance(dep, str) and _split(dep)[0] not in ("python", "pip"):
             req = Requirement(dep)
+            req.name = CONDA_TO_PYPI.get(req.name, req.name)  # the lock holds PyPI names
             req.marker = markers.get(req.name.lower())
             reqs.append(("environment.yml", req))
     return reqs

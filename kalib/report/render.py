@@ -281,7 +281,8 @@ def _render(*, source: str, root: Path, work: Path, stem: str, lang: str, period
     params = notebook_parameters(source, lang=lang, period=period, industry=industry, as_of=as_of)
     nb_tmp = work / "notebooks"
     nb_tmp.mkdir(parents=True, exist_ok=True)
-    # Load the client first: it checks the input, names the outputs, and says which sections its data allow.
+    # Load the client first: it checks the input, names the outputs, says which sections its data allow, and
+    # fills the cache of loaded clients (kalib.cache), from which every notebook then reads it.
     from ..io import load_client
 
     c = load_client(source, period=period, industry=industry, as_of=as_of)
