@@ -26,7 +26,8 @@ per client and options.  ``KALIB_NO_CACHE=1`` (or ``--no-cache``, ``load_client(
 turns the cache off; :func:`clear` empties it (``kalib cache clear``).
 
 The cache is the user's own folder, like ``~/.cache`` for any program: the pickled part is
-trusted as the user's own files are.
+trusted as the user's own files are, and only there: a cache folder that another user owns or
+may write to is not used (:func:`private_dir`).
 
 >>> import tempfile, os
 >>> d, before = tempfile.mkdtemp(), os.environ.get("KALIB_CACHE_DIR")
@@ -57,7 +58,7 @@ import pandas as pd
 
 from .client import Client
 
-__all__ = ["cache_dir", "enabled", "input_files", "cache_key", "read_entry", "write_entry", "cached_load", "clear",
+__all__ = ["cache_dir", "enabled", "private_dir", "input_files", "cache_key", "read_entry", "write_entry", "cached_load", "clear",
            "entries", "last_status", "FORMAT"]
 
 #: Bumped when the layout of an entry changes.
@@ -147,12 +148,29 @@ def _write_atomic(target: Path, data: bytes) -> None:
     os.replace(tmp, target)
 
 
+def private_dir(root: Path) -> bool:
+    """Whether ``root`` is safe to keep entries in: created for this user only (``0o700``) when it does
+    not exist; an existing folder must belong to this user and be writable by nobody else.  Entries hold
+    a pickled part, so a cache folder others can write to (a shared ``KALIB_CACHE_DIR``) is not used:
+    the client is then loaded from its files, as with ``--no-cache``."""
+    try:
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        st = root.stat()
+    except OSError:
+        return False
+    if not hasattr(os, "getuid"):  # Windows: the folder's ACL is the user profile's
+        return True
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
 def cache_key(path: Path, options: Mapping[str, Any]) -> tuple[str, str] | None:
     """(the client's slot, the entry's key) for loading ``path`` with ``options``; None when it cannot be cached."""
     files = input_files(path)
     if not files:
         return None
     root = cache_dir()
+    if not private_dir(root):
+        return None
     memo = _read_memo(root)
     before = json.dumps(memo, sort_keys=True)
     now = time.time()

@@ -158,3 +158,19 @@ def test_a_second_kalib_health_process_hits_the_cache(cache_dir, folder):
             for _ in range(2)]
     assert [r.stderr.strip().splitlines()[-1] for r in runs] == ["stored", "hit"]
     assert runs[0].stdout == runs[1].stdout
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "getuid"), reason="POSIX permissions")
+def test_a_cache_folder_others_may_write_to_is_not_used(cache_dir, folder):
+    cache_dir.mkdir()
+    cache_dir.chmod(0o777)  # e.g. a shared KALIB_CACHE_DIR: entries hold a pickled part
+    load_client(folder)
+    assert cache.last_status() == "off" and cache.entries() == []
+    cache_dir.chmod(0o700)
+    load_client(folder)
+    assert cache.last_status() == "stored" and len(cache.entries()) == 1
+
+
+def test_a_new_cache_folder_is_private(cache_dir, folder):
+    load_client(folder)
+    assert cache_dir.stat().st_mode & 0o777 == 0o700
