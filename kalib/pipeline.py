@@ -532,8 +532,10 @@ def own_win_rate(client: Client, model: pd.DataFrame | None = None) -> dict[str,
 
     Returns a dict with ``rate`` (None when no deal has closed), ``won``, ``lost``, ``withdrawn``
     (closed deals left out),
-    ``basis`` (``window`` or ``all``) and ``required_coverage`` (1 ÷ rate, the
-    pipeline coverage that rate needs; None when the rate is 0 or unknown).
+    ``basis`` (``window`` or ``all``) and ``required_coverage``: the pipeline coverage the
+    client needs, closed deals ÷ won deals (won, lost and withdrawn all left the pipeline, so a
+    withdrawn deal leaves the win rate but not the coverage: 1 ÷ rate when none was withdrawn;
+    None when nothing was won).
     """
     model = win_rate_model(client) if model is None else model
     as_of = client.as_of.normalize()
@@ -551,7 +553,7 @@ def own_win_rate(client: Client, model: pd.DataFrame | None = None) -> dict[str,
     left_out = int((window & withdrawn).sum())
     rate = won / (won + lost) if won + lost else None
     return {"rate": rate, "won": won, "lost": lost, "withdrawn": left_out, "basis": basis, "window_days": days,
-            "required_coverage": (1 / rate) if rate else None}
+            "required_coverage": (won + lost + left_out) / won if won else None}
 
 
 def _close_codes(close: np.ndarray, as_of: pd.Timestamp, months: int) -> tuple[np.ndarray, list[str]]:
@@ -764,10 +766,15 @@ class Dashboard:
                                "above it."))
         if self.coverage is not None:
             req = f"{self.coverage_required:.1f}×" if self.coverage_required else t("未知", "unknown")
+            withdrawn = int(self.win_rate_basis.get("withdrawn") or 0)
             lines.append(t(f"覆盖率 {self.coverage:.1f}×（节点内在跟金额 ÷ 剩余目标）；按本公司赢率 "
-                           f"{fmt_pct(self.own_win_rate)} 需要 {req}。",
+                           f"{fmt_pct(self.own_win_rate)} 需要 {req}"
+                           + (f"（{withdrawn} 个主动放弃的机会不算丢单，但也曾占着储备，计入所需覆盖率）" if withdrawn else "")
+                           + "。",
                            f"Coverage {self.coverage:.1f}× (open amount due by the milestone ÷ remaining target); "
-                           f"the client's own win rate of {fmt_pct(self.own_win_rate)} needs {req}."))
+                           f"the client's own win rate of {fmt_pct(self.own_win_rate)} needs {req}"
+                           + (f" (the {withdrawn} deals we withdrew from are not losses, but they were in the "
+                              "pipeline: counted in the coverage needed)" if withdrawn else "") + "."))
         for zh, en in self.notes:
             lines.append(t(zh, en))
         return "\n".join(lines)

@@ -191,8 +191,13 @@ def test_own_win_rate_follows_the_same_rule(demo_client, count_withdrawn):
     got = own_win_rate(c)
     assert (got["won"], got["lost"], got["basis"]) == (won, lost, "window")
     assert got["rate"] == pytest.approx(rate, rel=1e-12)
-    assert got["required_coverage"] == pytest.approx(1 / rate, rel=1e-12)
-    assert got["withdrawn"] == (0 if count_withdrawn else int((closed["stage"] == "abandoned").sum()))
+    withdrawn = 0 if count_withdrawn else int((closed["stage"] == "abandoned").sum())
+    assert got["withdrawn"] == withdrawn
+    # the coverage needed counts every deal that left the pipeline, withdrawn ones included
+    assert got["required_coverage"] == pytest.approx(len(closed) / won, rel=1e-12)
+    assert got["required_coverage"] == pytest.approx((won + lost + withdrawn) / won, rel=1e-12)
+    if not count_withdrawn:
+        assert withdrawn > 0 and got["required_coverage"] > 1 / rate
 
 
 @pytest.mark.parametrize("count_withdrawn", [False, True], ids=["default", "count_as_lost"])

@@ -12,7 +12,7 @@ HELP = "the win-rate model: dashboard totals, coverage, forecast P10/P50/P90 and
 DESCRIPTION = (
     "Place every opportunity in the win-rate model (赢率模型) and print Board 2, the dynamic performance "
     "dashboard (销售业绩动态仪表盘), for the next milestone: won so far + expected from the pipeline against the "
-    "target, coverage and the coverage the client's own win rate needs (1 ÷ win rate), a Monte Carlo forecast "
+    "target, coverage and the coverage the client needs (closed deals ÷ won deals), a Monte Carlo forecast "
     "(P10 / P50 / P90 and the probability of reaching the target), the what-if levers, and the flags of "
     "Board 1 (重要销售机会跟进看板: overdue, slipped, stale, override, no amount). With --json, one object "
     "with 'dashboard', 'forecast', 'what_ifs', 'flags' and 'flagged' (deals needing attention). "

@@ -84,20 +84,25 @@ def _own(c):
 exercises.numeric(
     "03.00-coverage-needed",
     lambda c: (f"本公司近期的赢单成功率是 {fmt_pct(_own(c)['rate'], 1)}（赢单 {_own(c)['won']}，丢单 "
-               f"{_own(c)['lost']}）。要完成目标，在跟机会金额至少要是剩余目标的几倍？"),
+               f"{_own(c)['lost']}，另有主动放弃 {_own(c)['withdrawn']}）。要完成目标，在跟机会金额至少要是剩余目标的几倍？"),
     lambda c: (f"The company's recent win rate is {fmt_pct(_own(c)['rate'], 1)} ({_own(c)['won']} won, "
-               f"{_own(c)['lost']} lost). How many times the remaining target must the open pipeline be?"),
-    how_zh="储备倍数 = 1 ÷ 赢率：赢率越低，要完成同样的目标，手里的在跟机会就得越多。",
-    how_en="Coverage needed = 1 ÷ win rate: the lower the win rate, the more open deals it takes to reach "
-           "the same target.",
+               f"{_own(c)['lost']} lost, and {_own(c)['withdrawn']} withdrawn by us). How many times the remaining "
+               "target must the open pipeline be?"),
+    how_zh="储备倍数 = 走完的机会数 ÷ 赢单数：赢单、丢单和主动放弃的机会都曾在储备里，都要算进去；没有放弃的机会时，就是 1 ÷ 赢率。",
+    how_en="Coverage needed = deals that left the pipeline ÷ deals won: won, lost and withdrawn deals were all in "
+           "the pipeline, so all count; with nothing withdrawn it is 1 ÷ win rate.",
     answer=lambda c: _own(c)["required_coverage"],
     unit="ratio",
     tol=0.03,
     hints=[
         hint("这是赢率本身；问题问的是需要几倍的储备。", "That is the win rate itself; the question asks for the coverage.",
              when=lambda c: _own(c)["rate"]),
-        hint("如果每 3 个机会赢 1 个，就需要 3 倍的储备：覆盖倍数 = 1 ÷ 赢率。",
-             "If one deal in three is won, you need three times the target in pipeline: coverage = 1 ÷ win rate."),
+        hint("这是 1 ÷ 赢率，漏掉了主动放弃的机会：它们不算丢单，但也曾占着储备。",
+             "That is 1 ÷ win rate, leaving out the withdrawn deals: they are not losses, but they were in the "
+             "pipeline too.", when=lambda c: 1 / _own(c)["rate"] if _own(c)["withdrawn"] and _own(c)["rate"] else None),
+        hint("如果每 3 个走完的机会赢 1 个，就需要 3 倍的储备：走完的机会数（赢、丢、放弃）÷ 赢单数。",
+             "If one deal in three that leave the pipeline is won, you need three times the target in pipeline: "
+             "deals that left (won, lost, withdrawn) ÷ deals won."),
     ],
     explain_zh="文章分别给出第5项（赢单成功率 33%）和第6项（储备 3 倍）的线；我们的解读是二者一致：赢率 33% 时，3 倍储备正好完成目标。",
     explain_en="The article gives the lines of indicator 5 (a 33% win rate) and indicator 6 (3× pipeline) separately; "

@@ -102,7 +102,7 @@ def totals_html(dash, fc, lang: str = "zh") -> str:
         rows.append((tr(lang, "缺口", "Gap") if dash.gap > 0 else tr(lang, "超出", "Above target"), r(abs(dash.gap))))
     cov = f"{dash.coverage:.1f}×" if dash.coverage is not None else "–"
     req = f"{dash.coverage_required:.1f}×" if dash.coverage_required is not None else "–"
-    rows.append((tr(lang, "覆盖率 / 所需（1 ÷ 本公司赢率）", "Coverage / needed (1 ÷ own win rate)"),
+    rows.append((tr(lang, "覆盖率 / 所需（走完的机会 ÷ 赢单）", "Coverage / needed (closed ÷ won deals)"),
                  f"{cov} / {req}"))
     rows.append((tr(lang, "全部在跟加权", "All open, weighted"), f"{r(dash.weighted_total)} ({dash.open_count})"))
     if fc is not None:
