@@ -48,6 +48,7 @@ def _views(con, folder: Path) -> None:
                     CAST("金额" AS DOUBLE) AS amount, "销售员" AS salesperson FROM {src('revenue')}""")
     con.execute(f"""CREATE VIEW opp AS SELECT CAST("金额" AS DOUBLE) AS amount,
                     CASE "状态" WHEN '赢单' THEN 'won' WHEN '丢单' THEN 'lost' WHEN '进行中' THEN 'open' END AS status,
+                    "销售阶段" = '放弃' AS withdrawn,
                     coalesce(CAST("关闭日期" AS DATE), CAST("预计成交日期" AS DATE)) AS closed_or_expected
                     FROM {src('opportunities')}""")
     con.execute(f"""CREATE VIEW cust AS SELECT "客户名称" AS customer, CAST("品类采购额估计" AS DOUBLE) AS wallet,
@@ -106,7 +107,9 @@ def indicators(folder: str | Path, start: str, end: str, prev_start: str, prev_e
                            WHERE d BETWEEN {{S}} AND {{E}} AND score BETWEEN 0 AND 10""")
     out["nps"] = (prom - det) / n
 
-    won, lost = one("""SELECT count(*) FILTER (WHERE status = 'won'), count(*) FILTER (WHERE status = 'lost') FROM opp
+    # deals we withdrew from (stage 放弃, NoGo) are neither won nor lost (method.yaml: count_as_lost false)
+    won, lost = one("""SELECT count(*) FILTER (WHERE status = 'won'),
+                              count(*) FILTER (WHERE status = 'lost' AND NOT coalesce(withdrawn, false)) FROM opp
                        WHERE status IN ('won', 'lost')
                          AND closed_or_expected BETWEEN {S} AND {E}""")
     out["win_rate"] = won / (won + lost)

@@ -399,15 +399,30 @@ def link_sections(body: str, sections: Sequence[Section], lang: str) -> str:
     """Turn the names of report notebooks in the text of ``body`` (e.g. "see 04.00-sales-team") into
     links to their sections, titled in ``lang``; text inside links, styles and scripts is left alone.
 
+    Links to a notebook file (``04.00-sales-team.ipynb#who-needs-what``, as the course writes them) point
+    to the notebook's section of the report instead, the notebook's name in their text replaced by the
+    section's title; a link to a notebook the report does not hold keeps its text, without the link.
+
     >>> s = Section("04.00-sales-team", "销售团队", "Sales team")
     >>> link_sections("<p>see 04.00-sales-team</p>", [s], "en")
     '<p>see <a href="#s0400">Sales team</a></p>'
+    >>> link_sections('<a href="04.00-sales-team.ipynb#x">04.00-sales-team › Who</a>, '
+    ...               '<a href="02.01-my-deal.ipynb">02.01-my-deal</a>', [s], "en")
+    '<a href="#s0400">Sales team › Who</a>, 02.01-my-deal'
     """
     names = {s.notebook: s for s in sections}
     if not names:
         return body
     pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
     soup = _soup(body)
+    for a in soup.find_all("a", href=re.compile(r"^[\w.\-]+\.ipynb(#.*)?$")):
+        nb = a["href"].split("#", 1)[0][:-len(".ipynb")]
+        if nb in names:
+            a["href"] = f"#{names[nb].key}"
+            for text in a.find_all(string=True):
+                text.replace_with(text.replace(nb, names[nb].title(lang)))
+        else:
+            a.unwrap()
     for text in soup.find_all(string=pattern):
         if text.find_parent(["a", "style", "script"]) is not None:
             continue
