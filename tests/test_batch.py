@@ -145,3 +145,22 @@ def test_failures_are_collected_in_process(tmp_path):
     data = json.loads(res.summary.read_text(encoding="utf-8"))
     assert data["failed"] == 2 and data["clients"] == 2
     assert "0 succeeded, 2 failed" in res.table()
+
+
+def test_a_clients_missing_sections_are_in_the_batch_table(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from kalib.report import batch, render
+
+    missing = [{"section": "03.00-win-rate-model", "title_zh": "销售看板与业绩仪表盘",
+                "title_en": "Sales boards and dashboard", "reason": "needs the opportunities table"}]
+
+    def fake_render(client, out, **kw):
+        return SimpleNamespace(html=Path(out) / "r.html", pdf=None, warnings=[], missing=missing)
+
+    monkeypatch.setattr(render, "render_report", fake_render)
+    outcome = batch._render(BatchItem("erp", str(tmp_path)), str(tmp_path / "out"), None, None, False, False)
+    assert outcome.ok and outcome.missing_sections == ["Sales boards and dashboard"]
+    assert outcome.to_dict()["missing_sections"] == ["Sales boards and dashboard"]
+    table = batch.BatchResult([outcome], 1.0, 1).table()
+    assert "1 section(s) not available: Sales boards and dashboard" in table

@@ -83,6 +83,8 @@ class BatchOutcome:
     error: str | None = None
     error_type: str | None = None
     warnings: list[str] = field(default_factory=list)
+    #: Sections shown as "not available" (the client's data lack what they need): their English titles.
+    missing_sections: list[str] = field(default_factory=list)
     health: dict[str, Any] | None = None  # the ten indicators, summarised for the portfolio page
     health_error: str | None = None
 
@@ -125,6 +127,9 @@ class BatchResult:
         rows = [("client", "status", "seconds", "report / error")]
         for o in self.outcomes:
             what = o.html if o.ok else (o.error or "").strip().splitlines()[0] if o.error else ""
+            if o.ok and o.missing_sections:
+                what = f"{what}  ({len(o.missing_sections)} section(s) not available: " \
+                       f"{', '.join(o.missing_sections)})"
             if o.ok and o.warnings:
                 what = f"{what}  ({len(o.warnings)} warning(s))"
             rows.append((o.name, "ok" if o.ok else "FAILED", f"{o.seconds:.1f}", what))
@@ -262,7 +267,8 @@ def _render(item: BatchItem, out: str, notebooks, timeout, keep_kernels: bool, d
                                 error=f"{type(exc).__name__}: {exc}", error_type=type(exc).__name__)
     notes = list(res.warnings) + [str(w.message) for w in caught if not _noise(w)]
     return BatchOutcome(item.name, item.client, True, time.perf_counter() - start, html=str(res.html),
-                        pdf=str(res.pdf) if res.pdf else None, warnings=list(dict.fromkeys(notes)))
+                        pdf=str(res.pdf) if res.pdf else None, warnings=list(dict.fromkeys(notes)),
+                        missing_sections=[m["title_en"] for m in res.missing])
 
 
 def _partial_folders(out: Path, items: Sequence[BatchItem]) -> set[Path]:
