@@ -82,7 +82,9 @@ def layer_of() -> dict[str, int]:
             entries["kalib" if n == "kalib" else f"kalib.{n}"] = rank
     out = {}
     for mod in MODULES:
-        owner = max((e for e in entries if mod == e or mod.startswith(e + ".")), key=len, default=None)
+        # a package's entry covers its submodules; "kalib" (the package's __init__) covers only itself
+        owner = max((e for e in entries if mod == e or (e != "kalib" and mod.startswith(e + "."))), key=len,
+                    default=None)
         if owner is not None:
             out[mod] = entries[owner]
     return out
