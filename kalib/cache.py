@@ -57,6 +57,7 @@ from typing import Any
 import pandas as pd
 
 from .client import Client
+from .files import write_atomic
 
 __all__ = ["cache_dir", "enabled", "private_dir", "input_files", "cache_key", "read_entry", "write_entry", "cached_load", "clear",
            "entries", "last_status", "FORMAT"]
@@ -142,12 +143,6 @@ def _read_memo(root: Path) -> dict[str, list]:
         return {}
 
 
-def _write_atomic(target: Path, data: bytes) -> None:
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
-    tmp.write_bytes(data)
-    os.replace(tmp, target)
-
-
 def private_dir(root: Path) -> bool:
     """Whether ``root`` is safe to keep entries in: created for this user only (``0o700``) when it does
     not exist; an existing folder must belong to this user and be writable by nobody else.  Entries hold
@@ -183,7 +178,7 @@ def cache_key(path: Path, options: Mapping[str, Any]) -> tuple[str, str] | None:
     if json.dumps(memo, sort_keys=True) != before:
         with contextlib.suppress(OSError):
             root.mkdir(parents=True, exist_ok=True)
-            _write_atomic(root / "hashes.json", json.dumps(memo).encode())
+            write_atomic(root / "hashes.json", json.dumps(memo).encode())
     return slot, f"{slot}-{h.hexdigest()[:32]}"
 
 

@@ -45,6 +45,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ..files import write_atomic
 from ..jsonout import dumps
 from .render import output_name, slug
 from .runner import shutdown_kernel
@@ -288,12 +289,6 @@ def _noise(w: warnings.WarningMessage) -> bool:
     return issubclass(w.category, DeprecationWarning) or "TCP without encryption" in text
 
 
-def _write_json(path: Path, data: Any) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(dumps(data), encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def run_batch(
     items: Sequence[BatchItem],
     out: str | os.PathLike = "reports",
@@ -397,7 +392,7 @@ def run_batch(
                          scheduler=dask.address if dask is not None else None)
     if summary:
         result.summary = out / SUMMARY_NAME
-        _write_json(result.summary, result.to_dict())
+        write_atomic(result.summary, dumps(result.to_dict()))
     if summary if portfolio is None else portfolio:
         from .portfolio import entries_from_outcomes, portfolio_data, write_portfolio
 

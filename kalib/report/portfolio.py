@@ -35,6 +35,7 @@ from typing import Any
 
 from ..health import HealthResult, evaluate, health_check
 from ..i18n import check_lang, tr
+from ..files import write_atomic
 from ..jsonout import dumps
 from ..symbols import STATUS_SYMBOLS
 
@@ -151,12 +152,6 @@ def read_portfolio(path: str | os.PathLike) -> dict[str, Any] | None:
     return data
 
 
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def write_portfolio(data: Mapping[str, Any], out: str | os.PathLike, *, lang: str = "zh",
                     record: bool = True) -> Path:
     """Write ``out/portfolio.html`` and return its path.
@@ -174,15 +169,15 @@ def write_portfolio(data: Mapping[str, Any], out: str | os.PathLike, *, lang: st
     if record:
         before = read_portfolio(current)
         if before is not None:
-            _write_text(previous_file, dumps(before))
-        _write_text(current, dumps(data))
+            write_atomic(previous_file, dumps(before))
+        write_atomic(current, dumps(data))
     else:
         stored = read_portfolio(current)
         same = stored is not None and _states(stored) == _states(json.loads(dumps(data)))
         before = read_portfolio(previous_file) if same else stored
     page = render_portfolio(data, before, lang=lang)
     path = out / PORTFOLIO_HTML
-    _write_text(path, page)
+    write_atomic(path, page)
     return path
 
 
