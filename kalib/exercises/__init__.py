@@ -18,21 +18,21 @@ Kinds of exercise
 
 In a notebook one line shows an exercise (tag the cell ``course-only``)::
 
-    kalib.exercises.show("01.01-top10-share", c, lang)
+    kalib.exercises.show("00.01-top10-share", c, lang)
 
 It returns an ipywidgets panel (question, input, Check button, feedback) and
 runs harmlessly headless.  Without widgets, :func:`check` does the same::
 
-    kalib.exercises.check("01.01-top10-share", c, "62%", lang)
+    kalib.exercises.check("00.01-top10-share", c, "62%", lang)
 
 How to add an exercise
 ----------------------
 1. Open (or create) the module for your notebook in ``kalib/exercises/``,
-   e.g. ``kalib/exercises/health_check.py`` for ``01.01-health-check``.
+   e.g. ``kalib/exercises/health_check.py`` for ``00.01-health-check``.
    Every module of this package is imported when an exercise is first
    looked up, so nothing else needs editing.
 2. Define the exercise with a factory; its id starts with the notebook's
-   number, then a short kebab name (``"01.01-top10-share"``).  The answer is
+   number, then a short kebab name (``"00.01-top10-share"``).  The answer is
    a function of the client (``lambda c: ...``) calling kalib's own analysis,
    or a constant; questions may be strings or functions of the client (to
    name the period, a customer...)::
@@ -42,7 +42,7 @@ How to add an exercise
        exercises = ExerciseSet(__name__)  # registers what follows under this module
 
        exercises.numeric(
-           "01.01-top10-share",
+           "00.01-top10-share",
            "期内前10名客户的收入占总收入的比例是多少？",
            "What share of the period's revenue did the 10 largest customers bring?",
            how_zh="看“帕累托曲线与集中度”一节开头那句话。",
