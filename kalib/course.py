@@ -614,7 +614,7 @@ def method_overview(client: Client | None = None, lang: str = "zh", industry: st
     for key in cfg.indicator_keys():
         i = cfg.indicator(key)
         line = cfg.line(key, ind)
-        rows.append({"#": i["id"], tr(lang, "指标", "Indicator"): tr(lang, f"{i['zh']} · {i['en']}", i["en"]),
+        rows.append({"#": i["id"], tr(lang, "指标", "Indicator"): tr(lang, i["zh"], i["en"]),
                      tr(lang, "及格线", "Pass line"): fmt(line["pass"], i["unit"]),
                      tr(lang, "优分线", "Excellent line"): fmt(line["excellent"], i["unit"]),
                      tr(lang, "来源", "Source"): source_name(line["source"], lang)})

@@ -139,3 +139,86 @@ def test_notebook_is_valid_for_jupyter(path):
     """JupyterLab and Voilà refuse to trust (and log an error for) a notebook that fails nbformat's schema,
     e.g. a kernelspec without its display_name."""
     nbformat.validate(nbformat.read(path, as_version=4))
+
+
+# ---------------------------------------------------------------------------
+# The same number wherever the course shows it
+# ---------------------------------------------------------------------------
+def _demo_records(runs, client: str = "demo") -> dict[str, dict]:
+    out = {}
+    for nb in NOTEBOOKS:
+        future, path = runs[(nb, client)]
+        assert future.result(timeout=900) is None, nb
+        out[nb[:-6]] = read_records(path)
+    return out
+
+
+def _get(records: dict[str, dict], notebook: str, name: str, key: str | None = None):
+    rec = records[notebook][name]
+    return rec[key] if key is not None else rec
+
+
+#: Numbers two notebooks both show: (notebook, record, key in it), each group must agree.
+SAME_NUMBER = {
+    "top-10 customers' share of revenue": [("00.01-health-check", "health.values", "top10_share"),
+                                           ("02.00-customer-value", "accounts.top10_share", None),
+                                           ("05.00-client-check", "check.top10_share", None)],
+    "salespeople above the mean": [("00.01-health-check", "health.values", "reps_above_mean"),
+                                   ("04.00-sales-team", "team.share_above_mean", None),
+                                   ("05.00-client-check", "check.team_share_above_mean", None)],
+    "indicators at or above the pass line": [("00.01-health-check", "health.passed", None),
+                                             ("05.00-client-check", "check.indicators_passed", None)],
+    "the forecast's middle value (P50)": [("03.00-win-rate-model", "forecast.p50", None),
+                                          ("05.00-client-check", "check.forecast_p50", None)],
+    "the chance of reaching the target": [("03.00-win-rate-model", "forecast.prob_hit", None),
+                                          ("05.00-client-check", "check.prob_hit", None)],
+    "NoGo deals": [("02.01-how-to-sell", "deals.portfolio.counts", "nogo"),
+                   ("05.00-client-check", "check.deals_nogo", None)],
+}
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        return a is not None and b is not None and math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+    return a == b
+
+
+@pytest.mark.parametrize("case", [(NOTEBOOKS[0], "demo")], ids=["demo-same-number-everywhere"])
+def test_the_same_number_has_the_same_value_in_every_notebook(case, runs):
+    """A trainee who meets a number twice (the health check-up, a layer's notebook, the whole check) meets
+    the same value: the recorded numbers of every notebook on the demo agree."""
+    if not all((nb, "demo") in runs for nb in NOTEBOOKS):
+        pytest.skip("run with the whole notebook tier")
+    records = _demo_records(runs)
+    problems = []
+    for what, places in SAME_NUMBER.items():
+        present = [(nb, name, key) for nb, name, key in places if nb in records and name in records[nb]]
+        assert len(present) >= 2, f"{what}: recorded in fewer than two notebooks ({present})"
+        values = [(f"{nb} {name}" + (f"[{key}]" if key else ""), _get(records, nb, name, key)) for nb, name, key
+                  in present]
+        if not all(_same(values[0][1], v) for _, v in values[1:]):
+            problems.append(f"{what}: " + ", ".join(f"{w} = {v!r}" for w, v in values))
+    # A name recorded by two notebooks is the same number.
+    seen: dict[str, tuple[str, object]] = {}
+    for nb, recs in records.items():
+        for name, value in recs.items():
+            if name in seen and not _same(seen[name][1], value):
+                problems.append(f"{name}: {seen[name][0]} = {seen[name][1]!r}, {nb} = {value!r}")
+            seen.setdefault(name, (nb, value))
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("case", [(nb, "demo-en") for nb in NOTEBOOKS], ids=[f"{nb[:-6]}-editions-agree" for nb in
+                                                                            NOTEBOOKS])
+def test_both_editions_record_the_same_numbers(case, runs):
+    """The Chinese and the English edition are the same lesson: every recorded number is equal."""
+    if (case[0], "demo") not in runs:
+        pytest.skip("run with the whole notebook tier")
+    zh = read_records(runs[(case[0], "demo")][1]) if runs[(case[0], "demo")][0].result(timeout=900) is None else None
+    future, out = runs[case]
+    assert future.result(timeout=900) is None
+    en = read_records(out)
+    assert zh is not None
+    assert zh.keys() == en.keys()
+    different = {k: (zh[k], en[k]) for k in zh if not _same(zh[k], en[k])}
+    assert not different
