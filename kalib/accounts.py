@@ -67,6 +67,16 @@ __all__ = [
     "assign_tiers",
     "concentration",
     "pareto",
+    "CustomerNeeds",
+    "customer_needs",
+    "buying_history",
+    "mix_shifts",
+    "industry_view",
+    "cross_industry",
+    "product_categories",
+    "period_label",
+    "periods_back",
+    "needs_insight",
 ]
 
 
@@ -275,6 +285,12 @@ class CustomerValue:
         """The customers in the key tiers (``accounts.key_tiers`` of the configuration)."""
         return self.table.loc[self.table["key_account"]].reset_index(drop=True)
 
+    def slipping_key_accounts(self) -> pd.DataFrame:
+        """The key accounts whose yearly value is declining against the previous period, largest first:
+        the customers farming must look after first (a slipping diamond is worth more than a new lead)."""
+        t = self.table
+        return t.loc[t["key_account"] & (t["trend"] == "declining")].reset_index(drop=True)
+
     def size_vs_value(self) -> pd.DataFrame:
         """Big companies that are small customers (大企业≠大客户), and the opposite.
 
@@ -342,8 +358,9 @@ class CustomerValue:
         }).set_index("#")
 
     def describe(self, part: str = "overview", lang: str = "zh") -> str:
-        """A short Markdown reading of one part: ``overview``, ``tiers``, ``concentration``,
-        ``farming`` or ``size`` (big company, small customer).  Every number is computed."""
+        """A short Markdown reading of one part: ``overview``, ``tiers``, ``concentration`` (``pareto``:
+        the top-10 share and the 80% point, in plain words; ``hhi``: the index alone, for the advanced
+        section), ``farming`` or ``size`` (big company, small customer).  Every number is computed."""
         from .i18n import check_lang, fmt_pct, fmt_rmb, tr
 
         check_lang(lang)
@@ -405,6 +422,24 @@ class CustomerValue:
                 f"{c['customers_for_80pct']} customers ({fmt_pct(c['customers_for_80pct'] / c['customers'])} of "
                 f"those with revenue) make 80% of customer revenue. The Herfindahl-Hirschman index (HHI) is "
                 f"{c['hhi']:,.0f}, as concentrated as {c['equivalent_customers']:.1f} equal customers.")
+        if part in ("pareto", "hhi"):
+            c = self.concentration()
+            if c["top_share"] is None:
+                return tr(lang, "期内没有正的收入，无法计算集中度。", "No positive revenue in the period: no concentration.")
+            if part == "pareto":
+                return tr(
+                    lang,
+                    f"前{c['top_n']}名客户贡献{fmt_pct(c['top_share'], 1)}的总收入；{c['customers_for_80pct']}个客户"
+                    f"（有收入客户的{fmt_pct(c['customers_for_80pct'] / c['customers'])}）贡献了80%的客户收入。",
+                    f"The {c['top_n']} largest customers bring {fmt_pct(c['top_share'], 1)} of total revenue; "
+                    f"{c['customers_for_80pct']} customers ({fmt_pct(c['customers_for_80pct'] / c['customers'])} of "
+                    "those with revenue) make 80% of customer revenue.")
+            return tr(
+                lang,
+                f"赫芬达尔指数（HHI）为{c['hhi']:,.0f}：收入集中的程度，相当于{c['equivalent_customers']:.1f}个"
+                f"同样大的客户（实际有{c['customers']}个客户有收入）。",
+                f"The Herfindahl-Hirschman index (HHI) is {c['hhi']:,.0f}: revenue is as concentrated as "
+                f"{c['equivalent_customers']:.1f} equal customers (in fact {c['customers']} customers bought).")
         if part == "farming":
             f = self.farming()
             if not f["previous_covered"] or f["existing_share"] is None:
@@ -442,7 +477,7 @@ class CustomerValue:
             out.append(tr(lang, f"**小企业、大客户**：{len(sb)}个" + (f"，例如{who(sb)}。" if len(sb) else "。"),
                           f"**Small company, big customer**: {len(sb)}" + (f", e.g. {who(sb)}." if len(sb) else ".")))
             return "\n\n".join(out)
-        raise ValueError(f"part must be overview, tiers, concentration, farming or size, not {part!r}")
+        raise ValueError(f"part must be overview, tiers, concentration, pareto, hhi, farming or size, not {part!r}")
 
     def to_dict(self, top: int = 20) -> dict[str, Any]:
         """A JSON-ready summary: period, totals, concentration, tiers, farming, the ``top`` customers."""
@@ -560,3 +595,420 @@ def customer_value(client: Client, period: str | Period | None = None) -> Custom
         table=t[cols], period=per, total=total, unassigned=unassigned, config=cfg, previous_period=prev,
         derived_from=client.derived.get("revenue"),
     )
+
+
+# ---------------------------------------------------------------------------
+# Layer 1, the customer's needs (始终瞄准客户需求): what customers buy, how it
+# changes, what they spend beyond us, and which industries we know deeply.
+# ---------------------------------------------------------------------------
+
+
+def period_label(period: Period) -> str:
+    """A short label of a period: the year for a calendar year, else its own label or its dates.
+
+    >>> from kalib.period import parse_period
+    >>> period_label(parse_period("2024").previous()), period_label(parse_period("2024-Q2"))
+    ('2023', '2024-Q2')
+    """
+    if period.start.month == 1 and period.start.day == 1 and period.end.month == 12 and period.end.day == 31:
+        return str(period.start.year) if period.start.year == period.end.year else \
+            f"{period.start.year}–{period.end.year}"
+    if not period.label.startswith("before "):
+        return period.label
+    return f"{period.start.date()}–{period.end.date()}"
+
+
+def periods_back(period: Period, n: int) -> list[Period]:
+    """``n`` periods of the same length ending with ``period``, oldest first."""
+    out = [period]
+    for _ in range(max(1, int(n)) - 1):
+        out.append(out[-1].previous())
+    return out[::-1]
+
+
+def product_categories(client: Client) -> pd.Series:
+    """Product -> category from the products table (the product itself where no category is given).
+
+    Empty when the client has no products table: then every product is its own category.
+    """
+    prod = client.tables.get("products")
+    if prod is None or "product" not in prod or not len(prod):
+        return pd.Series(dtype="str")
+    p = prod.dropna(subset=["product"]).drop_duplicates("product")
+    cat = p["category"] if "category" in p else pd.Series(pd.NA, index=p.index)
+    return pd.Series(cat.fillna(p["product"]).astype("str").to_numpy(), index=p["product"].astype("str").to_numpy())
+
+
+def _category_of(products: pd.Series, cats: pd.Series, unknown: str) -> pd.Series:
+    p = products.astype("str").where(products.notna())
+    return p.map(cats).fillna(p).fillna(unknown)
+
+
+def buying_history(client: Client, customers: str | list[str] | None = None, period: str | Period | None = None,
+                   periods: int = 3) -> pd.DataFrame:
+    """What the customers bought from us, per product category and period, over ``periods`` periods.
+
+    Parameters
+    ----------
+    client
+        Needs the revenue table with its ``product`` column; the products table's
+        ``category`` groups products (a product without category is its own).
+    customers
+        One customer, a list, or None for all customers (revenue with no customer left out).
+    period
+        The last period (default ``client.period()``); the ones before it have the same length.
+
+    Returns
+    -------
+    DataFrame
+        One row per period and category, oldest period first: ``period`` (label), ``order``
+        (0 = oldest), ``category``, ``revenue`` (RMB), ``share`` (of the customers' revenue in
+        that period; NA when they bought nothing then).  Every category bought in any of the
+        periods appears in every period (revenue 0 where nothing was bought).
+
+    Raises
+    ------
+    MissingData
+        When the revenue table has no product column.
+    """
+    rev = client.table("revenue", purpose="what customers buy (客户需求)")
+    if "product" not in rev or rev["product"].notna().sum() == 0:
+        raise MissingData("what customers buy needs the product (产品) column of the revenue table (收入).")
+    per = client.period(period)
+    pers = periods_back(per, periods)
+    if customers is not None:
+        names = [customers] if isinstance(customers, str) else list(customers)
+        rev = rev.loc[rev["customer"].isin(names)]
+    else:
+        rev = rev.loc[rev["customer"].notna()]
+    cats = product_categories(client)
+    rows = []
+    for i, p in enumerate(pers):
+        r = rev.loc[p.contains(rev["date"])]
+        by = r.groupby(_category_of(r["product"], cats, "–"), sort=False)["amount"].sum()
+        rows.append(pd.DataFrame({"period": period_label(p), "order": i, "category": by.index.astype("str"),
+                                  "revenue": by.to_numpy(dtype=float)}))
+    long = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
+        columns=["period", "order", "category", "revenue"])
+    allcats = list(long.groupby("category")["revenue"].sum().sort_values(ascending=False, kind="stable").index)
+    grid = pd.MultiIndex.from_product([range(len(pers)), allcats], names=["order", "category"])
+    out = long.set_index(["order", "category"])["revenue"].groupby(level=[0, 1]).sum().reindex(grid, fill_value=0.0)
+    out = out.reset_index()
+    out["period"] = out["order"].map({i: period_label(p) for i, p in enumerate(pers)})
+    tot = out.groupby("order")["revenue"].transform("sum")
+    out["share"] = out["revenue"] / tot.where(tot > 0)
+    return out[["period", "order", "category", "revenue", "share"]]
+
+
+def mix_shifts(client: Client, customers: list[str], period: str | Period | None = None,
+               periods: int = 3) -> pd.DataFrame:
+    """How each customer's product mix moved between the first and the last of ``periods`` periods.
+
+    Returns
+    -------
+    DataFrame
+        One row per customer: ``customer``, ``first`` and ``last`` (period labels),
+        ``top_first`` / ``top_last`` (the category with most revenue; NA when nothing was
+        bought), ``category`` (the category whose share moved most) and ``shift`` (its share
+        in the last period minus the first, as a fraction: +0.12 = twelve points more),
+        ``revenue_first``, ``revenue_last`` (RMB).  Customers that bought nothing in the
+        first or the last period have NA shifts.
+    """
+    rows = []
+    for name in customers:
+        h = buying_history(client, name, period, periods)
+        first, last = h["order"].min(), h["order"].max()
+        a = h.loc[h["order"] == first].set_index("category")
+        b = h.loc[h["order"] == last].set_index("category")
+        row: dict[str, Any] = {"customer": name, "first": a["period"].iloc[0] if len(a) else pd.NA,
+                               "last": b["period"].iloc[0] if len(b) else pd.NA,
+                               "revenue_first": float(a["revenue"].sum()), "revenue_last": float(b["revenue"].sum()),
+                               "top_first": pd.NA, "top_last": pd.NA, "category": pd.NA, "shift": np.nan}
+        if row["revenue_first"] > 0:
+            row["top_first"] = a["revenue"].idxmax()
+        if row["revenue_last"] > 0:
+            row["top_last"] = b["revenue"].idxmax()
+        if row["revenue_first"] > 0 and row["revenue_last"] > 0:
+            d = (b["share"] - a["share"]).dropna()
+            k = d.abs().idxmax()
+            row["category"], row["shift"] = k, float(d[k])
+        rows.append(row)
+    cols = ["customer", "first", "last", "top_first", "top_last", "category", "shift", "revenue_first",
+            "revenue_last"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+@dataclass
+class CustomerNeeds:
+    """One customer's needs against what it spends and what we sold it (see :func:`customer_needs`).
+
+    Attributes
+    ----------
+    customer, industry
+        The customer and its industry (customers table; None when not given).
+    period
+        The period analysed.
+    value
+        Our revenue from it per year (RMB).
+    wallet
+        Its yearly spend in our category (customers table ``wallet``; None when not estimated).
+    needs
+        The opportunities it opened with us in the period, per product category: ``category``,
+        ``brought`` (count), ``amount`` (RMB), ``won``, ``lost``, ``withdrawn`` (we withdrew:
+        放弃/NoGo), ``open`` (RMB each), largest amount first.
+    history
+        :func:`buying_history` of the customer.
+    """
+
+    customer: str
+    industry: str | None
+    period: Period
+    value: float
+    wallet: float | None
+    needs: pd.DataFrame
+    history: pd.DataFrame
+
+    @property
+    def wallet_share(self) -> float | None:
+        return self.value / self.wallet if self.wallet else None
+
+    @property
+    def brought_per_year(self) -> float:
+        """The needs it brought us (opportunities opened in the period), RMB per year."""
+        return float(self.needs["amount"].sum()) / self.period.years
+
+    def history_table(self, lang: str = "zh") -> pd.DataFrame:
+        """Categories × periods, each cell the revenue and its share, for people."""
+        from .i18n import check_lang, fmt_pct, fmt_rmb, tr
+
+        check_lang(lang)
+        h = self.history
+        cells = h.assign(cell=[("–" if r == 0 else f"{fmt_rmb(r, lang)} ({fmt_pct(s)})")
+                               for r, s in zip(h["revenue"], h["share"])])
+        t = cells.pivot(index="category", columns="order", values="cell")
+        t.columns = [h.loc[h["order"] == o, "period"].iloc[0] for o in t.columns]
+        order = h.groupby("category")["revenue"].sum().sort_values(ascending=False, kind="stable").index
+        t = t.loc[order]
+        totals = h.groupby("order")["revenue"].sum()
+        t.loc[tr(lang, "合计", "Total")] = [fmt_rmb(totals[o], lang) for o in sorted(totals.index)]
+        t.index.name = tr(lang, "产品类别", "Product category")
+        return t
+
+    def describe(self, lang: str = "zh") -> str:
+        """Wallet, needs brought and our revenue in one paragraph; every number computed."""
+        from .i18n import check_lang, fmt_pct, fmt_rmb, tr
+
+        check_lang(lang)
+        per = period_label(self.period)
+        n = int(self.needs["brought"].sum())
+        won = float(self.needs["won"].sum())
+        parts = [tr(lang, f"{per}年，{self.customer}给我们带来{fmt_rmb(self.value, lang)}的收入。",
+                    f"In {per}, {self.customer} brought us {fmt_rmb(self.value, lang)} of revenue.")]
+        if self.wallet:
+            parts.append(tr(
+                lang,
+                f"它在我们这个品类每年大约采购{fmt_rmb(self.wallet, lang)}，我们拿到{fmt_pct(self.wallet_share)}"
+                f"（钱包份额），还有约{fmt_rmb(self.wallet - self.value, lang)}的采购没有交给我们。",
+                f"It spends about {fmt_rmb(self.wallet, lang)} a year in our category; we have "
+                f"{fmt_pct(self.wallet_share)} of it (share of wallet), about {fmt_rmb(self.wallet - self.value, lang)}"
+                " a year goes elsewhere."))
+        else:
+            parts.append(tr(lang, "客户表里没有它的品类采购额估计：钱包份额无法计算。",
+                            "The customers table has no estimate of its spend in our category: no share of wallet."))
+        if n:
+            parts.append(tr(
+                lang,
+                f"同一年它向我们提出了{n}个需求（新建的销售机会），合计{fmt_rmb(float(self.needs['amount'].sum()), lang)}，"
+                f"至今赢下{fmt_rmb(won, lang)}。",
+                f"That year it brought us {n} needs (new opportunities), worth "
+                f"{fmt_rmb(float(self.needs['amount'].sum()), lang)}; {fmt_rmb(won, lang)} of them won so far."))
+        else:
+            parts.append(tr(lang, "这一年它没有向我们提出新的需求（没有新建销售机会）。",
+                            "That year it brought us no new need (no new opportunity)."))
+        return "".join(parts) if lang == "zh" else " ".join(parts)
+
+
+def customer_needs(client: Client, customer: str, period: str | Period | None = None,
+                   periods: int = 3) -> CustomerNeeds:
+    """A customer's needs: what it buys from us over time, what it spends in our category, what it asks us for.
+
+    Parameters
+    ----------
+    client
+        Needs the revenue table (with ``product``); uses the customers table (``wallet``,
+        ``industry``), the products table (``category``) and the opportunities table
+        (``created``, ``product``, ``amount``, ``status``, ``stage``) when present.
+    customer
+        The customer's name as in the revenue table.
+    period, periods
+        The last period and how many periods of history.
+
+    Raises
+    ------
+    MissingData
+        When the revenue table has no product column.
+    ValueError
+        When the customer is not in the revenue or customers table.
+    """
+    per = client.period(period)
+    rev = client.table("revenue", purpose="the customer's needs (客户需求)")
+    cust = client.tables.get("customers")
+    known = set(rev["customer"].dropna().astype(str))
+    if cust is not None and "customer" in cust:
+        known |= set(cust["customer"].dropna().astype(str))
+    if customer not in known:
+        raise ValueError(f"no customer named {customer!r} in the revenue or customers table")
+    history = buying_history(client, customer, per, periods)
+    mine = rev.loc[(rev["customer"] == customer) & per.contains(rev["date"]), "amount"]
+    value = float(mine.sum()) / per.years
+    wallet = industry = None
+    if cust is not None and "customer" in cust:
+        row = cust.loc[cust["customer"] == customer]
+        if len(row):
+            if "wallet" in row and pd.notna(row["wallet"].iloc[0]) and float(row["wallet"].iloc[0]) > 0:
+                wallet = float(row["wallet"].iloc[0])
+            if "industry" in row and pd.notna(row["industry"].iloc[0]):
+                industry = str(row["industry"].iloc[0])
+    cols = ["category", "brought", "amount", "won", "lost", "withdrawn", "open"]
+    opp = client.tables.get("opportunities")
+    if opp is not None and len(opp) and {"customer", "created"} <= set(opp.columns):
+        o = opp.loc[(opp["customer"] == customer) & per.contains(opp["created"])].copy()
+        cats = product_categories(client)
+        o["category"] = _category_of(o["product"] if "product" in o else pd.Series(pd.NA, index=o.index), cats, "–")
+        amt = pd.to_numeric(o.get("amount"), errors="coerce").fillna(0.0) if "amount" in o else 0.0
+        o["amount"] = amt
+        status = o["status"].astype("str") if "status" in o else pd.Series("open", index=o.index)
+        withdrawn = o["stage"].isin(client.config.withdrawn_stages()) if "stage" in o else False
+        o["won"] = o["amount"].where(status == "won", 0.0)
+        o["withdrawn"] = o["amount"].where(withdrawn, 0.0)
+        o["lost"] = o["amount"].where((status == "lost") & ~withdrawn, 0.0)
+        o["open"] = o["amount"].where(status == "open", 0.0)
+        o["brought"] = 1
+        needs = (o.groupby("category", sort=False)[["brought", "amount", "won", "lost", "withdrawn", "open"]].sum()
+                 .reset_index().sort_values(["amount", "category"], ascending=[False, True], kind="stable")
+                 .reset_index(drop=True))
+        needs["brought"] = needs["brought"].astype(int)
+    else:
+        needs = pd.DataFrame(columns=cols)
+    return CustomerNeeds(customer, industry, per, value, wallet, needs[cols], history)
+
+
+def industry_view(client: Client, period: str | Period | None = None) -> pd.DataFrame:
+    """Our customers by industry: where we have depth, and where only a foothold.
+
+    Returns
+    -------
+    DataFrame
+        One row per industry (customers table ``industry``; customers without one under
+        "–"), by revenue: ``industry``, ``customers`` (with revenue in the period),
+        ``key_accounts`` (of them, in a key tier), ``revenue`` (RMB in the period), ``share``
+        (of the customers' revenue), ``growth`` (against the previous period; NA when there
+        was none), ``top_category`` (what the industry buys most from us).
+
+    Raises
+    ------
+    MissingData
+        When the customers table has no industry.
+    """
+    cust = client.tables.get("customers")
+    if cust is None or "industry" not in cust or cust["industry"].notna().sum() == 0:
+        raise MissingData("the industries of our customers need the industry (行业) column of the customers "
+                          "table (客户).")
+    cv = customer_value(client, period)
+    t = cv.table.copy()
+    ind = cust.dropna(subset=["customer"]).drop_duplicates("customer").set_index("customer")["industry"]
+    t["industry"] = t["customer"].map(ind).fillna("–").astype("str")
+    rev = client.table("revenue")
+    r = rev.loc[cv.period.contains(rev["date"]) & rev["customer"].notna()].copy()
+    r["industry"] = r["customer"].map(ind).fillna("–").astype("str")
+    top_cat: dict[str, Any] = {}
+    if "product" in r and r["product"].notna().any():
+        r["category"] = _category_of(r["product"], product_categories(client), "–")
+        by = r.groupby(["industry", "category"])["amount"].sum()
+        top_cat = {k: by.loc[k].idxmax() for k in by.index.get_level_values(0).unique()}
+    active = t["revenue"] > 0
+    g = t.assign(active=active, key=t["key_account"], prev=t["previous"] * (cv.previous_period.years if
+                                                                           cv.previous_period else 1.0))
+    out = g.groupby("industry").agg(customers=("active", "sum"), key_accounts=("key", "sum"),
+                                    revenue=("revenue", "sum"), previous=("prev", "sum")).reset_index()
+    named = float(t["revenue"].sum())
+    out["share"] = out["revenue"] / named if named > 0 else np.nan
+    out["growth"] = np.where(out["previous"] > 0, out["revenue"] / out["previous"].where(out["previous"] > 0) - 1,
+                             np.nan)
+    out["top_category"] = out["industry"].map(top_cat)
+    out["customers"] = out["customers"].astype(int)
+    out["key_accounts"] = out["key_accounts"].astype(int)
+    out = out.sort_values(["revenue", "industry"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    return out[["industry", "customers", "key_accounts", "revenue", "share", "growth", "top_category"]]
+
+
+def cross_industry(client: Client, customer: str, period: str | Period | None = None) -> pd.DataFrame:
+    """What our key accounts in *other* industries buy that this customer buys little of (跨行才能超越).
+
+    For each product category: the customer's share of its purchases from us in the
+    period, and the other industry whose key accounts put the largest share of their
+    purchases into it.  A large gap is experience from another industry we could bring.
+
+    Returns
+    -------
+    DataFrame
+        ``category``, ``customer_share``, ``industry`` (the leading other industry),
+        ``industry_share`` (its key accounts' share), ``key_accounts`` (how many there),
+        ``gap`` (``industry_share`` − ``customer_share``), largest gap first.  Empty when no
+        other industry has a key account with purchases.
+    """
+    cust = client.tables.get("customers")
+    if cust is None or "industry" not in cust or cust["industry"].notna().sum() == 0:
+        raise MissingData("cross-industry experience needs the industry (行业) column of the customers table (客户).")
+    cv = customer_value(client, period)
+    ind = cust.dropna(subset=["customer"]).drop_duplicates("customer").set_index("customer")["industry"]
+    own = ind.get(customer)
+    key = cv.table.loc[cv.table["key_account"], "customer"]
+    key = key[key.map(ind).notna() & (key.map(ind) != own) & (key != customer)]
+    rev = client.table("revenue")
+    if "product" not in rev:
+        raise MissingData("cross-industry experience needs the product (产品) column of the revenue table (收入).")
+    r = rev.loc[cv.period.contains(rev["date"])].copy()
+    r["category"] = _category_of(r["product"], product_categories(client), "–")
+    mine = r.loc[r["customer"] == customer].groupby("category")["amount"].sum()
+    mine = mine / mine.sum() if mine.sum() > 0 else mine * np.nan
+    others = r.loc[r["customer"].isin(key)].assign(industry=lambda d: d["customer"].map(ind))
+    cols = ["category", "customer_share", "industry", "industry_share", "key_accounts", "gap"]
+    if others.empty:
+        return pd.DataFrame(columns=cols)
+    by = others.groupby(["industry", "category"])["amount"].sum()
+    shares = (by / by.groupby(level=0).transform("sum")).rename("industry_share").reset_index()
+    n_key = others.groupby("industry")["customer"].nunique()
+    best = shares.sort_values(["category", "industry_share", "industry"], ascending=[True, False, True],
+                              kind="stable").drop_duplicates("category")
+    best["customer_share"] = best["category"].map(mine).fillna(0.0).astype(float)
+    best["key_accounts"] = best["industry"].map(n_key).astype(int)
+    best["gap"] = best["industry_share"] - best["customer_share"]
+    return best.sort_values(["gap", "category"], ascending=[False, True], kind="stable")[cols].reset_index(drop=True)
+
+
+def needs_insight(client: Client) -> pd.DataFrame:
+    """How deeply the evaluated deals understand why the customer buys (factor 2, 购买因素).
+
+    Returns
+    -------
+    DataFrame
+        One row per level of the factor's scale (``deals.factors.buying_factors.levels`` of the
+        method): ``level``, ``zh``, ``en`` (what the level means) and ``deals`` (evaluated
+        deals scored at it; the latest evaluation of each deal).  Deals without a factor-2
+        score are not counted.
+
+    Raises
+    ------
+    MissingData
+        When the client has no factor scores (deal_scores table).
+    """
+    ds = client.table("deal_scores", purpose="how well we know why customers buy (购买因素)")
+    levels = client.config.section("deals")["factors"]["buying_factors"]["levels"]
+    d = ds.sort_values("evaluated", kind="stable").drop_duplicates("opportunity_id", keep="last") \
+        if "evaluated" in ds else ds.drop_duplicates("opportunity_id", keep="last")
+    score = pd.to_numeric(d["buying_factors"], errors="coerce").dropna().round().astype(int) \
+        if "buying_factors" in d else pd.Series(dtype=int)
+    counts = score.value_counts()
+    return pd.DataFrame([{"level": int(k), "zh": v["zh"], "en": v["en"], "deals": int(counts.get(int(k), 0))}
+                         for k, v in sorted(levels.items(), key=lambda kv: int(kv[0]))])
