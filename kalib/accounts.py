@@ -291,6 +291,14 @@ class CustomerValue:
         t = self.table
         return t.loc[t["key_account"] & (t["trend"] == "declining")].reset_index(drop=True)
 
+    def focus_customer(self) -> str | None:
+        """The key account to look at first: the largest slipping one (:meth:`slipping_key_accounts`),
+        else the largest key account, else the largest customer with revenue (None without revenue)."""
+        for t in (self.slipping_key_accounts(), self.key_accounts(), self.table.loc[self.table["revenue"] > 0]):
+            if len(t):
+                return str(t["customer"].iloc[0])
+        return None
+
     def size_vs_value(self) -> pd.DataFrame:
         """Big companies that are small customers (大企业≠大客户), and the opposite.
 
