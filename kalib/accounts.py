@@ -77,6 +77,13 @@ __all__ = [
     "period_label",
     "periods_back",
     "needs_insight",
+    "shifts_table",
+    "describe_shifts",
+    "industry_table",
+    "describe_industries",
+    "cross_table",
+    "describe_cross",
+    "describe_insight",
 ]
 
 
@@ -368,7 +375,8 @@ class CustomerValue:
     def describe(self, part: str = "overview", lang: str = "zh") -> str:
         """A short Markdown reading of one part: ``overview``, ``tiers``, ``concentration`` (``pareto``:
         the top-10 share and the 80% point, in plain words; ``hhi``: the index alone, for the advanced
-        section), ``farming`` or ``size`` (big company, small customer).  Every number is computed."""
+        section), ``slipping`` (the key accounts declining), ``farming`` or ``size`` (big company, small
+        customer).  Every number is computed."""
         from .i18n import check_lang, fmt_pct, fmt_rmb, tr
 
         check_lang(lang)
@@ -448,6 +456,22 @@ class CustomerValue:
                 f"同样大的客户（实际有{c['customers']}个客户有收入）。",
                 f"The Herfindahl-Hirschman index (HHI) is {c['hhi']:,.0f}: revenue is as concentrated as "
                 f"{c['equivalent_customers']:.1f} equal customers (in fact {c['customers']} customers bought).")
+        if part == "slipping":
+            sl = self.slipping_key_accounts()
+            key = int(self.table["key_account"].sum())
+            if not len(sl):
+                return tr(lang, f"{key}个大客户中，没有一个的价值在下滑。", f"None of the {key} key accounts is declining.")
+            r = sl.iloc[0]
+            others = tr(lang, f"另有{len(sl) - 1}个大客户也在下滑。", f"{len(sl) - 1} other key accounts are declining too.") \
+                if len(sl) > 1 else tr(lang, "它是唯一一个在下滑的大客户。", "It is the only key account declining.")
+            return tr(
+                lang,
+                f"{key}个大客户中，价值下滑的有{len(sl)}个。最大的是{r['customer']}：{r['tier_zh']}级，收入排第{r['rank']}，"
+                f"每年{fmt_rmb(r['value'], lang)}，上一期{fmt_rmb(r['previous'], lang)}（{fmt_pct(r['growth'])}）。{others}",
+                f"Of the {key} key accounts, {len(sl)} {'is' if len(sl) == 1 else 'are'} declining. The largest is "
+                f"{r['customer']}: {str(r['tier_en']).lower()} tier, number {r['rank']} by revenue, "
+                f"{fmt_rmb(r['value'], lang)} a year against {fmt_rmb(r['previous'], lang)} the period before "
+                f"({fmt_pct(r['growth'])}). {others}")
         if part == "farming":
             f = self.farming()
             if not f["previous_covered"] or f["existing_share"] is None:
@@ -485,7 +509,7 @@ class CustomerValue:
             out.append(tr(lang, f"**小企业、大客户**：{len(sb)}个" + (f"，例如{who(sb)}。" if len(sb) else "。"),
                           f"**Small company, big customer**: {len(sb)}" + (f", e.g. {who(sb)}." if len(sb) else ".")))
             return "\n\n".join(out)
-        raise ValueError(f"part must be overview, tiers, concentration, pareto, hhi, farming or size, not {part!r}")
+        raise ValueError(f"part must be overview, tiers, concentration, pareto, hhi, slipping, farming or size, not {part!r}")
 
     def to_dict(self, top: int = 20) -> dict[str, Any]:
         """A JSON-ready summary: period, totals, concentration, tiers, farming, the ``top`` customers."""
@@ -802,6 +826,22 @@ class CustomerNeeds:
         t.index.name = tr(lang, "产品类别", "Product category")
         return t
 
+    def needs_table(self, lang: str = "zh") -> pd.DataFrame:
+        """The needs it brought us in the period, per product category, for people."""
+        from .i18n import check_lang, fmt_rmb, tr
+
+        check_lang(lang)
+        n = self.needs
+        return pd.DataFrame({
+            tr(lang, "产品类别", "Product category"): n["category"].to_numpy(),
+            tr(lang, "需求（销售机会）", "Needs (opportunities)"): n["brought"].astype(int).to_numpy(),
+            tr(lang, "金额", "Amount"): [fmt_rmb(v, lang) for v in n["amount"]],
+            tr(lang, "已赢单", "Won"): [fmt_rmb(v, lang) if v else "–" for v in n["won"]],
+            tr(lang, "在跟", "Open"): [fmt_rmb(v, lang) if v else "–" for v in n["open"]],
+            tr(lang, "丢单", "Lost"): [fmt_rmb(v, lang) if v else "–" for v in n["lost"]],
+            tr(lang, "放弃（NoGo）", "Withdrawn (NoGo)"): [fmt_rmb(v, lang) if v else "–" for v in n["withdrawn"]],
+        }).set_index(tr(lang, "产品类别", "Product category"))
+
     def describe(self, lang: str = "zh") -> str:
         """Wallet, needs brought and our revenue in one paragraph; every number computed."""
         from .i18n import check_lang, fmt_pct, fmt_rmb, tr
@@ -1020,3 +1060,138 @@ def needs_insight(client: Client) -> pd.DataFrame:
     counts = score.value_counts()
     return pd.DataFrame([{"level": int(k), "zh": v["zh"], "en": v["en"], "deals": int(counts.get(int(k), 0))}
                          for k, v in sorted(levels.items(), key=lambda kv: int(kv[0]))])
+
+
+def shifts_table(shifts: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """:func:`mix_shifts` for people: what each customer bought most then and now, and the largest move."""
+    from .i18n import check_lang, fmt_rmb, tr
+
+    check_lang(lang)
+    sh = shifts
+    move = [("–" if pd.isna(v) else f"{c} {v * 100:+.0f}" + tr(lang, "个百分点", " points"))
+            for c, v in zip(sh["category"], sh["shift"])]
+    first = sh["first"].iloc[0] if len(sh) else ""
+    last = sh["last"].iloc[0] if len(sh) else ""
+    return pd.DataFrame({
+        tr(lang, "客户", "Customer"): sh["customer"].to_numpy(),
+        tr(lang, f"{first}买得最多", f"Bought most in {first}"): sh["top_first"].fillna("–").to_numpy(),
+        tr(lang, f"{last}买得最多", f"Bought most in {last}"): sh["top_last"].fillna("–").to_numpy(),
+        tr(lang, "占比变化最大的类别", "Largest move in share"): move,
+        tr(lang, f"{last}采购额", f"Purchases in {last}"): [fmt_rmb(v, lang) for v in sh["revenue_last"]],
+    }).set_index(tr(lang, "客户", "Customer"))
+
+
+def describe_shifts(shifts: pd.DataFrame, lang: str = "zh") -> str:
+    """How many customers changed what they buy most, and the largest move; every number computed."""
+    from .i18n import check_lang, tr
+
+    check_lang(lang)
+    both = shifts.dropna(subset=["shift"])
+    if not len(both):
+        return tr(lang, "这些客户在第一期或最后一期没有购买，看不出变化。",
+                  "These customers bought nothing in the first or the last period: no change to read.")
+    first, last = both["first"].iloc[0], both["last"].iloc[0]
+    changed = int((both["top_first"] != both["top_last"]).sum())
+    big = both.loc[both["shift"].abs().idxmax()]
+    pts = abs(big["shift"]) * 100
+    up = big["shift"] > 0
+    return tr(
+        lang,
+        f"{len(both)}个客户在{first}年和{last}年都有购买，其中{changed}个买得最多的产品类别变了。"
+        f"变化最大的是{big['customer']}：{big['category']}占它采购额的比例{'上升' if up else '下降'}了{pts:.0f}个百分点。",
+        f"{len(both)} customers bought in both {first} and {last}; for {changed} of them the category they buy most "
+        f"changed. The largest move: {big['customer']}, where {big['category']} went {'up' if up else 'down'} by "
+        f"{pts:.0f} points as a share of its purchases.")
+
+
+def industry_table(view: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """:func:`industry_view` for people."""
+    from .i18n import check_lang, fmt_pct, fmt_rmb, tr
+
+    check_lang(lang)
+    v = view
+    return pd.DataFrame({
+        tr(lang, "行业", "Industry"): v["industry"].to_numpy(),
+        tr(lang, "有收入的客户", "Customers buying"): v["customers"].to_numpy(),
+        tr(lang, "其中大客户", "Key accounts"): v["key_accounts"].to_numpy(),
+        tr(lang, "收入", "Revenue"): [fmt_rmb(x, lang) for x in v["revenue"]],
+        tr(lang, "收入占比", "Share"): [fmt_pct(x, 1) for x in v["share"]],
+        tr(lang, "比上一期", "vs previous"): ["–" if pd.isna(g) else f"{g:+.0%}" for g in v["growth"]],
+        tr(lang, "买得最多的类别", "Buys most"): v["top_category"].fillna("–").to_numpy(),
+    }).set_index(tr(lang, "行业", "Industry"))
+
+
+def describe_industries(view: pd.DataFrame, lang: str = "zh") -> str:
+    """Where we have depth (industries with key accounts) and where only a foothold."""
+    from .i18n import check_lang, fmt_pct, tr
+
+    check_lang(lang)
+    deep = view.loc[view["key_accounts"] > 0]
+    thin = view.loc[(view["key_accounts"] == 0) & (view["customers"] > 0)]
+    sep = "、" if lang == "zh" else ", "
+    names = sep.join(deep["industry"].head(6))
+    more = tr(lang, "等", " and others") if len(deep) > 6 else ""
+    return tr(
+        lang,
+        f"我们的客户分布在{int((view['customers'] > 0).sum())}个行业。有大客户、经验最深的是{len(deep)}个行业"
+        f"（{names}{more}），合计{fmt_pct(deep['share'].sum())}的客户收入；另外{len(thin)}个行业只有小客户。",
+        f"Our customers are in {int((view['customers'] > 0).sum())} industries. We know {len(deep)} of them deeply, "
+        f"with key accounts there ({names}{more}): {fmt_pct(deep['share'].sum())} of customer revenue; in "
+        f"{len(thin)} others we have only small customers.")
+
+
+def cross_table(cross: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """:func:`cross_industry` for people."""
+    from .i18n import check_lang, fmt_pct, tr
+
+    check_lang(lang)
+    x = cross
+    return pd.DataFrame({
+        tr(lang, "产品类别", "Product category"): x["category"].to_numpy(),
+        tr(lang, "这个客户的占比", "This customer's share"): [fmt_pct(v) for v in x["customer_share"]],
+        tr(lang, "投入最多的其他行业", "Other industry putting most in"): x["industry"].to_numpy(),
+        tr(lang, "那里大客户的占比", "Its key accounts' share"): [fmt_pct(v) for v in x["industry_share"]],
+        tr(lang, "大客户数", "Key accounts"): x["key_accounts"].to_numpy(),
+        tr(lang, "差距", "Gap"): [f"{v * 100:+.0f}" + tr(lang, "个百分点", " points") for v in x["gap"]],
+    }).set_index(tr(lang, "产品类别", "Product category"))
+
+
+def describe_cross(cross: pd.DataFrame, customer: str, lang: str = "zh") -> str:
+    """The widest cross-industry gap for one customer, in a sentence."""
+    from .i18n import check_lang, fmt_pct, tr
+
+    check_lang(lang)
+    x = cross.loc[cross["gap"] > 0]
+    if not len(x):
+        return tr(lang, f"没有哪个其他行业的大客户在某一类产品上比{customer}投入得更多：这一次，同行就是参照。",
+                  f"No other industry's key accounts put more into any category than {customer}: this time its "
+                  "peers are the reference.")
+    r = x.iloc[0]
+    return tr(
+        lang,
+        f"差距最大的是{r['category']}：我们在{r['industry']}行业的大客户把{fmt_pct(r['industry_share'])}的采购放在这一类，"
+        f"{customer}只有{fmt_pct(r['customer_share'])}。那里的客户用它解决了什么问题，值得带去问一问。",
+        f"The widest gap is {r['category']}: our key accounts in {r['industry']} put {fmt_pct(r['industry_share'])} of "
+        f"their purchases into it, {customer} {fmt_pct(r['customer_share'])}. What problem it solves for them is "
+        "worth taking to this customer as a question.")
+
+
+def describe_insight(insight: pd.DataFrame, lang: str = "zh") -> str:
+    """How many evaluated deals reach each depth of factor 2, in plain words."""
+    from .i18n import check_lang, tr
+
+    check_lang(lang)
+    n = int(insight["deals"].sum())
+    if not n:
+        return tr(lang, "还没有评估过“购买因素”这一项的销售机会。", "No deal has been scored on buying factors yet.")
+    pain = int(insight.loc[insight["level"] >= 3, "deals"].sum())
+    deep = int(insight.loc[insight["level"] >= 4, "deals"].sum())
+    top = int(insight.loc[insight["level"] == insight["level"].max(), "deals"].sum())
+    surface = int(insight.loc[insight["level"] <= 2, "deals"].sum())
+    return tr(
+        lang,
+        f"评估过“购买因素”的{n}个销售机会里：{surface}个只知道表面需求或更少；{pain}个知道客户的业务痛点并经客户确认，"
+        f"其中{deep}个进一步知道每个关键人物的购买因素；达到最高一级（客户认同我们的洞察超出其自身认识）的有{top}个。",
+        f"Of the {n} deals scored on buying factors: {surface} know the stated requirement or less; {pain} know the "
+        f"customer's business pain, confirmed by the customer, and {deep} of those also know each key person's "
+        f"buying factors; {top} reach the top level (the customer endorses our insight beyond its own).")

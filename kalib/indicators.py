@@ -688,5 +688,5 @@ INDICATORS: dict[str, IndicatorSpec] = {s.key: s for s in [
         "{products}的核心产品只贡献了{value}的收入（及格线{line}，{distance}）：产品线缺少有竞争力的拳头产品。",
         "The leading {products} of core products bring only {value} of revenue (pass line {line}; {distance}). "
         "The product line lacks clear winners.",
-        2, "02.00-customer-value"),
+        1, "01.00-customer-needs", "Product competitiveness"),
 ]}
