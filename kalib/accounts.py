@@ -84,6 +84,9 @@ __all__ = [
     "cross_table",
     "describe_cross",
     "describe_insight",
+    "loyalty",
+    "describe_loyalty",
+    "loyalty_answers",
 ]
 
 
@@ -1195,3 +1198,96 @@ def describe_insight(insight: pd.DataFrame, lang: str = "zh") -> str:
         f"Of the {n} deals scored on buying factors: {surface} know the stated requirement or less; {pain} know the "
         f"customer's business pain, confirmed by the customer, and {deep} of those also know each key person's "
         f"buying factors; {top} reach the top level (the customer endorses our insight beyond its own).")
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def loyalty_answers(client: Client, customer: str, period: str | Period | None = None, periods: int = 3,
+                    lang: str = "zh") -> pd.DataFrame:
+    """One customer's NPS answers over ``periods`` periods, for people: date, respondent, score, kind."""
+    from .i18n import check_lang, tr
+
+    check_lang(lang)
+    n = client.table("nps", purpose="customer loyalty (客户忠诚度)")
+    spec = client.config.indicator("nps")
+    pmin, dmax = spec.get("promoter_min", 9), spec.get("detractor_max", 6)
+    pers = periods_back(client.period(period), periods)
+    sel = (n["customer"] == customer) & (n["date"] >= pers[0].start) & (n["date"] <= pers[-1].end)
+    a = n.loc[sel].sort_values("date", kind="stable")
+    score = pd.to_numeric(a["score"], errors="coerce")
+    kind = np.select([score >= pmin, score <= dmax], [tr(lang, "推荐者", "promoter"), tr(lang, "贬损者", "detractor")],
+                     default=tr(lang, "中立", "passive"))
+    who = a["respondent"] if "respondent" in a else pd.Series("–", index=a.index)
+    return pd.DataFrame({
+        tr(lang, "日期", "Date"): a["date"].dt.date.to_numpy(),
+        tr(lang, "答卷人", "Respondent"): who.fillna("–").to_numpy(),
+        tr(lang, "分数", "Score"): ["–" if v != v else f"{v:g}" for v in score],
+        tr(lang, "类别", "Kind"): kind,
+    }).set_index(tr(lang, "日期", "Date"))
+
+
+def loyalty(client: Client, customer: str | None = None, period: str | Period | None = None,
+            periods: int = 3) -> pd.DataFrame:
+    """Customer loyalty (NPS, 客户忠诚度) per period: of all answers, or of one customer's respondents.
+
+    Promoters and detractors follow indicator 4 of the method (``promoter_min``,
+    ``detractor_max``).  Answers without a date are left out.
+
+    Returns
+    -------
+    DataFrame
+        One row per period, oldest first: ``period``, ``answers``, ``promoters``,
+        ``passives``, ``detractors``, ``nps`` ((promoters − detractors) ÷ answers; NA
+        without answers).
+
+    Raises
+    ------
+    MissingData
+        When the client has no NPS table.
+    """
+    n = client.table("nps", purpose="customer loyalty (客户忠诚度)")
+    spec = client.config.indicator("nps")
+    pmin, dmax = spec.get("promoter_min", 9), spec.get("detractor_max", 6)
+    if customer is not None:
+        n = n.loc[n["customer"] == customer]
+    score = pd.to_numeric(n["score"], errors="coerce")
+    ok = score.between(0, 10) & n["date"].notna()
+    n, score = n.loc[ok], score[ok]
+    rows = []
+    for p in periods_back(client.period(period), periods):
+        s = score[p.contains(n["date"])]
+        prom, det = int((s >= pmin).sum()), int((s <= dmax).sum())
+        rows.append({"period": period_label(p), "answers": int(len(s)), "promoters": prom,
+                     "passives": int(len(s)) - prom - det, "detractors": det,
+                     "nps": (prom - det) / len(s) if len(s) else np.nan})
+    return pd.DataFrame(rows, columns=["period", "answers", "promoters", "passives", "detractors", "nps"])
+
+
+def describe_loyalty(everyone: pd.DataFrame, one: pd.DataFrame | None, customer: str | None,
+                     lang: str = "zh") -> str:
+    """The company's NPS per period and, when given, one customer's answers, in plain words."""
+    from .i18n import check_lang, fmt_pct, tr
+
+    check_lang(lang)
+    sep = "；" if lang == "zh" else "; "
+    per = sep.join(tr(lang, f"{r.period}年{fmt_pct(r.nps)}（{r.answers}份答卷）", f"{r.period}: {fmt_pct(r.nps)} "
+                       f"({r.answers} answers)") if r.answers else tr(lang, f"{r.period}年没有答卷",
+                                                                       f"{r.period}: no answers")
+                   for r in everyone.itertuples())
+    out = [tr(lang, f"全部客户的净推荐值：{per}。", f"NPS over all customers: {per}.")]
+    if one is not None and customer:
+        if int(one["answers"].sum()) == 0:
+            out.append(tr(lang, f"{customer}在这几期没有答卷：它的关系好坏，调查说明不了。",
+                          f"{customer} gave no answers in these periods: the survey says nothing about it."))
+        else:
+            parts = sep.join(
+                tr(lang, f"{r.period}年{r.answers}份答卷，推荐者{r.promoters}、中立{r.passives}、贬损者{r.detractors}",
+                   f"{r.period}: {_count(r.answers, 'answer')}, {_count(r.promoters, 'promoter')}, "
+                   f"{_count(r.passives, 'passive')}, {_count(r.detractors, 'detractor')}")
+                for r in one.itertuples() if r.answers)
+            out.append(tr(lang, f"{customer}：{parts}。答卷很少时，看每个人的分数，别只看百分比。",
+                          f"{customer}: {parts}. With so few answers, read each person's score rather than the "
+                          "percentage."))
+    return ("" if lang == "zh" else " ").join(out)
