@@ -138,8 +138,24 @@ def _case_moving(c, lang: str) -> str:
             f"{_pct(f['need_share_before'])} of its purchases before.")
 
 
+_MOVING_PLAIN = [
+    ("follow", "它的需求在转向：先弄清背后的核心问题，再拿方案", "Its needs are moving: learn the core problem, then propose",
+     "看它今年提出的需求和过去买的东西是不是同一类。", "Compare what it asks for this year with what it bought before."),
+    ("steady", "它的需求没变：继续在过去买得最多的类别上做深", "Its needs have not changed: go deeper where it buys most",
+     "看它今年提出的需求和过去买的东西是不是同一类。", "Compare what it asks for this year with what it bought before."),
+    ("price", "需求已经摆在桌上：马上报一个有竞争力的价格", "The need is on the table: quote a sharp price at once",
+     "不知道客户为什么买就先谈价格，容易掉进价格陷阱。", "Quoting before knowing why the customer buys walks into the price "
+     "trap."),
+]
+
+
 def _moving_options(c) -> list:
-    f = _need_facts(c)
+    from ..client import MissingData
+
+    try:
+        f = _need_facts(c)
+    except MissingData:
+        return _MOVING_PLAIN
     moving = f["need"] != f["main"]
     follow_zh = (f"它的需求正在从{f['main']}转向{f['need']}：环境在变，客户的需求也在演变。先弄清它的业务发生了什么变化、"
                  f"{f['need']}要解决的核心问题是什么（九大成功要素之二，购买因素），再拿出方案；只有解决核心问题才能体现真价值。"
@@ -236,8 +252,14 @@ def _case_cross(c, lang: str) -> str:
 
 
 def _cross_options(c) -> list:
-    own = _own_industry(c)
-    x = _cross(c)
+    from ..client import MissingData
+
+    try:
+        own = _own_industry(c)
+        x = _cross(c)
+    except MissingData:
+        return [("peers", "同行业里做得最好的客户的经验", "The experience of our best customers in its own industry",
+                 "同行最多是追赶，跨行才能超越。", "Peers at best catch up; crossing industries leads.")]
     x = x.loc[x["gap"] > 0]
     lead = _lead_industry(c)
     opts = [("peers", f"同行业（{own}）里做得最好的客户的经验", f"The experience of our best customers in its own "

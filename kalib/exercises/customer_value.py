@@ -192,7 +192,17 @@ def _case_big(c, lang: str) -> str:
 
 
 def _big_options(c) -> list:
-    f = _big_small(c)
+    from ..client import MissingData
+
+    try:
+        f = _big_small(c)
+    except MissingData:
+        return [(k, zh, en, "大企业≠大客户：看它给我们的价值，再看它在本品类的采购额。",
+                 "A big company is not automatically a key account: look at its value to us, then at its spend in our "
+                 "category.") for k, zh, en in (
+            ("key", "是大客户", "A key account"),
+            ("develop", "现在不是大客户，但值得有目标地去开发", "Not a key account today, but worth developing"),
+            ("not_key", "不是大客户：按它给我们的价值来服务", "Not a key account: serve it as its value deserves"))]
     dev = _big_answer(c) == "develop"
     wal_zh = _rmb(f["wallet"], "zh") if f["wallet"] is not None else ""
     wal_en = _rmb(f["wallet"], "en") if f["wallet"] is not None else ""
@@ -299,9 +309,16 @@ def _case_farm(c, lang: str) -> str:
 
 
 def _farm_options(c) -> list:
-    from ..i18n import fmt_pct
+    from ..client import MissingData
 
-    f = _focus(c)
+    try:
+        f = _focus(c)
+    except MissingData:
+        return [(k, zh, en, "大客户销售是农庄耕耘：先弄清收入为什么下滑。",
+                 "Key-account selling is farming: first learn why revenue fell.") for k, zh, en in (
+            ("farm", "更用心地耕耘", "Farm harder"), ("let_go", "接受下滑，把时间转去做新客户业务",
+                                                      "Accept the fall and turn to new business"),
+            ("discount", "大幅让价，把收入拉回来", "Win the revenue back with a deep discount"))]
     farm = _farm_answer(c) == "farm"
     lost_zh = _rmb(max(0.0, f["previous"] - f["value"]), "zh")
     lost_en = _rmb(max(0.0, f["previous"] - f["value"]), "en")
