@@ -199,8 +199,8 @@ def _moving_options(c) -> list:
 
 exercises.judgement(
     "01.00-changing-needs",
-    "它的客户经理下周去拜访。从数据看，第一件事该做什么？",
-    "Its account manager visits next week. From the data, what comes first?",
+    "这个客户的客户经理下周去拜访。从数据看，第一件事该做什么？",
+    "This customer's account manager visits next week. From the data, what comes first?",
     case_zh=lambda c: _case_moving(c, "zh"),
     case_en=lambda c: _case_moving(c, "en"),
     options=_moving_options,
@@ -294,8 +294,8 @@ def _cross_options(c) -> list:
 
 exercises.judgement(
     "01.00-cross-industry",
-    "谁的经验最可能引领它，而不只是让它追上同行？",
-    "Whose experience is most likely to lead it, rather than help it catch up with its peers?",
+    "谁的经验最可能引领这个客户，而不只是让它追上同行？",
+    "Whose experience is most likely to lead this customer, rather than help it catch up with its peers?",
     case_zh=lambda c: _case_cross(c, "zh"),
     case_en=lambda c: _case_cross(c, "en"),
     options=_cross_options,

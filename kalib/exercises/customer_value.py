@@ -366,8 +366,8 @@ def _farm_options(c) -> list:
 
 exercises.judgement(
     "02.00-farm-or-let-go",
-    "它的收入在下滑。该更用心地耕耘，还是放手？",
-    "Its revenue is falling. Farm harder, or let it go?",
+    "对这个客户，该更用心地耕耘，还是放手？",
+    "This customer: farm it harder, or let it go?",
     case_zh=lambda c: _case_farm(c, "zh"),
     case_en=lambda c: _case_farm(c, "en"),
     options=_farm_options,
