@@ -463,7 +463,9 @@ class CustomerValue:
             sl = self.slipping_key_accounts()
             key = int(self.table["key_account"].sum())
             if not len(sl):
-                return tr(lang, f"{key}个大客户中，没有一个的价值在下滑。", f"None of the {key} key accounts is declining.")
+                return tr(lang, f"{key}个大客户中，没有一个的价值在下滑。",
+                          "The only key account is not declining." if key == 1 else
+                          f"None of the {key} key accounts is declining.")
             r = sl.iloc[0]
             others = tr(lang, f"另有{len(sl) - 1}个大客户也在下滑。", f"{len(sl) - 1} other key accounts are declining too.") \
                 if len(sl) > 1 else tr(lang, "它是唯一一个在下滑的大客户。", "It is the only key account declining.")
@@ -487,7 +489,7 @@ class CustomerValue:
                 f"上一期的客户中有{f['lost_customers']}个本期没有再购买。",
                 f"{fmt_pct(f['existing_share'])} of customer revenue came from {f['existing_customers']} customers "
                 f"who already bought in the previous period (farming), {fmt_pct(1 - f['existing_share'])} from "
-                f"{f['new_customers']} new ones (new business); {f['lost_customers']} of last period's customers did not "
+                f"{f['new_customers']} new {'one' if f['new_customers'] == 1 else 'ones'} (new business); {f['lost_customers']} of last period's customers did not "
                 "buy again.")
         if part == "size":
             try:

@@ -7,6 +7,19 @@ from . import ExerciseSet, hint, per_client
 exercises = ExerciseSet(__name__)
 
 
+def _case(fn):
+    """A case text that says what is missing instead of failing when the client lacks the data."""
+    def case(c, lang: str) -> str:
+        from ..client import MissingData
+        from ..i18n import tr
+
+        try:
+            return fn(c, lang)
+        except MissingData as exc:
+            return tr(lang, f"无法给出案例：{exc}", f"No case: {exc}")
+    return case
+
+
 @per_client
 def _cv(c):
     from ..accounts import customer_value
@@ -201,8 +214,8 @@ exercises.judgement(
     "01.00-changing-needs",
     "这个客户的客户经理下周去拜访。从数据看，第一件事该做什么？",
     "This customer's account manager visits next week. From the data, what comes first?",
-    case_zh=lambda c: _case_moving(c, "zh"),
-    case_en=lambda c: _case_moving(c, "en"),
+    case_zh=lambda c: _case(_case_moving)(c, "zh"),
+    case_en=lambda c: _case(_case_moving)(c, "en"),
     options=_moving_options,
     answer=_moving,
     title_zh="需求在变吗？",
@@ -296,8 +309,8 @@ exercises.judgement(
     "01.00-cross-industry",
     "谁的经验最可能引领这个客户，而不只是让它追上同行？",
     "Whose experience is most likely to lead this customer, rather than help it catch up with its peers?",
-    case_zh=lambda c: _case_cross(c, "zh"),
-    case_en=lambda c: _case_cross(c, "en"),
+    case_zh=lambda c: _case(_case_cross)(c, "zh"),
+    case_en=lambda c: _case(_case_cross)(c, "en"),
     options=_cross_options,
     answer=_lead_industry,
     title_zh="跨行才能超越",

@@ -7,6 +7,19 @@ from . import ExerciseSet, hint, per_client
 exercises = ExerciseSet(__name__)
 
 
+def _case(fn):
+    """A case text that says what is missing instead of failing when the client lacks the data."""
+    def case(c, lang: str) -> str:
+        from ..client import MissingData
+        from ..i18n import tr
+
+        try:
+            return fn(c, lang)
+        except MissingData as exc:
+            return tr(lang, f"无法给出案例：{exc}", f"No case: {exc}")
+    return case
+
+
 @per_client
 def _cv(c):
     from ..accounts import customer_value
@@ -250,8 +263,8 @@ exercises.judgement(
     "02.00-big-company",
     "这家大企业是不是我们的大客户？该怎么对待它？",
     "Is this big company a key account of ours? How should we treat it?",
-    case_zh=lambda c: _case_big(c, "zh"),
-    case_en=lambda c: _case_big(c, "en"),
+    case_zh=lambda c: _case(_case_big)(c, "zh"),
+    case_en=lambda c: _case(_case_big)(c, "en"),
     options=_big_options,
     answer=_big_answer,
     title_zh="大企业是不是大客户？",
@@ -368,8 +381,8 @@ exercises.judgement(
     "02.00-farm-or-let-go",
     "对这个客户，该更用心地耕耘，还是放手？",
     "This customer: farm it harder, or let it go?",
-    case_zh=lambda c: _case_farm(c, "zh"),
-    case_en=lambda c: _case_farm(c, "en"),
+    case_zh=lambda c: _case(_case_farm)(c, "zh"),
+    case_en=lambda c: _case(_case_farm)(c, "en"),
     options=_farm_options,
     answer=_farm_answer,
     title_zh="耕耘还是放手？",
