@@ -1197,9 +1197,10 @@ def describe_insight(insight: pd.DataFrame, lang: str = "zh") -> str:
         lang,
         f"评估过“购买因素”的{n}个销售机会里：{surface}个只知道表面需求或更少；{pain}个知道客户的业务痛点并经客户确认，"
         f"其中{deep}个进一步知道每个关键人物的购买因素；达到最高一级（客户认同我们的洞察超出其自身认识）的有{top}个。",
-        f"Of the {n} deals scored on buying factors: {surface} know the stated requirement or less; {pain} know the "
-        f"customer's business pain, confirmed by the customer, and {deep} of those also know each key person's "
-        f"buying factors; {top} reach the top level (the customer endorses our insight beyond its own).")
+        f"Deals scored on buying factors: {n}. The stated requirement or less (levels 1–2): {surface}. The "
+        f"customer's business pain, confirmed by the customer (level 3 or more): {pain}, of which each key person's "
+        f"buying factors too (level 4 or more): {deep}. The top level (the customer endorses our insight beyond its "
+        f"own): {top}.")
 
 
 def _count(n: int, word: str) -> str:
