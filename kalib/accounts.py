@@ -820,6 +820,8 @@ class CustomerNeeds:
 
         check_lang(lang)
         h = self.history
+        if h.empty:
+            return pd.DataFrame(index=pd.Index([], name=tr(lang, "产品类别", "Product category")))
         cells = h.assign(cell=[("–" if r == 0 else f"{fmt_rmb(r, lang)} ({fmt_pct(s)})")
                                for r, s in zip(h["revenue"], h["share"])])
         t = cells.pivot(index="category", columns="order", values="cell")
@@ -911,7 +913,12 @@ def customer_needs(client: Client, customer: str, period: str | Period | None = 
         known |= set(cust["customer"].dropna().astype(str))
     if customer not in known:
         raise ValueError(f"no customer named {customer!r} in the revenue or customers table")
-    history = buying_history(client, customer, per, periods)
+    try:
+        history = buying_history(client, customer, per, periods)
+    except MissingData:  # no product column: the needs and the wallet still stand
+        history = pd.DataFrame({"period": pd.Series(dtype="str"), "order": pd.Series(dtype=int),
+                                "category": pd.Series(dtype="str"), "revenue": pd.Series(dtype=float),
+                                "share": pd.Series(dtype=float)})
     mine = rev.loc[(rev["customer"] == customer) & per.contains(rev["date"]), "amount"]
     value = float(mine.sum()) / per.years
     wallet = industry = None
@@ -1214,6 +1221,10 @@ def loyalty_answers(client: Client, customer: str, period: str | Period | None =
 
     check_lang(lang)
     n = client.table("nps", purpose="customer loyalty (客户忠诚度)")
+    if "date" not in n or "customer" not in n:
+        n = n.assign(**{k: n[k] if k in n else pd.Series(pd.NA, index=n.index, dtype=object)
+                        for k in ("date", "customer")})
+        n["date"] = pd.to_datetime(n["date"], errors="coerce")
     spec = client.config.indicator("nps")
     pmin, dmax = spec.get("promoter_min", 9), spec.get("detractor_max", 6)
     pers = periods_back(client.period(period), periods)
@@ -1251,6 +1262,10 @@ def loyalty(client: Client, customer: str | None = None, period: str | Period | 
         When the client has no NPS table.
     """
     n = client.table("nps", purpose="customer loyalty (客户忠诚度)")
+    if "date" not in n or "customer" not in n:  # undated answers are left out; so are answers of nobody
+        n = n.assign(**{k: n[k] if k in n else pd.Series(pd.NA, index=n.index, dtype=object)
+                        for k in ("date", "customer")})
+        n["date"] = pd.to_datetime(n["date"], errors="coerce")
     spec = client.config.indicator("nps")
     pmin, dmax = spec.get("promoter_min", 9), spec.get("detractor_max", 6)
     if customer is not None:

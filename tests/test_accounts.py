@@ -336,3 +336,19 @@ def test_needs_charts(nc, lang):
     fig = wallet_chart(n, lang)
     assert isinstance(fig, Figure) and len(fig.axes[0].get_yticklabels()) == 3
     assert isinstance(wallet_chart(customer_needs(nc, "B"), lang), Figure)  # no wallet estimate: said, not drawn
+
+
+def test_needs_without_products_keep_the_wallet_and_the_needs():
+    from kalib.accounts import customer_needs, loyalty
+    from kalib.charts.needs import mix_chart
+
+    f = needs_frames()
+    f["revenue"] = f["revenue"].drop(columns="product")
+    c = Client.from_frames(f, period="2024")
+    n = customer_needs(c, "A")
+    assert n.history.empty and n.history_table("en").empty and n.wallet_share == pytest.approx(0.4)
+    assert int(n.needs["brought"].sum()) == 3
+    assert isinstance(mix_chart(n.history, "zh"), Figure)
+    undated = needs_frames()
+    undated["nps"] = undated["nps"].drop(columns="date")
+    assert loyalty(Client.from_frames(undated, period="2024"))["answers"].sum() == 0  # undated: left out

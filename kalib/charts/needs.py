@@ -47,6 +47,14 @@ def mix_chart(history: pd.DataFrame, lang: str = "zh", title: str | None = None)
     """
     with chart_lang(lang) as lang:
         h = history
+        if h.empty:
+            fig = Figure(figsize=(7.5, 1.6))
+            ax = fig.add_subplot()
+            ax.axis("off")
+            ax.text(0.5, 0.5, tr(lang, "收入明细没有产品：看不出客户买了什么",
+                                 "The revenue lines name no product: what the customer bought cannot be shown"),
+                    ha="center", va="center")
+            return fig
         periods = h.drop_duplicates("order").sort_values("order")
         cats = list(h.groupby("category")["revenue"].sum().sort_values(ascending=False, kind="stable").index)
         fig = Figure(figsize=(7.5, 0.7 * max(2, len(periods)) + 1.6))
