@@ -652,7 +652,7 @@ INDICATORS: dict[str, IndicatorSpec] = {s.key: s for s in [
         "客户净推荐值只有{value}（及格线{line}，{distance}）：愿意推荐我们的客户太少，请逐一询问贬损者问题出在哪里。",
         "Customer loyalty (NPS) is {value} (pass line {line}; {distance}). Too few customers would recommend "
         "you: ask the detractors what went wrong.",
-        2, "02.00-customer-value"),
+        2, "02.00-customer-value", "Customer loyalty (NPS)"),
     IndicatorSpec(
         "win_rate", _win_rate, _basis_win_rate,
         "赢单率只有{value}（及格线{line}，{distance}）：更严格地做销售判定（Go/NoGo），不要追赢不了的单。",
@@ -688,5 +688,5 @@ INDICATORS: dict[str, IndicatorSpec] = {s.key: s for s in [
         "{products}的核心产品只贡献了{value}的收入（及格线{line}，{distance}）：产品线缺少有竞争力的拳头产品。",
         "The leading {products} of core products bring only {value} of revenue (pass line {line}; {distance}). "
         "The product line lacks clear winners.",
-        2, "02.00-customer-value"),
+        1, "01.00-customer-needs", "Product competitiveness"),
 ]}

@@ -193,7 +193,12 @@ def test_registry_is_populated_and_well_formed():
     assert len(ALL) >= 6
     for i in ALL:
         assert re.fullmatch(r"\d\d\.\d\d-[a-z0-9-]+", i)
-        assert E.get(i).hints, f"{i} has no hints"
+        ex = E.get(i)
+        if ex.kind == "judgement":  # the reasoning of each option takes the place of hints
+            opts = ex.options_for(None) if not callable(ex.options) else None
+            assert opts is None or all(o[3].strip() and o[4].strip() for o in opts), i
+        else:
+            assert ex.hints, f"{i} has no hints"
     with pytest.raises(KeyError, match="this notebook has"):
         E.get("04.00-no-such-exercise")
 
@@ -204,6 +209,8 @@ def _wrong_answer(ex, client):
         return ans * 3 + 7
     if ex.kind == "choice":
         return next(k for k, _, _ in ex.options_for(client) if k != ans)
+    if ex.kind == "judgement":
+        return next(o[0] for o in ex.options_for(client) if o[0] != ans)
     opts = [str(o) for o in ex.options_for(client)]
     others = [o for o in opts if o not in ans]
     return others[:1] or opts[:1]
@@ -230,6 +237,10 @@ def test_every_exercise_answers_and_hints(ex_id, client_name, request):
     assert not wrong.correct
     assert len(wrong.message) > len("还不对。") + 4, wrong.message  # never just "wrong"
     assert E.show(ex_id, client, "en").feedback.value == ""
+    if ex.kind == "judgement":  # every option's reasoning is there, in both languages, and the case too
+        for o in ex.options_for(client):
+            assert ex.why(o[0], client, "zh").strip() and ex.why(o[0], client, "en").strip(), (ex_id, o[0])
+        assert wrong.message.endswith(ex.why(_wrong_answer(ex, client), client, "zh"))
 
 
 # ---------------------------------------------------------------------------
@@ -284,8 +295,8 @@ def test_panel_shows_no_internal_id(ex_id, demo_client):
         shown = _screen_text(panel)
         assert ex_id not in shown, shown
         assert panel.children[0].value.count(ex.title(demo_client, lang)) == 1
-    assert re.fullmatch(r"练习 \d+", ex.title(demo_client, "zh"))
-    assert re.fullmatch(r"Exercise \d+", ex.title(demo_client, "en"))
+    assert re.fullmatch(r"练习 \d+( · \S.*)?", ex.title(demo_client, "zh"))
+    assert re.fullmatch(r"Exercise \d+( · \S.*)?", ex.title(demo_client, "en"))
 
 
 def test_exercises_are_numbered_as_each_notebook_shows_them(repo_root):
@@ -295,7 +306,8 @@ def test_exercises_are_numbered_as_each_notebook_shows_them(repo_root):
 
     for path in sorted((repo_root / "notebooks" / "zh").glob("*.ipynb")):
         ids = course.exercise_ids(nbformat.read(str(path), as_version=4))
-        assert [E.get(i).title(None, "zh") for i in ids] == [f"练习 {n}" for n in range(1, len(ids) + 1)], path.name
+        heads = [E.get(i).title(None, "zh").split(" · ")[0] for i in ids]
+        assert heads == [f"练习 {n}" for n in range(1, len(ids) + 1)], path.name
 
 
 # ---------------------------------------------------------------------------
