@@ -10,6 +10,7 @@ period and answers a sales leader's questions:
 - **ramp-up**: sales by tenure;
 - **win rate and pipeline per person** from the opportunities;
 - **a grouping by need** (deal coaching, prospecting support, ramp-up...),
+  each person with the reason in their own numbers,
   each group and each finding pointing to one of the four dimensions of
   layer 4: the sales profession (销售职业), talent management (人才管理),
   leadership and sales culture (领导力与销售文化), performance support (绩效支持).
@@ -465,8 +466,11 @@ class TeamResult:
         ``sales_rate`` (sales per year employed), ``above_mean``, ``quota``,
         ``quota_period``, ``attainment``, ``won``, ``lost``,
         ``closed``, ``win_rate``, ``win_rate_judged``, ``open_deals``,
-        ``pipeline``, ``weighted_pipeline``, ``target``, ``coverage``,
-        ``need``, ``dimension``; sorted by sales, highest first.
+        ``pipeline``, ``weighted_pipeline``, ``overdue_deals``,
+        ``overdue_amount``, ``overdue_share``, ``target``, ``coverage``,
+        ``need``, ``dimension``, ``reason_zh``, ``reason_en`` (why the
+        person is in their group, with their numbers); sorted by sales,
+        highest first.
     summary
         Team figures: ``salespeople``, ``total_sales``, ``mean_annual_sales``,
         ``median_annual_sales``, ``above_mean``, ``share_above_mean``
