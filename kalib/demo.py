@@ -175,6 +175,7 @@ _WIN_RATE = 0.36  # won ÷ all deals closed in the last year; indicator 5 leaves
 _COVERAGE = 2.2  # indicator 6 at the as-of date
 _WALLET_SHARES = (0.62, 0.55, 0.41, 0.36, 0.34, 0.31, 0.24, 0.18, 0.12, np.nan)  # indicator 3: top 10
 
+_RAMP_QUOTA = 0.4  # a new hire's first-year quota, as a share of the median settled salesperson's
 _TEAMS = (("大客户部", 0.26), ("华东区", 0.30), ("华南区", 0.22), ("华北区", 0.22))
 
 _ROLE_TITLES = {
@@ -369,7 +370,7 @@ def generate(
 
     # -- salespeople ----------------------------------------------------
     reps = _salespeople(rng, n_rep, end_ts, size)
-    frames["salespeople"] = reps[["salesperson", "team", "hire_date", "leave_date", "quota"]].copy()
+    frames["salespeople"] = reps[["salesperson", "team", "hire_date", "leave_date"]].copy()
 
     # -- customers ------------------------------------------------------
     cust, active = _customers(rng, n_cust, year_list, reps)
@@ -398,6 +399,9 @@ def generate(
             _to_dates(np.array(snap_days)),
             [int(((opps["created"] <= d) & (opps["close_day"] >= window_start)).sum()) for d in snap_days],
         ))
+    # quotas follow each salesperson's book (set once sales and deals exist; no random draw)
+    frames["salespeople"]["quota"] = _quotas(reps, frames["revenue"], frames["opportunities"], last_year, end_ts,
+                                             330e6 * size)
     # -- NPS ------------------------------------------------------------------
     frames["nps"] = _nps(rng, cust, active, year_list, end_day, n_nps or int(round(110 * years * size)))
 
@@ -493,14 +497,11 @@ def _salespeople(rng: np.random.Generator, n: int, end_ts: pd.Timestamp, size: f
     team_idx = np.zeros(n, dtype=np.int64)
     team_idx[rest] = np.repeat(np.arange(1, len(_TEAMS)), counts)
     teams = np.array([t for t, _ in _TEAMS], dtype=object)[team_idx]
-    quota = _round_money(np.clip(5e6 + 6e6 * skill, 5e6, 30e6), 5e5)
-    quota[new] = _round_money(quota[new] * 0.5, 5e5)
     return pd.DataFrame({
         "salesperson": pd.array(names, dtype="str"),
         "team": pd.array(teams, dtype="str"),
         "hire_date": _to_dates(hire),
         "leave_date": _to_dates(leave),
-        "quota": quota,
         "skill": skill,
         "new": new,
         "left": left,
@@ -508,6 +509,49 @@ def _salespeople(rng: np.random.Generator, n: int, end_ts: pd.Timestamp, size: f
         "leave_day": leave,
         "team_idx": team_idx,
     })
+
+
+def _quotas(reps: pd.DataFrame, revenue: pd.DataFrame, opps: pd.DataFrame, last_year: int, end_ts: pd.Timestamp,
+            target: float) -> np.ndarray:
+    """Each salesperson's yearly quota, as a sales leader sets it: the company's yearly target split
+    by each one's book: the sales on their accounts in the year before the last (new hires had
+    none) and the weighted value of their open deals at the as-of date (half each); nobody gets
+    less than ``_RAMP_QUOTA`` of the median settled quota; someone who left keeps the median
+    settled quota they were given.
+    Rounded to 0.5 million; no random draw, so the rest of the demo does not move.
+
+    >>> reps = pd.DataFrame({"salesperson": ["A", "B", "C"], "new": [False, False, True],
+    ...                      "left": [False, False, False]})
+    >>> rev = pd.DataFrame({"date": pd.to_datetime(["2023-05-01", "2023-06-01"]), "amount": [3e6, 1e6],
+    ...                     "salesperson": ["A", "B"]})
+    >>> opps = pd.DataFrame({"owner": ["A", "B"], "status": ["open", "open"], "amount": [2e6, 2e6]})
+    >>> _quotas(reps, rev, opps, 2024, pd.Timestamp("2024-12-31"), 10e6).tolist()
+    [5000000.0, 3000000.0, 2000000.0]
+    """
+    names = reps["salesperson"].astype(str).to_numpy()
+    new, left = reps["new"].to_numpy(dtype=bool), reps["left"].to_numpy(dtype=bool)
+    rev = revenue.loc[revenue["date"].dt.year == last_year - 1]
+    sold = rev.groupby(rev["salesperson"].astype(str))["amount"].sum().reindex(names).fillna(0.0).to_numpy()
+    o = opps.loc[opps["status"] == "open"]
+    rates = o["stage"].map(default_config().stage_rates()).astype(float).fillna(0.0) if "stage" in o else 1.0
+    pipe = (o["amount"].astype(float).fillna(0.0) * rates).groupby(o["owner"].astype(str)).sum()
+    pipe = pipe.reindex(names).fillna(0.0).to_numpy()
+    active = ~left
+    book = np.zeros(len(names))
+    for part, who in ((sold, active & ~new), (pipe, active)):
+        total = part[who].sum()
+        if total > 0:
+            book[who] += 0.5 * part[who] / total
+    share = book / book.sum() if book.sum() > 0 else active / max(active.sum(), 1)
+    quota = target * share
+    settled = active & ~new
+    median = float(np.median(quota[settled])) if settled.any() else target / len(names)
+    floor = _RAMP_QUOTA * median
+    low = active & (quota < floor)
+    quota[low] = floor
+    quota[active & ~low] *= (target - floor * low.sum()) / max(quota[active & ~low].sum(), 1.0)
+    quota[left] = median
+    return np.maximum(_round_money(quota, 5e5), 5e5)
 
 
 def _customers(rng: np.random.Generator, n: int, year_list: np.ndarray, reps: pd.DataFrame

@@ -10,6 +10,7 @@ period and answers a sales leader's questions:
 - **ramp-up**: sales by tenure;
 - **win rate and pipeline per person** from the opportunities;
 - **a grouping by need** (deal coaching, prospecting support, ramp-up...),
+  each person with the reason in their own numbers,
   each group and each finding pointing to one of the four dimensions of
   layer 4: the sales profession (销售职业), talent management (人才管理),
   leadership and sales culture (领导力与销售文化), performance support (绩效支持).
@@ -75,6 +76,7 @@ __all__ = [
     "TeamResult",
     "assign_needs",
     "concentration",
+    "need_reasons",
     "dimensions",
     "needs",
     "opportunity_stats",
@@ -172,8 +174,10 @@ def opportunity_stats(client: Client, period: Period) -> pd.DataFrame:
     """Per owner: deals won and lost in the period, win rate, open pipeline.
 
     Output columns: ``won``, ``lost``, ``closed``, ``win_rate`` (NaN without
-    closed deals), ``open_deals``, ``pipeline``, ``weighted_pipeline``;
-    indexed by salesperson.
+    closed deals), ``open_deals``, ``pipeline``, ``weighted_pipeline``,
+    ``overdue_deals`` and ``overdue_amount`` (open deals past their expected
+    close at the as-of date, Board 1's "overdue"), ``overdue_share`` (of the
+    open amount; NaN without pipeline); indexed by salesperson.
     """
     o = client.table("opportunities", purpose="win rate and pipeline per salesperson")
     o = o.loc[o["owner"].notna()]
@@ -188,20 +192,29 @@ def opportunity_stats(client: Client, period: Period) -> pd.DataFrame:
     if "win_rate_override" in open_.columns:
         rate = open_["win_rate_override"].astype(float).fillna(rate)
     amount = open_["amount"].astype(float)
+    as_of = client.as_of.normalize()
+    close = pd.to_datetime(open_["expected_close"]) if "expected_close" in open_.columns \
+        else pd.Series(pd.NaT, index=open_.index)
+    late = close.notna() & (close < as_of)  # Board 1's "overdue": open, past its expected close
     out = pd.DataFrame({
         "won": won, "lost": lost,
         "open_deals": open_.groupby("owner").size(),
         "pipeline": amount.groupby(open_["owner"]).sum(min_count=1),
         "weighted_pipeline": (amount * rate).groupby(open_["owner"]).sum(min_count=1),
+        "overdue_deals": late.groupby(open_["owner"]).sum(),
+        "overdue_amount": amount.where(late).groupby(open_["owner"]).sum(min_count=1),
     })
-    for col in ("won", "lost", "open_deals"):
+    for col in ("won", "lost", "open_deals", "overdue_deals"):
         out[col] = out[col].fillna(0).astype(int)
     out["pipeline"] = out["pipeline"].fillna(0.0)
     out["weighted_pipeline"] = out["weighted_pipeline"].fillna(0.0)
+    out["overdue_amount"] = out["overdue_amount"].fillna(0.0)
     out["closed"] = out["won"] + out["lost"]
     out["win_rate"] = (out["won"] / out["closed"]).where(out["closed"] > 0)
+    out["overdue_share"] = (out["overdue_amount"] / out["pipeline"]).where(out["pipeline"] > 0)
     out.index.name = "salesperson"
-    return out[["won", "lost", "closed", "win_rate", "open_deals", "pipeline", "weighted_pipeline"]]
+    return out[["won", "lost", "closed", "win_rate", "open_deals", "pipeline", "weighted_pipeline",
+                "overdue_deals", "overdue_amount", "overdue_share"]]
 
 
 def concentration(sales: pd.Series, top_fraction: float) -> dict[str, Any]:
@@ -255,25 +268,35 @@ def _months_label(m: float, lang: str) -> str:
 
 
 def assign_needs(people: pd.DataFrame, *, win_line: float | None, coverage_line: float | None,
-                 new_hire_months: float, order: list[str]) -> pd.Series:
+                 new_hire_months: float, order: list[str], overdue_alert: float | None = None,
+                 role_model_attainment: float | None = None) -> pd.Series:
     """The need of each salesperson (a key of ``team.needs``), decided in ``order``.
 
     ``people`` needs ``annual_sales``, ``above_mean``, ``tenure_months``,
     ``win_rate_judged`` (win rate, NaN when not judged) and ``coverage``
     (NaN when not available).  A missing measure is "not judged": it neither
     flags nor blocks a group.  ``left`` (optional, bool) marks people who left
-    before the end of the period.  In the default order: left → departed; new and not above the
-    average → ramp-up; pipeline and win rate both low, not above the average
-    → performance plan; win rate low → deal coaching; pipeline low →
-    prospecting; above the average → role model; everyone else → on track.
+    before the end of the period; ``attainment`` (optional) is quota attainment,
+    ``closed`` (optional) the deals closed in the period and ``overdue_share``
+    (optional) the share of the open amount past its expected close.
 
-    >>> people = pd.DataFrame({"above_mean": [False, True, False, True],
-    ...     "tenure_months": [40, 50, 60, 5], "win_rate_judged": [0.1, 0.2, 0.5, None],
-    ...     "coverage": [1.0, 5.0, 1.0, 4.0]})
-    >>> assign_needs(people, win_line=0.33, coverage_line=3.0, new_hire_months=12,
-    ...              order=["departed", "ramp_up", "performance_plan", "deal_coaching", "prospecting", "role_model",
+    In the default order: left → departed; new and not above the average →
+    ramp-up; ahead of quota (attainment ≥ ``role_model_attainment``; without a
+    quota: above the average) with a win rate not below the line → role model;
+    pipeline low and win rate low (or no deal closed at all), not above the
+    average → performance plan; win rate low, or at least ``overdue_alert`` of
+    the open amount overdue → deal coaching; pipeline low → prospecting;
+    everyone else → on track.  :func:`need_reasons` says why, person by person.
+
+    >>> people = pd.DataFrame({"above_mean": [False, True, False, True, True, False],
+    ...     "tenure_months": [40, 50, 60, 5, 30, 30], "win_rate_judged": [0.1, 0.2, 0.5, None, 0.6, 0.5],
+    ...     "coverage": [1.0, 5.0, 1.0, 4.0, 1.0, 4.0], "attainment": [0.5, 1.1, 0.6, 0.9, 1.2, 0.9],
+    ...     "overdue_share": [0.0, 0.0, 0.0, 0.0, 0.0, 0.4]})
+    >>> assign_needs(people, win_line=0.33, coverage_line=3.0, new_hire_months=12, overdue_alert=0.25,
+    ...              role_model_attainment=1.0,
+    ...              order=["departed", "ramp_up", "role_model", "performance_plan", "deal_coaching", "prospecting",
     ...                     "on_track"]).tolist()
-    ['performance_plan', 'deal_coaching', 'prospecting', 'role_model']
+    ['performance_plan', 'deal_coaching', 'prospecting', 'on_track', 'role_model', 'deal_coaching']
     """
     idx = people.index
     low_win = people["win_rate_judged"].lt(win_line) if win_line is not None else pd.Series(False, index=idx)
@@ -282,13 +305,20 @@ def assign_needs(people: pd.DataFrame, *, win_line: float | None, coverage_line:
     new = people["tenure_months"].lt(new_hire_months).fillna(False).astype(bool)
     # Each rule applies to those not yet placed by an earlier one.
     left = people["left"].fillna(False).astype(bool) if "left" in people else pd.Series(False, index=idx)
+    none_closed = people["closed"].eq(0) if "closed" in people else pd.Series(False, index=idx)
+    late = (people["overdue_share"].ge(overdue_alert).fillna(False).astype(bool)
+            if overdue_alert is not None and "overdue_share" in people else pd.Series(False, index=idx))
+    ahead = above
+    if role_model_attainment is not None and "attainment" in people:
+        att = people["attainment"].astype(float)
+        ahead = att.ge(role_model_attainment).where(att.notna(), above).astype(bool)
     rules = {
         "departed": left,
         "ramp_up": new & ~above,
-        "performance_plan": low_cov & low_win & ~above,
-        "deal_coaching": low_win,
+        "role_model": ahead & ~low_win.fillna(False).astype(bool),
+        "performance_plan": low_cov & (low_win | none_closed) & ~above,
+        "deal_coaching": low_win | late,
         "prospecting": low_cov,
-        "role_model": above,
         "on_track": pd.Series(True, index=idx),
     }
     need = pd.Series(pd.NA, index=people.index, dtype="object")
@@ -298,6 +328,106 @@ def assign_needs(people: pd.DataFrame, *, win_line: float | None, coverage_line:
             raise ValueError(f"team.needs has an unknown group {key!r}; known: {', '.join(rules)}")
         need = need.where(need.notna() | ~mask.fillna(False).astype(bool), key)
     return need.fillna("on_track").astype(str)
+
+
+def need_reasons(people: pd.DataFrame, lines: dict[str, Any], lang: str = "zh") -> pd.Series:
+    """Why each salesperson is in their group, in a sentence with their own numbers.
+
+    ``people`` as for :func:`assign_needs`, with its ``need`` column (and ``leave_date``,
+    ``won``, ``lost`` where known); ``lines``: ``win_rate``, ``pipeline_coverage``,
+    ``new_hire_months``, ``min_closed_deals``, ``overdue_alert``, ``role_model_attainment``.
+    What the group's rule looked at comes first; a second concern that did not decide the
+    group is added after "also" (a role model whose pipeline is below the line, say).
+
+    >>> p = pd.DataFrame({"need": ["role_model"], "attainment": [1.23], "win_rate": [0.62], "win_rate_judged": [0.62],
+    ...                   "won": [5], "lost": [3], "coverage": [1.2], "overdue_share": [0.0], "closed": [8]})
+    >>> need_reasons(p, {"win_rate": 0.33, "pipeline_coverage": 3.0}, "en").iloc[0]
+    'quota attainment 123%, win rate 62% (5 won, 3 lost; line 33%); also: pipeline 1.2× the yearly target, below the 3.0× line: next year needs new deals'
+    """
+    win_line, cov_line = lines.get("win_rate"), lines.get("pipeline_coverage")
+    overdue_alert = lines.get("overdue_alert")
+    z = lang != "en"
+
+    def col(name: str, i: Any) -> Any:
+        return people.at[i, name] if name in people.columns else None
+
+    def num(v: Any) -> float | None:
+        return None if v is None or pd.isna(v) else float(v)
+
+    def win_text(i: Any) -> str:
+        w = num(col("win_rate", i))
+        if w is None:
+            return "期内没有成交（赢单或丢单）的机会" if z else "no deal won or lost in the period"
+        won, lost = int(col("won", i) or 0), int(col("lost", i) or 0)
+        judged = num(col("win_rate_judged", i)) is not None
+        line = f"，线 {fmt_pct(win_line)}" if z and win_line is not None else (
+            f"; line {fmt_pct(win_line)}" if win_line is not None else "")
+        few = "" if judged else ("，单数太少，不评判" if z else "; too few to judge")
+        return (f"赢率 {fmt_pct(w)}（赢 {won} 丢 {lost}{line}{few}）" if z
+                else f"win rate {fmt_pct(w)} ({won} won, {lost} lost{line}{few})")
+
+    def cov_text(i: Any) -> str:
+        c = num(col("coverage", i))
+        if c is None:
+            return ""
+        line = (f"，低于 {cov_line:.1f}× 线" if z else f", below the {cov_line:.1f}× line") \
+            if cov_line is not None and c < cov_line else (
+            (f"，达到 {cov_line:.1f}× 线" if z else f", at or above the {cov_line:.1f}× line") if cov_line is not None else "")
+        return (f"储备 {c:.1f}× 年度目标{line}" if z else f"pipeline {c:.1f}× the yearly target{line}")
+
+    def late_text(i: Any) -> str:
+        sh = num(col("overdue_share", i))
+        if sh is None or overdue_alert is None or sh < overdue_alert:
+            return ""
+        n = int(col("overdue_deals", i) or 0)
+        return (f"{n} 个机会已过预计成交日期，占在跟金额 {fmt_pct(sh)}（提示线 {fmt_pct(overdue_alert)}）：进程被客户牵着走"
+                if z else f"{n} deal{'s' if n != 1 else ''} past the expected close, {fmt_pct(sh)} of the open amount "
+                f"(alert line {fmt_pct(overdue_alert)}): the deals follow the customer's pace, not the rep's")
+
+    def att_text(i: Any) -> str:
+        a = num(col("attainment", i))
+        if a is None:
+            return "销售额高于团队平均" if z else "sales above the team average"
+        return f"完成指标 {fmt_pct(a)}" if z else f"quota attainment {fmt_pct(a)}"
+
+    def low_cov(i: Any) -> bool:
+        c = num(col("coverage", i))
+        return c is not None and cov_line is not None and c < cov_line
+
+    sep = "；" if z else "; "
+    also = "另：" if z else "also: "
+    out = []
+    for i in people.index:
+        need = people.at[i, "need"]
+        if need == "departed":
+            d = col("leave_date", i)
+            when = "" if d is None or pd.isna(d) else pd.Timestamp(d).date().isoformat()
+            parts = [f"{when} 离职" if z else f"left on {when}"]
+        elif need == "ramp_up":
+            m = num(col("tenure_months", i))
+            parts = [(f"入职 {m:.0f} 个月（不满 {lines.get('new_hire_months')} 个月），销售额未超过团队平均" if z
+                      else f"hired {m:.0f} months ago (under {lines.get('new_hire_months')}), sales not above the "
+                      "team average") if m is not None else ("新入职" if z else "newly hired")]
+        elif need == "role_model":
+            parts = [att_text(i) + ("，" if z else ", ") + win_text(i)]
+            extra = [t for t in ((cov_text(i) + ("：明年的业绩需要新的机会" if z else ": next year needs new deals"))
+                                 if low_cov(i) else "", late_text(i)) if t]
+            if extra:
+                parts.append(also + sep.join(extra))
+        elif need == "performance_plan":
+            parts = [cov_text(i), win_text(i)]
+        elif need == "deal_coaching":
+            w = num(col("win_rate_judged", i))
+            low = w is not None and win_line is not None and w < win_line
+            parts = [t for t in ((win_text(i) if low else ""), late_text(i)) if t]
+            if not low:
+                parts.append(win_text(i))
+        elif need == "prospecting":
+            parts = [cov_text(i), win_text(i)]
+        else:
+            parts = [t for t in (win_text(i), cov_text(i)) if t]
+        out.append(sep.join(t for t in parts if t))
+    return pd.Series(out, index=people.index, dtype="object")
 
 
 # ---------------------------------------------------------------------------
@@ -336,8 +466,11 @@ class TeamResult:
         ``sales_rate`` (sales per year employed), ``above_mean``, ``quota``,
         ``quota_period``, ``attainment``, ``won``, ``lost``,
         ``closed``, ``win_rate``, ``win_rate_judged``, ``open_deals``,
-        ``pipeline``, ``weighted_pipeline``, ``target``, ``coverage``,
-        ``need``, ``dimension``; sorted by sales, highest first.
+        ``pipeline``, ``weighted_pipeline``, ``overdue_deals``,
+        ``overdue_amount``, ``overdue_share``, ``target``, ``coverage``,
+        ``need``, ``dimension``, ``reason_zh``, ``reason_en`` (why the
+        person is in their group, with their numbers); sorted by sales,
+        highest first.
     summary
         Team figures: ``salespeople``, ``total_sales``, ``mean_annual_sales``,
         ``median_annual_sales``, ``above_mean``, ``share_above_mean``
@@ -392,6 +525,7 @@ class TeamResult:
             tr(lang, "储备机会", "Pipeline"): p["pipeline"].map(lambda x: fmt_rmb(x, lang)),
             tr(lang, "覆盖倍数", "Coverage"): p["coverage"].map(lambda x: "–" if pd.isna(x) else f"{x:.1f}×"),
             tr(lang, "需要", "Needs"): p["need"].map(need_names),
+            tr(lang, "理由", "Why"): p["reason_zh"] if lang != "en" else p["reason_en"],
         })
         return out
 
@@ -526,17 +660,18 @@ def team_analysis(client: Client, period: str | Period | None = None, industry: 
         sources["opportunities"] = "opportunities table"
         for col in stats.columns:
             people[col] = people["salesperson"].map(stats[col])
-        for col in ("won", "lost", "closed", "open_deals"):
+        for col in ("won", "lost", "closed", "open_deals", "overdue_deals"):
             people[col] = people[col].fillna(0).astype(int)
-        for col in ("pipeline", "weighted_pipeline"):
+        for col in ("pipeline", "weighted_pipeline", "overdue_amount"):
             people[col] = people[col].fillna(0.0).astype(float)
+        people["overdue_share"] = people["overdue_share"].astype(float)
         people["win_rate"] = people["win_rate"].astype(float)
         people["win_rate_judged"] = people["win_rate"].where(people["closed"] >= cfg["min_closed_deals"])
     else:
         notes.append("no opportunities table: win rate and pipeline per salesperson are not available")
-        for col in ("won", "lost", "closed", "open_deals"):
+        for col in ("won", "lost", "closed", "open_deals", "overdue_deals"):
             people[col] = pd.array([pd.NA] * len(people), dtype="Int64")
-        for col in ("win_rate", "win_rate_judged", "pipeline", "weighted_pipeline"):
+        for col in ("win_rate", "win_rate_judged", "pipeline", "weighted_pipeline", "overdue_amount", "overdue_share"):
             people[col] = math.nan
 
     # Each person's annual target for pipeline coverage.
@@ -555,9 +690,16 @@ def team_analysis(client: Client, period: str | Period | None = None, industry: 
 
     order = [x["key"] for x in cfg["needs"]]
     people["need"] = assign_needs(people, win_line=win_line, coverage_line=cov_line,
-                                  new_hire_months=cfg["new_hire_months"], order=order)
+                                  new_hire_months=cfg["new_hire_months"], order=order,
+                                  overdue_alert=cfg.get("overdue_alert"),
+                                  role_model_attainment=cfg.get("role_model_attainment"))
     dim_of = {x["key"]: x["dimension"] for x in cfg["needs"]}
     people["dimension"] = people["need"].map(dim_of)
+    lines_now = {"win_rate": win_line, "pipeline_coverage": cov_line, "new_hire_months": cfg["new_hire_months"],
+                 "min_closed_deals": cfg["min_closed_deals"], "overdue_alert": cfg.get("overdue_alert"),
+                 "role_model_attainment": cfg.get("role_model_attainment")}
+    people["reason_zh"] = need_reasons(people, lines_now, "zh")
+    people["reason_en"] = need_reasons(people, lines_now, "en")
     people = people.sort_values(["sales", "salesperson"], ascending=[False, True]).reset_index(drop=True)
 
     conc = concentration(people["sales"], cfg["top_fraction"])
@@ -586,7 +728,8 @@ def team_analysis(client: Client, period: str | Period | None = None, industry: 
                                     .get("min_salespeople", 1)),
              "sales_per_rep": INDICATORS["sales_per_rep"].lines(client.config, ind)["pass"],
              "concentration_alert": cfg["concentration_alert"], "top_fraction": cfg["top_fraction"],
-             "min_closed_deals": cfg["min_closed_deals"], "new_hire_months": cfg["new_hire_months"]}
+             "min_closed_deals": cfg["min_closed_deals"], "new_hire_months": cfg["new_hire_months"],
+             "overdue_alert": cfg.get("overdue_alert"), "role_model_attainment": cfg.get("role_model_attainment")}
     result = TeamResult(client.name, p, ind, people, summary, ramp, [], lines, sources, notes, cfg)
     result.findings = _findings(result)
     return result

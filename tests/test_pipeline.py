@@ -386,3 +386,37 @@ def test_cli_pipeline_text_and_bad_input(capsys, repo_root):
     assert main(["pipeline", acme, "--milestone", "fortnight"]) == 2
     assert "unknown milestone" in capsys.readouterr().err
     assert main(["pipeline", acme, "--rep", "Nobody"]) == 2
+
+
+def test_demo_year_short_while_next_quarter_is_safe(demo_client):
+    """What notebook 03.00 says in words: indicator 6 (all open deals ÷ the yearly target) is under
+    its line, Board 2's next quarter is projected above its target, and the whole next year below
+    its target, because the close dates are bunched into the quarter."""
+    from kalib.health import compute_values
+
+    v = compute_values(demo_client)
+    line6 = demo_client.config.line("pipeline_coverage", demo_client.industry)["pass"]
+    o = demo_client.tables["opportunities"]
+    open_amount = float(o.loc[o["status"] == "open", "amount"].sum())
+    assert v["pipeline_coverage"]["value"] == pytest.approx(open_amount / demo_client.meta.sales_target)
+    assert v["pipeline_coverage"]["value"] < line6
+    q = dashboard(demo_client, "quarter")
+    y = dashboard(demo_client, "year")
+    assert q.projected > q.target
+    assert y.projected < y.target
+    assert q.milestone_amount / q.open_amount > q.year_share  # more than a quarter's share due in the quarter
+    assert q.open_amount == pytest.approx(open_amount)
+
+
+def test_demo_own_win_rate_is_indicator_5(demo_client):
+    """Board 2's own win rate and indicator 5 count the same deals on the demo (03.00 says so)."""
+    from kalib.health import compute_values
+
+    own = own_win_rate(demo_client)
+    d5 = compute_values(demo_client)["win_rate"]["detail"]
+    o = demo_client.tables["opportunities"]
+    withdrawn = o["stage"].isin(demo_client.config.withdrawn_stages())
+    closed = o.loc[o["closed_date"].dt.year.eq(2024)]
+    assert (own["won"], own["lost"]) == (d5["won"], d5["lost"])
+    assert own["won"] == int((closed["status"] == "won").sum())
+    assert own["lost"] == int(((closed["status"] == "lost") & ~withdrawn.loc[closed.index]).sum())

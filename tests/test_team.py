@@ -123,8 +123,49 @@ def test_groups_on_acme(acme_team):
     need = dict(zip(acme_team.people["salesperson"], acme_team.people["need"]))
     assert need["刘洋"] == "departed"      # left mid-year
     assert need["赵磊"] == "ramp_up"       # hired in April, below the average
-    assert need["陈静"] == "prospecting"   # 0.3x pipeline, win rate not judged (3 closed)
+    p = acme_team.people.set_index("salesperson")
+    # 陈静: 0.3x pipeline, win rate not judged (3 closed), but most of the open amount is overdue
+    alert = acme_team.lines["overdue_alert"]
+    assert p.at["陈静", "closed"] < acme_team.lines["min_closed_deals"]
+    assert p.at["陈静", "overdue_share"] >= alert
+    assert need["陈静"] == "deal_coaching"
+    assert "75%" in p.at["陈静", "reason_en"] and "逾期" not in p.at["陈静", "reason_en"]
+    # 张强: over quota with a judged win rate on the line: a role model, and told the pipeline is short
+    assert p.at["张强", "attainment"] >= acme_team.lines["role_model_attainment"]
+    assert p.at["张强", "win_rate_judged"] >= acme_team.lines["win_rate"]
+    assert need["张强"] == "role_model"
+    assert "储备" in p.at["张强", "reason_zh"] and f"{p.at['张强', 'coverage']:.1f}×" in p.at["张强", "reason_zh"]
     assert set(acme_team.people["dimension"]) <= DIMENSIONS
+
+
+def test_everyone_grouped_has_a_reason(acme_team, demo_client):
+    for t in (acme_team, team_analysis(demo_client)):
+        p = t.people
+        assert p["reason_zh"].str.len().gt(0).all() and p["reason_en"].str.len().gt(0).all()
+        table = t.table("en")
+        assert table["Why"].tolist() == p["reason_en"].tolist()
+
+
+def test_demo_groups_are_credible(demo_client):
+    t = team_analysis(demo_client)
+    p = t.people
+    top = p.loc[p["sales"].idxmax()]
+    # the top seller is ahead of quota and wins on the line: a role model, not sent to prospecting
+    assert top["attainment"] >= t.lines["role_model_attainment"] and top["win_rate_judged"] >= t.lines["win_rate"]
+    assert top["need"] == "role_model"
+    # every role model is on or above quota with a win rate on the line
+    rm = p.loc[p["need"] == "role_model"]
+    assert len(rm) >= 3
+    assert (rm["attainment"] >= t.lines["role_model_attainment"]).all()
+    assert (rm["win_rate_judged"].fillna(1.0) >= t.lines["win_rate"]).all()
+    # quotas follow the book: nobody settled sells more than four times, or less than a twentieth, of the quota
+    settled = p.loc[~p["left"] & (p["tenure_months"] >= t.lines["new_hire_months"]) & (p["sales"] > 0)]
+    assert settled["attainment"].between(0.05, 4.0).all()
+    # the story's key-account manager: coached on his deals, with the overdue share in the reason
+    story = p.set_index("salesperson").loc["莫德胜"]
+    assert story["need"] == "deal_coaching"
+    assert story["overdue_share"] >= t.lines["overdue_alert"]
+    assert f"{story['overdue_deals']} 个机会已过预计成交日期" in story["reason_zh"]
 
 
 def test_every_finding_points_to_a_dimension(acme_team, demo_client):
@@ -147,7 +188,7 @@ def test_to_dict_is_json(acme_team):
 # ---------------------------------------------------------------------------
 # The grouping by need, on made-up people
 # ---------------------------------------------------------------------------
-ORDER = ["departed", "ramp_up", "performance_plan", "deal_coaching", "prospecting", "role_model", "on_track"]
+ORDER = ["departed", "ramp_up", "role_model", "performance_plan", "deal_coaching", "prospecting", "on_track"]
 
 
 @pytest.mark.parametrize(
@@ -164,12 +205,35 @@ ORDER = ["departed", "ramp_up", "performance_plan", "deal_coaching", "prospectin
         (False, 40, np.nan, 4.0, False, "on_track"),        # win rate not judged: no flag
         (False, 40, np.nan, 1.0, False, "prospecting"),
         (True, 40, 0.50, 4.0, True, "departed"),
+        (True, 40, 0.50, 1.0, False, "role_model"),         # above average, wins on the line: pipeline does not block
     ],
 )
 def test_assign_needs(above, tenure, win, cov, left, expected):
     people = pd.DataFrame({"above_mean": [above], "tenure_months": [float(tenure)], "win_rate_judged": [win],
                            "coverage": [cov], "left": [left]})
     got = assign_needs(people, win_line=0.33, coverage_line=3.0, new_hire_months=12, order=ORDER)
+    assert got.tolist() == [expected]
+
+
+@pytest.mark.parametrize(
+    ("above", "attainment", "win", "cov", "closed", "overdue", "expected"),
+    [
+        (True, 1.3, 0.50, 1.0, 8, 0.0, "role_model"),        # ahead of quota and on the win-rate line
+        (True, 0.9, 0.50, 1.0, 8, 0.0, "prospecting"),       # above average but under quota: not a role model
+        (True, 1.3, 0.20, 4.0, 8, 0.0, "deal_coaching"),     # over quota on a low win rate: coached, not copied
+        (False, 0.6, 0.50, 4.0, 8, 0.30, "deal_coaching"),   # a third of the pipeline overdue
+        (False, 0.6, 0.50, 4.0, 8, 0.20, "on_track"),        # under the overdue alert
+        (False, 0.0, np.nan, 0.0, 0, np.nan, "performance_plan"),  # no deal closed and no pipeline
+        (False, np.nan, 0.50, 4.0, 8, 0.0, "on_track"),      # no quota, not above average
+        (True, np.nan, 0.50, 1.0, 8, 0.0, "role_model"),     # no quota: above the average instead
+    ],
+)
+def test_assign_needs_by_attainment_and_overdue(above, attainment, win, cov, closed, overdue, expected):
+    people = pd.DataFrame({"above_mean": [above], "tenure_months": [40.0], "win_rate_judged": [win],
+                           "coverage": [cov], "attainment": [attainment], "closed": [closed],
+                           "overdue_share": [overdue]})
+    got = assign_needs(people, win_line=0.33, coverage_line=3.0, new_hire_months=12, order=ORDER,
+                       overdue_alert=0.25, role_model_attainment=1.0)
     assert got.tolist() == [expected]
 
 
@@ -255,13 +319,16 @@ def test_panel_regroups_when_lines_move(acme_client):
     from kalib.widgets.team import team_panel
 
     panel = team_panel(acme_client, "en", period="2024")
-    assert "Prospecting support" in panel.groups.value and "Role model" not in panel.groups.value
-    assert panel.chart.value[:4] == b"\x89PNG"
-    panel.coverage.value = 0.5  # 李伟 (0.5x) and 张强 (0.68x) now have enough pipeline: role models
-    assert panel.errors.value == ""
-    assert "Role model" in panel.groups.value
+    assert "Role model" in panel.groups.value and "Deal coaching" in panel.groups.value
     row = panel.groups.value.split("Role model")[1].split("</tr>")[0]
-    assert "李伟" in row and "张强" in row
+    assert "张强" in row  # over quota, 3 won and 3 lost: 50% on a 33% line
+    assert panel.chart.value[:4] == b"\x89PNG"
+    panel.win.value = 60  # 张强's judged 50% is now below the line: coached, no longer a role model
+    assert panel.errors.value == ""
+    row = panel.groups.value.split("Deal coaching")[1].split("</tr>")[0]
+    assert "张强" in row
+    row = panel.groups.value.split("Role model")[1].split("</tr>")[0] if "Role model" in panel.groups.value else ""
+    assert "张强" not in row
 
 
 def test_panel_reads_a_typed_win_rate_line_as_percent(acme_client):

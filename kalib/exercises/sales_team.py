@@ -16,6 +16,118 @@ def _team(c):
     return team_analysis(c)
 
 
+# ---------------------------------------------------------------------------
+# Judgement: which rep needs what, and why?
+# ---------------------------------------------------------------------------
+def story_rep(c) -> str:
+    """The owner of the course's featured deal (see notebook 03.00); without one, the top seller."""
+    from .win_rate_model import story_deal_id
+
+    try:
+        sid = story_deal_id(c)
+        o = c.tables["opportunities"]
+        owner = o.loc[o["opportunity_id"] == sid, "owner"]
+        if len(owner) and owner.iloc[0] in set(_team(c).people["salesperson"]):
+            return str(owner.iloc[0])
+    except (LookupError, KeyError):
+        pass
+    return str(_team(c).people.iloc[0]["salesperson"])
+
+
+def _rep_row(c):
+    p = _team(c).people
+    return p.loc[p["salesperson"] == story_rep(c)].iloc[0]
+
+
+def _rep_case(c, lang: str) -> str:
+    from ..i18n import fmt_pct, fmt_rmb
+
+    r, t = _rep_row(c), _team(c)
+    att = "" if pd.isna(r["attainment"]) else (f"，完成指标 {fmt_pct(r['attainment'])}" if lang == "zh"
+                                               else f", {fmt_pct(r['attainment'])} of quota")
+    wr = "–" if pd.isna(r["win_rate"]) else fmt_pct(r["win_rate"])
+    late = int(r["overdue_deals"]) if not pd.isna(r["overdue_deals"]) else 0
+    share = 0.0 if pd.isna(r["overdue_share"]) else float(r["overdue_share"])
+    cov = "–" if pd.isna(r["coverage"]) else f"{r['coverage']:.1f}×"
+    if lang == "zh":
+        return (f"{t.period.label}，{r['salesperson']} 销售额 {fmt_rmb(r['sales'], 'zh')}{att}；"
+                f"赢 {int(r['won'])} 单、丢 {int(r['lost'])} 单（赢率 {wr}，线 {fmt_pct(t.lines['win_rate'])}）；"
+                f"在跟机会 {int(r['open_deals'])} 个，储备 {cov} 年度目标（线 {t.lines['pipeline_coverage']:.1f}×）；"
+                f"其中 {late} 个已过预计成交日期，占在跟金额 {fmt_pct(share)}。")
+    return (f"In {t.period.label}, {r['salesperson']} sold {fmt_rmb(r['sales'], 'en')}{att}; {int(r['won'])} won, "
+            f"{int(r['lost'])} lost (win rate {wr}, line {fmt_pct(t.lines['win_rate'])}); {int(r['open_deals'])} open "
+            f"deals, pipeline {cov} the yearly target (line {t.lines['pipeline_coverage']:.1f}×); {late} of them past "
+            f"their expected close, {fmt_pct(share)} of the open amount.")
+
+
+def _rep_need(c) -> str:
+    need = str(_rep_row(c)["need"])
+    return need if need in {"role_model", "deal_coaching", "prospecting", "performance_plan", "ramp_up"} else "on_track"
+
+
+def _reason(c, lang: str) -> str:
+    return str(_rep_row(c)["reason_zh" if lang == "zh" else "reason_en"])
+
+
+exercises.judgement(
+    "04.00-story-rep-need",
+    lambda c: f"销售负责人这个季度能给 {story_rep(c)} 的支持有限：最该给哪一种？为什么？",
+    lambda c: f"The sales leader can give {story_rep(c)} one kind of support this quarter. Which one, and why?",
+    case_zh=lambda c: _rep_case(c, "zh"),
+    case_en=lambda c: _rep_case(c, "en"),
+    options=[
+        ("role_model", "请他在周一盘点会上分享打法（标杆分享）", "Have them share how they sell at the Monday review (role model)",
+         lambda c: ("标杆要同时做到完成指标、赢率达线；看这位销售的记录：" + _reason(c, "zh") + "。" if _rep_need(c) != "role_model"
+                    else "完成指标、赢率达线：" + _reason(c, "zh") + "。把他的打法变成团队的打法。"),
+         lambda c: ("A role model is both on quota and on the win-rate line; this salesperson's record: " + _reason(c, "en") + "."
+                    if _rep_need(c) != "role_model"
+                    else "On quota and on the win-rate line: " + _reason(c, "en") + ". Make their way the team's.")),
+        ("deal_coaching", "逐单辅导：用九大成功要素和 Go/NoGo 过一遍在跟机会（赢单辅导）",
+         "Coach deal by deal: the nine success factors and Go/NoGo on the open deals (deal coaching)",
+         lambda c: (_reason(c, "zh") + "。问题在一单一单的推进：机会一再逾期，说明进程被客户牵着走（第一个要素）；"
+                    "赢不下来的机会要尽早判定放弃（第九个要素）。辅导就从逾期的那几单开始。" if _rep_need(c) == "deal_coaching"
+                    else "这位销售的赢率和机会进度都没有亮红灯：" + _reason(c, "zh") + "。"),
+         lambda c: (_reason(c, "en") + ". The trouble is in moving each deal: deals that keep slipping mean the customer "
+                    "sets the pace (factor 1); deals that cannot be won should be dropped early (factor 9). Start the "
+                    "coaching with the overdue ones." if _rep_need(c) == "deal_coaching"
+                    else "Neither the win rate nor the deals' progress flags this salesperson: " + _reason(c, "en") + ".")),
+        ("prospecting", "给线索、做市场活动、分配新客户（拓客支持）", "Leads, marketing events, new accounts (prospecting support)",
+         lambda c: (_reason(c, "zh") + "。赢得下来，但储备不够：需要新的机会。" if _rep_need(c) == "prospecting"
+                    else "储备也许不足，但不是最先要解决的：" + _reason(c, "zh") + "。在跟的机会卡住了，新线索进来，照样会卡在同样的地方。"),
+         lambda c: (_reason(c, "en") + ". Wins what is chased, but the pipeline is short: new deals are needed."
+                    if _rep_need(c) == "prospecting"
+                    else "The pipeline may be short, but it is not the first thing to fix: " + _reason(c, "en")
+                    + ". While the open deals are stuck, new leads would get stuck in the same place.")),
+        ("performance_plan", "坦诚谈岗位匹配，定90天改进计划（全面改进计划）",
+         "A frank talk on role fit and a 90-day plan (performance plan)",
+         lambda c: (_reason(c, "zh") + "。储备和赢单都不行，先谈岗位匹配。" if _rep_need(c) == "performance_plan"
+                    else "全面改进计划是给储备和赢率都低、销售额也不高的人的；" + _reason(c, "zh") + "。"),
+         lambda c: (_reason(c, "en") + ". Neither pipeline nor wins: talk about role fit first."
+                    if _rep_need(c) == "performance_plan"
+                    else "A performance plan is for low pipeline, low win rate and low sales together; "
+                    + _reason(c, "en") + ".")),
+        ("ramp_up", "安排导师、跟访大客户、定前90天目标（上手期培养）",
+         "A mentor, joint calls on key accounts, clear 90-day goals (ramp-up support)",
+         lambda c: (_reason(c, "zh") + "。新人先要上手，评判赢率和储备还早。" if _rep_need(c) == "ramp_up"
+                    else "上手期培养是给入职不满一年的新人的；" + _reason(c, "zh") + "。"),
+         lambda c: (_reason(c, "en") + ". A new hire must first find their feet; judging win rate and pipeline "
+                    "comes later." if _rep_need(c) == "ramp_up"
+                    else "Ramp-up support is for people hired less than a year ago; " + _reason(c, "en") + ".")),
+        ("on_track", "不需要特别支持，保持每周盘点的节奏", "No special support: keep the weekly review's rhythm",
+         lambda c: ("赢率、储备和机会进度都在线上：" + _reason(c, "zh") + "。" if _rep_need(c) == "on_track"
+                    else "数据里有需要处理的信号：" + _reason(c, "zh") + "。"),
+         lambda c: ("Win rate, pipeline and the deals' progress are on the lines: " + _reason(c, "en") + "."
+                    if _rep_need(c) == "on_track" else "The data flags something to act on: " + _reason(c, "en") + ".")),
+    ],
+    how_zh="在“赢率与储备”的表里找到这位销售：“需要”和“理由”两列写出了分组和依据；分组按顺序判断：已离职、新人、标杆、"
+           "全面改进、赢单辅导、拓客支持。",
+    how_en="Find this salesperson in the table of win rate and pipeline: the Needs and Why columns give the group and "
+           "its grounds; the groups are decided in order: left, new hire, role model, performance plan, deal "
+           "coaching, prospecting.",
+    answer=_rep_need,
+)
+
+
 def _above_median(c) -> int:
     p = _team(c).people
     return int((p["sales"] > p["sales"].median()).sum())
@@ -114,7 +226,7 @@ _NEED_OPTIONS = [
 exercises.choice(
     "04.00-need-group",
     lambda c: (f"一位入职三年的销售，在跟机会是个人年度目标的 {_case(c)['coverage']} 倍，赢率 "
-               f"{_case(c)['win_rate']:.0%}，业绩低于平均。他/她最需要什么？"),
+               f"{_case(c)['win_rate']:.0%}，业绩低于平均。这位销售最需要什么？"),
     lambda c: (f"A salesperson hired three years ago has open pipeline of {_case(c)['coverage']}× their annual "
                f"target, a win rate of {_case(c)['win_rate']:.0%}, and sales below the average. What do they "
                "need most?"),
