@@ -47,11 +47,8 @@ class Section:
         return "s" + self.notebook.split("-", 1)[0].replace(".", "")
 
     def title(self, lang: str) -> str:
+        """The title in ``lang`` (a report is in one language: the other title is not shown)."""
         return tr(lang, self.zh, self.en)
-
-    def subtitle(self, lang: str) -> str:
-        """The title in the other language, shown small beside the main one."""
-        return tr(lang, self.en, self.zh)
 
 
 SECTIONS: tuple[Section, ...] = (
