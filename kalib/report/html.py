@@ -385,10 +385,10 @@ _CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 PORTRAIT_EM, LANDSCAPE_EM = 60.0, 88.0
 NORMAL_PT, DENSE_PT = 8.5, 7.0
 #: A table with more rows than this may break across pages (its header repeated); a shorter one never does.
-LONG_ROWS = 24
+LONG_ROWS, LONG_ROWS_WIDE = 24, 12
 #: Text longer than this (em) may wrap in its cell; shorter text (a name, a number, a date) never wraps.
-_NOWRAP_EM = 15.0
-_WRAPPED_EM = 13.0
+_NOWRAP_EM = 10.0
+_WRAPPED_EM = 8.0
 
 
 _NUMBER = re.compile(r"^[-+−–]?[$¥]?\d[\d.,:\-/ ]*\s?(%|×|x|k|M|[万亿千]?元|[kM]?\s?RMB|pts?|points?|天|days?|个百分点)?$",
@@ -398,7 +398,7 @@ _NUMBER = re.compile(r"^[-+−–]?[$¥]?\d[\d.,:\-/ ]*\s?(%|×|x|k|M|[万亿千
 def _width_em(text: str) -> float:
     """The printed width of ``text`` in em: a Chinese character is one em, other characters about half."""
     cjk = len(_CJK.findall(text))
-    return cjk + 0.55 * (len(text) - cjk)
+    return cjk + 0.58 * (len(text) - cjk)
 
 
 def _mark_width(table) -> None:
@@ -430,8 +430,6 @@ def _mark_width(table) -> None:
         return
     total = sum(w + 1.2 for w in need.values())  # 1.2em: the cell's padding
     classes = list(table.get("class") or [])
-    if len(rows) > LONG_ROWS:
-        classes.append("long")
     dense = DENSE_PT / NORMAL_PT  # ems of dense type per em of normal type
     scale = 1.0
     if total > PORTRAIT_EM / dense:  # not even in dense type on a portrait page: landscape
@@ -441,6 +439,8 @@ def _mark_width(table) -> None:
             scale = min(1.0, LANDSCAPE_EM / dense / total)
     elif total > PORTRAIT_EM:
         classes.append("dense")
+    if len(rows) > (LONG_ROWS_WIDE if "wide" in classes else LONG_ROWS):
+        classes.append("long")
     if classes:
         table["class"] = classes
     for col, tds in cells.items():  # a column of words reads from the left, one of numbers from the right
@@ -452,7 +452,8 @@ def _mark_width(table) -> None:
         w = min(need.get(col, 0.0), _NOWRAP_EM) * scale
         if w >= 2:
             style = cell.get("style", "")
-            cell["style"] = (style.rstrip("; ") + "; " if style.strip() else "") + f"min-width:{w:.1f}em"
+            # with the cell's padding (the page's boxes size borders and padding in)
+            cell["style"] = (style.rstrip("; ") + "; " if style.strip() else "") + f"min-width:{w + 1.2:.1f}em"
 
 
 def tidy_tables(body: str) -> str:
@@ -464,11 +465,11 @@ def tidy_tables(body: str) -> str:
     >>> html = ('<table class="dataframe"><thead><tr><th></th><th>Tier</th></tr></thead>'
     ...         '<tbody><tr><th>0</th><td>Gold</td></tr><tr><th>1</th><td>Silver</td></tr></tbody></table>')
     >>> tidy_tables(html)
-    '<table class="dataframe"><thead><tr><th style="min-width:3.3em">Tier</th></tr></thead><tbody><tr><td class="t">Gold</td></tr><tr><td class="t">Silver</td></tr></tbody></table>'
+    '<table class="dataframe"><thead><tr><th style="min-width:4.7em">Tier</th></tr></thead><tbody><tr><td class="t">Gold</td></tr><tr><td class="t">Silver</td></tr></tbody></table>'
     >>> html = ('<table><thead><tr><th></th><th>Team</th></tr><tr><th>Rank</th><th></th></tr></thead>'
     ...         '<tbody><tr><th>1</th><td>A</td></tr></tbody></table>')
     >>> tidy_tables(html).split("<tbody>")[0]
-    '<table><thead><tr><th style="min-width:2.2em">Rank</th><th style="min-width:2.2em">Team</th></tr></thead>'
+    '<table><thead><tr><th style="min-width:3.5em">Rank</th><th style="min-width:3.5em">Team</th></tr></thead>'
     """
     if "<table" not in body:
         return body
