@@ -38,7 +38,7 @@ from typing import Any
 
 from ..i18n import tr
 from ..record import MIME as RECORD_MIME
-from .sections import HIDDEN_TAGS, RECOMMENDATION_TAG, Section
+from .sections import HIDDEN_TAGS, RECOMMENDATION_TAG, SUMMARY, Section
 
 __all__ = [
     "RenderedSection",
@@ -612,17 +612,18 @@ def _output_key(area) -> str | None:
     return None
 
 
-def drop_repeats(sections: Sequence[RenderedSection], lang: str) -> list[RenderedSection]:
+def drop_repeats(sections: Sequence[RenderedSection], lang: str,
+                 summary: str = SUMMARY.notebook) -> list[RenderedSection]:
     """Each chart and table once in the report.
 
-    The executive summary (the section without a layer) shows the headline chart of each part, which is
-    also in that part's own section: there it stays, and the summary says where it is ("Chart: see …").
-    An output repeated between two other sections stays in the first.
+    The executive summary (the section of the notebook ``summary``) shows the headline chart of each
+    part, which is also in that part's own section: there it stays, and the summary says where it is
+    ("Charts and tables: see …").  An output repeated between two other sections stays in the first.
     """
     from bs4 import BeautifulSoup
 
     soups = [_soup(s.body) for s in sections]
-    summary = [s.section.layer is None for s in sections]
+    is_summary = [s.section.notebook == summary for s in sections]
     where: dict[str, list[tuple[int, Any]]] = {}
     for i, soup in enumerate(soups):
         for area in soup.select("div.output_area"):
@@ -634,7 +635,7 @@ def drop_repeats(sections: Sequence[RenderedSection], lang: str) -> list[Rendere
     for places in where.values():
         if len(places) < 2:
             continue
-        keep = next(((i, a) for i, a in places if not summary[i]), places[0])
+        keep = next(((i, a) for i, a in places if not is_summary[i]), places[0])
         for i, area in places:
             if area is keep[1] or i == keep[0]:
                 continue
