@@ -446,7 +446,7 @@ def _mark_width(table) -> None:
     for col, tds in cells.items():  # a column of words reads from the left, one of numbers from the right
         texts = [_text(td) for td in tds if _text(td) not in ("", "–", "-")]
         if texts and sum(bool(_NUMBER.match(x)) for x in texts) * 2 < len(texts):
-            for td in tds:
+            for td in [*tds, *([header[col]] if col in header else [])]:
                 td["class"] = [*(td.get("class") or []), "t"]
     for col, cell in header.items():
         w = min(need.get(col, 0.0), _NOWRAP_EM) * scale
@@ -465,11 +465,11 @@ def tidy_tables(body: str) -> str:
     >>> html = ('<table class="dataframe"><thead><tr><th></th><th>Tier</th></tr></thead>'
     ...         '<tbody><tr><th>0</th><td>Gold</td></tr><tr><th>1</th><td>Silver</td></tr></tbody></table>')
     >>> tidy_tables(html)
-    '<table class="dataframe"><thead><tr><th style="min-width:4.7em">Tier</th></tr></thead><tbody><tr><td class="t">Gold</td></tr><tr><td class="t">Silver</td></tr></tbody></table>'
+    '<table class="dataframe"><thead><tr><th class="t" style="min-width:4.7em">Tier</th></tr></thead><tbody><tr><td class="t">Gold</td></tr><tr><td class="t">Silver</td></tr></tbody></table>'
     >>> html = ('<table><thead><tr><th></th><th>Team</th></tr><tr><th>Rank</th><th></th></tr></thead>'
     ...         '<tbody><tr><th>1</th><td>A</td></tr></tbody></table>')
     >>> tidy_tables(html).split("<tbody>")[0]
-    '<table><thead><tr><th style="min-width:3.5em">Rank</th><th style="min-width:3.5em">Team</th></tr></thead>'
+    '<table><thead><tr><th style="min-width:3.5em">Rank</th><th class="t" style="min-width:3.5em">Team</th></tr></thead>'
     """
     if "<table" not in body:
         return body
