@@ -380,15 +380,16 @@ def _drop_range_index(table) -> None:
 
 
 _CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
-#: Print widths in em of the table's type (A4 with the print margins of ``style.css``, 8.5pt table text;
+#: Print widths in em of the table's type (A4 with the print margins of ``style.css``, 8pt table text;
 #: a table marked ``dense`` has 7pt type).
-PORTRAIT_EM, LANDSCAPE_EM = 60.0, 88.0
-NORMAL_PT, DENSE_PT = 8.5, 7.0
+PORTRAIT_EM, LANDSCAPE_EM = 64.0, 94.0
+NORMAL_PT, DENSE_PT = 8.0, 7.0
 #: A table with more rows than this may break across pages (its header repeated); a shorter one never does.
 LONG_ROWS, LONG_ROWS_WIDE = 24, 12
 #: Text longer than this (em) may wrap in its cell; shorter text (a name, a number, a date) never wraps.
 _NOWRAP_EM = 10.0
 _WRAPPED_EM = 8.0
+_SQUEEZED_EM = 5.0
 
 
 _NUMBER = re.compile(r"^[-+−–]?[$¥]?\d[\d.,:\-/ ]*\s?(%|×|x|k|M|[万亿千]?元|[kM]?\s?RMB|pts?|points?|天|days?|个百分点)?$",
@@ -403,9 +404,9 @@ def _width_em(text: str) -> float:
 
 def _mark_width(table) -> None:
     """Give each column the width its short cells need (so that names are never broken into strips) and
-    mark a table too wide for a portrait A4 page ``dense`` (smaller type), one too wide even for that
-    ``wide`` (printed on a landscape page; ``wide dense`` when it needs both), and one longer than a
-    page ``long``."""
+    mark a table too wide for a portrait A4 page ``dense`` (smaller type; its longest names may then take
+    two lines), one too wide even for that ``wide`` (printed on a landscape page; ``wide dense`` when it
+    needs both), and one longer than a page ``long``."""
     rows = table.find_all("tr")
     need: dict[int, float] = {}
     header: dict[int, Any] = {}
@@ -429,16 +430,26 @@ def _mark_width(table) -> None:
     if not need:
         return
     total = sum(w + 1.2 for w in need.values())  # 1.2em: the cell's padding
-    classes = list(table.get("class") or [])
+    # a text column may give up width down to _SQUEEZED_EM (a long name then takes two lines)
+    excess = sum(max(0.0, w - _SQUEEZED_EM) for w in need.values())
     dense = DENSE_PT / NORMAL_PT  # ems of dense type per em of normal type
-    scale = 1.0
-    if total > PORTRAIT_EM / dense:  # not even in dense type on a portrait page: landscape
-        classes.append("wide")
-        if total > LANDSCAPE_EM:
-            classes.append("dense")
-            scale = min(1.0, LANDSCAPE_EM / dense / total)
-    elif total > PORTRAIT_EM:
+    portrait, landscape = PORTRAIT_EM / dense, LANDSCAPE_EM / dense  # room for dense type
+    classes = list(table.get("class") or [])
+    squeeze = 1.0  # the share of its excess width a text column keeps
+
+    def squeezed_to(room: float) -> float:
+        return max(0.0, min(1.0, (room - (total - excess)) / excess)) if excess else 1.0
+
+    if total > PORTRAIT_EM:
         classes.append("dense")
+        if total > portrait and total - excess <= portrait:  # smaller type, text columns narrower
+            squeeze = squeezed_to(portrait)
+        elif total > portrait:  # not even then: a landscape page
+            classes.append("wide")
+            if total <= LANDSCAPE_EM:
+                classes.remove("dense")
+            else:
+                squeeze = squeezed_to(landscape)
     if len(rows) > (LONG_ROWS_WIDE if "wide" in classes else LONG_ROWS):
         classes.append("long")
     if classes:
@@ -449,7 +460,8 @@ def _mark_width(table) -> None:
             for td in [*tds, *([header[col]] if col in header else [])]:
                 td["class"] = [*(td.get("class") or []), "t"]
     for col, cell in header.items():
-        w = min(need.get(col, 0.0), _NOWRAP_EM) * scale
+        w = need.get(col, 0.0)
+        w = min(w, _SQUEEZED_EM + (w - _SQUEEZED_EM) * squeeze)
         if w >= 2:
             style = cell.get("style", "")
             # with the cell's padding (the page's boxes size borders and padding in)
