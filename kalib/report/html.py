@@ -29,6 +29,7 @@ ValueError: the report would load https://cdn.example/require.js from the networ
 from __future__ import annotations
 
 import html as _html
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -385,7 +386,9 @@ _CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 PORTRAIT_EM, LANDSCAPE_EM = 64.0, 94.0
 NORMAL_PT, DENSE_PT = 8.0, 7.0
 #: A table with more rows than this may break across pages (its header repeated); a shorter one never does.
-LONG_ROWS, LONG_ROWS_WIDE = 24, 12
+LONG_ROWS, LONG_ROWS_WIDE = 15, 10
+#: ... or more printed lines than this (rows of long text).
+LONG_LINES = 36
 #: Text longer than this (em) may wrap in its cell; shorter text (a name, a number, a date) never wraps.
 _NOWRAP_EM = 10.0
 _WRAPPED_EM = 8.0
@@ -400,6 +403,19 @@ def _width_em(text: str) -> float:
     """The printed width of ``text`` in em: a Chinese character is one em, other characters about half."""
     cjk = len(_CJK.findall(text))
     return cjk + 0.58 * (len(text) - cjk)
+
+
+def _lines(rows) -> int:
+    """About how many printed lines the rows take (a cell's long text wraps at about :data:`_WRAPPED_EM`
+    times two)."""
+    total = 0
+    for r in rows:
+        most = 1
+        for cell in r.find_all(["th", "td"], recursive=False):
+            pieces = [" ".join(x.split()) for x in cell.get_text("\n").split("\n")]
+            most = max(most, sum(max(1, math.ceil(_width_em(x) / (2 * _WRAPPED_EM))) for x in pieces if x) or 1)
+        total += most
+    return total
 
 
 def _mark_width(table) -> None:
@@ -450,7 +466,7 @@ def _mark_width(table) -> None:
                 classes.remove("dense")
             else:
                 squeeze = squeezed_to(landscape)
-    if len(rows) > (LONG_ROWS_WIDE if "wide" in classes else LONG_ROWS):
+    if len(rows) > (LONG_ROWS_WIDE if "wide" in classes else LONG_ROWS) or _lines(rows) > LONG_LINES:
         classes.append("long")
     if classes:
         table["class"] = classes
