@@ -469,7 +469,7 @@ def test_preprocessor_keeps_what_a_reader_needs():
     sec = number_headings(Section("00.01-health-check", "健康", "Health"), body)
     assert [h.text for h in sec.headings] == ["正文 · Body", "结果 · Result"]
     assert [h.id for h in sec.headings] == ["s0001-1", "s0001-2"]
-    assert 'id="s0101-1"' in sec.body and "anchor-link" not in sec.body
+    assert 'id="s0001-1"' in sec.body and "anchor-link" not in sec.body
 
 
 def test_drop_course_blocks_respects_levels_and_code():
