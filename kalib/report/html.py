@@ -754,6 +754,7 @@ def assemble(
         data_notes=list(data_notes),
         running_name=markupsafe.Markup(css_string(client_name)),
         running_period=markupsafe.Markup(css_string(period)),
+        running_footer=markupsafe.Markup(css_string(tr(lang, f"由 kalib {version} 生成", f"Made with kalib {version}"))),
         sections=[{
             "id": s.id,
             "title": s.section.title(lang),
