@@ -428,9 +428,12 @@ def _shoot_pdf(pdf: Path, pages: int, stem: str) -> list[Path]:
             for n in range(1, pages + 1):
                 page = browser.new_page(viewport={"width": 900, "height": 1270})
                 page.goto(f"{pdf.resolve().as_uri()}#page={n}&toolbar=0&navpanes=0&view=Fit")
-                page.wait_for_timeout(2500)  # the viewer draws the page after the load event
                 path = SHOTS / f"{stem}-page{n}.png"
-                page.screenshot(path=str(path))
+                for _ in range(30):  # the viewer draws the page some time after the load event
+                    page.wait_for_timeout(1000)
+                    page.screenshot(path=str(path))
+                    if path.stat().st_size > 20_000:  # an empty viewer is a few kB
+                        break
                 page.close()
                 shots.append(path)
         finally:
