@@ -29,7 +29,7 @@ def write_notebook(path: Path, *cells) -> Path:
 
 
 def sections(root: Path, code: str, names: tuple[str, ...]) -> Path:
-    """``root/notebooks`` holding one report section per name: the demo's parameters, then ``code``."""
+    """``root/notebooks/zh`` holding one report section per name: the demo's parameters, then ``code``."""
     nbs = root / "notebooks" / "zh"
     nbs.mkdir(parents=True)
     for name in names:

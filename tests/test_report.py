@@ -41,7 +41,8 @@ ACME = REPO / "tests" / "fixtures" / "acme"
 NASTY = 'a"b\'; import os; os.system("touch PWNED") #客户 $(touch PWNED2) `x`'
 EVIL_NAME = "Acme <script>alert('x')</script> & 安信"
 
-PRESENT = [s for s in SECTIONS if (notebooks_dir() / f"{s.notebook}.ipynb").exists()]
+PRESENT = [s for s in SECTIONS if all((notebooks_dir(lang=lang) / f"{s.notebook}.ipynb").exists()
+                                      for lang in ("zh", "en"))]  # each language's edition
 needs_notebooks = pytest.mark.skipif(not PRESENT, reason="no report notebook in notebooks/ yet")
 
 
@@ -504,6 +505,7 @@ def test_sections_are_listed_once():
     assert names[0] == "05.00-client-check" and len(set(names)) == len(names)
     assert len({s.key for s in SECTIONS} | {RECOMMENDATIONS.key}) == len(SECTIONS) + 1
     assert os.fspath(notebooks_dir()).endswith("notebooks")
+    assert [notebooks_dir(lang=lang).name for lang in ("zh", "en")] == ["zh", "en"]
 
 
 def test_headings_and_links_are_rewritten_as_html_not_as_text():

@@ -29,6 +29,7 @@ ValueError: the report would load https://cdn.example/require.js from the networ
 from __future__ import annotations
 
 import html as _html
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,7 +39,7 @@ from typing import Any
 
 from ..i18n import tr
 from ..record import MIME as RECORD_MIME
-from .sections import HIDDEN_TAGS, RECOMMENDATION_TAG, Section
+from .sections import HIDDEN_TAGS, RECOMMENDATION_TAG, SUMMARY, Section
 
 __all__ = [
     "RenderedSection",
@@ -54,6 +55,9 @@ __all__ = [
     "link_sections",
     "escape",
     "unavailable_section",
+    "tidy_tables",
+    "drop_repeats",
+    "css_string",
 ]
 
 _HERE = Path(__file__).parent
@@ -224,11 +228,14 @@ class ReportPreprocessor:
     drop_title
         Leave out the notebook's first level-1 heading (the course title:
         the report gives each section its own title).
+    lang
+        The report's language (the charts' alternative text).
     """
 
-    def __init__(self, hidden_tags: Iterable[str] = HIDDEN_TAGS, drop_title: bool = True):
+    def __init__(self, hidden_tags: Iterable[str] = HIDDEN_TAGS, drop_title: bool = True, lang: str = "zh"):
         self.hidden_tags = frozenset(hidden_tags)
         self.drop_title = drop_title
+        self.lang = lang
 
     def __call__(self, nb):
         import copy
@@ -272,7 +279,8 @@ class ReportPreprocessor:
                     for mime in ("image/png", "image/jpeg"):
                         if mime in data:
                             meta = out.setdefault("metadata", {}).setdefault(mime, {})
-                            meta.setdefault("alt", f"图表 · Chart: {heading}" if heading else "图表 · Chart")
+                            chart = tr(self.lang, "图表", "Chart")
+                            meta.setdefault("alt", f"{chart}: {heading}" if heading else chart)
                 outputs.append(out)
             if not outputs:
                 continue
@@ -317,9 +325,188 @@ _CELL_ID = re.compile(r"\s+id=\"cell-id=[^\"]*\"")
 
 
 def render_notebook(nb) -> str:
-    """HTML body (cells only) of a notebook already passed through :class:`ReportPreprocessor`."""
+    """HTML body (cells only) of a notebook already passed through :class:`ReportPreprocessor`,
+    its tables tidied for reading and printing (:func:`tidy_tables`)."""
     body, _ = _exporter().from_notebook_node(nb)
-    return _CELL_ID.sub("", body)  # cell ids repeat from one notebook to the next
+    return tidy_tables(_CELL_ID.sub("", body))  # cell ids repeat from one notebook to the next
+
+
+def _text(cell) -> str:
+    return " ".join(cell.get_text(" ").split())
+
+
+def _plain(cell) -> bool:
+    """A cell that spans one row and one column (the only kind the table tidying moves)."""
+    return str(cell.get("colspan", "1")) == "1" and str(cell.get("rowspan", "1")) == "1"
+
+
+def _merge_index_names(table) -> None:
+    """pandas writes the index's name in a header row of its own under the column names (``Rank``, ``#``,
+    then empty cells): put it in the empty corner cell above it and drop that row."""
+    thead = table.find("thead")
+    rows = thead.find_all("tr", recursive=False) if thead else []
+    if len(rows) < 2:
+        return
+    last, above = rows[-1].find_all(["th", "td"], recursive=False), rows[-2].find_all(["th", "td"], recursive=False)
+    names = 0
+    while names < len(last) and _text(last[names]):
+        names += 1
+    if not names or any(_text(c) for c in last[names:]) or len(above) < names:
+        return
+    if not all(_plain(c) and not _text(c) for c in above[:names]) or not all(_plain(c) for c in last[:names]):
+        return
+    for corner, name in zip(above[:names], last[:names]):
+        corner.clear()
+        corner.string = _text(name)
+    rows[-1].decompose()
+
+
+def _drop_range_index(table) -> None:
+    """Drop the row-number column pandas adds for a default index (0, 1, 2... under an empty header)."""
+    head = [r for r in (table.find("thead").find_all("tr", recursive=False) if table.find("thead") else [])]
+    body = table.find("tbody")
+    rows = body.find_all("tr", recursive=False) if body else []
+    if not rows:
+        return
+    firsts = [r.find(["th", "td"], recursive=False) for r in rows]
+    if any(c is None or c.name != "th" or not _plain(c) for c in firsts):
+        return
+    if [_text(c) for c in firsts] != [str(i) for i in range(len(rows))]:
+        return
+    corners = [r.find(["th", "td"], recursive=False) for r in head]
+    if any(c is None or _text(c) or not _plain(c) for c in corners):
+        return
+    for c in firsts + corners:
+        c.decompose()
+
+
+_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+#: Print widths in em of the table's type (A4 with the print margins of ``style.css``, 8pt table text;
+#: a table marked ``dense`` has 7pt type).
+PORTRAIT_EM, LANDSCAPE_EM = 64.0, 94.0
+NORMAL_PT, DENSE_PT = 8.0, 7.0
+#: A table with more rows than this may break across pages (its header repeated); a shorter one never does.
+LONG_ROWS, LONG_ROWS_WIDE = 15, 10
+#: ... or more printed lines than this (rows of long text).
+LONG_LINES = 36
+#: Text longer than this (em) may wrap in its cell; shorter text (a name, a number, a date) never wraps.
+_NOWRAP_EM = 10.0
+_WRAPPED_EM = 8.0
+_SQUEEZED_EM = 5.0
+
+
+_NUMBER = re.compile(r"^[-+−–]?[$¥]?\d[\d.,:\-/ ]*\s?(%|×|x|k|M|[万亿千]?元|[kM]?\s?RMB|pts?|points?|天|days?|个百分点)?$",
+                     re.I)
+
+
+def _width_em(text: str) -> float:
+    """The printed width of ``text`` in em: a Chinese character is one em, other characters about half."""
+    cjk = len(_CJK.findall(text))
+    return cjk + 0.58 * (len(text) - cjk)
+
+
+def _lines(rows) -> int:
+    """About how many printed lines the rows take (a cell's long text wraps at about :data:`_WRAPPED_EM`
+    times two)."""
+    total = 0
+    for r in rows:
+        most = 1
+        for cell in r.find_all(["th", "td"], recursive=False):
+            pieces = [" ".join(x.split()) for x in cell.get_text("\n").split("\n")]
+            most = max(most, sum(max(1, math.ceil(_width_em(x) / (2 * _WRAPPED_EM))) for x in pieces if x) or 1)
+        total += most
+    return total
+
+
+def _mark_width(table) -> None:
+    """Give each column the width its short cells need (so that names are never broken into strips) and
+    mark a table too wide for a portrait A4 page ``dense`` (smaller type; its longest names may then take
+    two lines), one too wide even for that ``wide`` (printed on a landscape page; ``wide dense`` when it
+    needs both), and one longer than a page ``long``."""
+    rows = table.find_all("tr")
+    need: dict[int, float] = {}
+    header: dict[int, Any] = {}
+    cells: dict[int, list] = {}  # the body's data cells of each column
+    for r in rows:
+        col = 0
+        for cell in r.find_all(["th", "td"], recursive=False):
+            span = int(str(cell.get("colspan", "1")) or 1) if str(cell.get("colspan", "1")).isdigit() else 1
+            if span == 1:
+                if cell.name == "td":
+                    cells.setdefault(col, []).append(cell)
+                w = _width_em(_text(cell))
+                is_head = cell.find_parent("thead") is not None
+                # a header may wrap on its words; a cell's short text may not
+                if is_head:
+                    words = _text(cell).split() or [""]
+                    w = max(_width_em(x) for x in words)
+                    header.setdefault(col, cell)
+                need[col] = max(need.get(col, 0.0), w if w <= _NOWRAP_EM else _WRAPPED_EM)
+            col += span
+    if not need:
+        return
+    total = sum(w + 1.2 for w in need.values())  # 1.2em: the cell's padding
+    # a text column may give up width down to _SQUEEZED_EM (a long name then takes two lines)
+    excess = sum(max(0.0, w - _SQUEEZED_EM) for w in need.values())
+    dense = DENSE_PT / NORMAL_PT  # ems of dense type per em of normal type
+    portrait, landscape = PORTRAIT_EM / dense, LANDSCAPE_EM / dense  # room for dense type
+    classes = list(table.get("class") or [])
+    squeeze = 1.0  # the share of its excess width a text column keeps
+
+    def squeezed_to(room: float) -> float:
+        return max(0.0, min(1.0, (room - (total - excess)) / excess)) if excess else 1.0
+
+    if total > PORTRAIT_EM:
+        classes.append("dense")
+        if total > portrait and total - excess <= portrait:  # smaller type, text columns narrower
+            squeeze = squeezed_to(portrait)
+        elif total > portrait:  # not even then: a landscape page
+            classes.append("wide")
+            if total <= LANDSCAPE_EM:
+                classes.remove("dense")
+            else:
+                squeeze = squeezed_to(landscape)
+    if len(rows) > (LONG_ROWS_WIDE if "wide" in classes else LONG_ROWS) or _lines(rows) > LONG_LINES:
+        classes.append("long")
+    if classes:
+        table["class"] = classes
+    for col, tds in cells.items():  # a column of words reads from the left, one of numbers from the right
+        texts = [_text(td) for td in tds if _text(td) not in ("", "–", "-")]
+        if texts and sum(bool(_NUMBER.match(x)) for x in texts) * 2 < len(texts):
+            for td in [*tds, *([header[col]] if col in header else [])]:
+                td["class"] = [*(td.get("class") or []), "t"]
+    for col, cell in header.items():
+        w = need.get(col, 0.0)
+        w = min(w, _SQUEEZED_EM + (w - _SQUEEZED_EM) * squeeze)
+        if w >= 2:
+            style = cell.get("style", "")
+            # with the cell's padding (the page's boxes size borders and padding in)
+            cell["style"] = (style.rstrip("; ") + "; " if style.strip() else "") + f"min-width:{w + 1.2:.1f}em"
+
+
+def tidy_tables(body: str) -> str:
+    """Every table of ``body`` as a reader wants it: pandas' index name moved into the corner cell (no
+    header row of its own), a default index's 0, 1, 2... column dropped, the columns as wide as their
+    names and numbers need (words aligned left, numbers right), a table too wide for a portrait page
+    marked for smaller type or a landscape page (:data:`PORTRAIT_EM`).
+
+    >>> html = ('<table class="dataframe"><thead><tr><th></th><th>Tier</th></tr></thead>'
+    ...         '<tbody><tr><th>0</th><td>Gold</td></tr><tr><th>1</th><td>Silver</td></tr></tbody></table>')
+    >>> tidy_tables(html)
+    '<table class="dataframe"><thead><tr><th class="t" style="min-width:4.7em">Tier</th></tr></thead><tbody><tr><td class="t">Gold</td></tr><tr><td class="t">Silver</td></tr></tbody></table>'
+    >>> html = ('<table><thead><tr><th></th><th>Team</th></tr><tr><th>Rank</th><th></th></tr></thead>'
+    ...         '<tbody><tr><th>1</th><td>A</td></tr></tbody></table>')
+    >>> tidy_tables(html).split("<tbody>")[0]
+    '<table><thead><tr><th style="min-width:3.5em">Rank</th><th class="t" style="min-width:3.5em">Team</th></tr></thead>'
+    """
+    if "<table" not in body:
+        return body
+    soup = _soup(body)
+    for table in soup.find_all("table"):
+        _merge_index_names(table)
+        _drop_range_index(table)
+        _mark_width(table)
+    return str(soup)
 
 
 @dataclass
@@ -441,6 +628,61 @@ def link_sections(body: str, sections: Sequence[Section], lang: str) -> str:
     return str(soup)
 
 
+def _output_key(area) -> str | None:
+    """What makes an output the same as another: a chart's image data, a table's text."""
+    img = area.find("img", src=_DATA_IMAGE)
+    if img is not None:
+        return "img:" + img["src"]
+    table = area.find("table")
+    if table is not None:
+        text = _text(table)
+        return "table:" + text if len(text) > 40 else None
+    return None
+
+
+def drop_repeats(sections: Sequence[RenderedSection], lang: str,
+                 summary: str = SUMMARY.notebook) -> list[RenderedSection]:
+    """Each chart and table once in the report.
+
+    The executive summary (the section of the notebook ``summary``) shows the headline chart of each
+    part, which is also in that part's own section: there it stays, and the summary says where it is
+    ("Charts and tables: see …").  An output repeated between two other sections stays in the first.
+    """
+    from bs4 import BeautifulSoup
+
+    soups = [_soup(s.body) for s in sections]
+    is_summary = [s.section.notebook == summary for s in sections]
+    where: dict[str, list[tuple[int, Any]]] = {}
+    for i, soup in enumerate(soups):
+        for area in soup.select("div.output_area"):
+            key = _output_key(area)
+            if key is not None:
+                where.setdefault(key, []).append((i, area))
+    changed: set[int] = set()
+    noted: set[tuple[int, int]] = set()  # (section, section it points to): one note each
+    for places in where.values():
+        if len(places) < 2:
+            continue
+        keep = next(((i, a) for i, a in places if not is_summary[i]), places[0])
+        for i, area in places:
+            if area is keep[1] or i == keep[0]:
+                continue
+            changed.add(i)
+            if (i, keep[0]) in noted:
+                area.decompose()
+                continue
+            noted.add((i, keep[0]))
+            target = sections[keep[0]]
+            title = escape(target.section.title(lang))
+            text = tr(lang, f'图表详见 <a href="#{target.id}">{title}</a>',
+                      f'Charts and tables: see <a href="#{target.id}">{title}</a>')
+            area.replace_with(BeautifulSoup(f'<p class="see-also">{text}</p>', "html.parser"))
+    out = []
+    for i, s in enumerate(sections):
+        out.append(RenderedSection(s.section, str(soups[i]), s.headings) if i in changed else s)
+    return out
+
+
 _NETWORK_REF = re.compile(
     r"<(?:script|link|img|iframe|embed|object|source|video|audio|input)\b[^>]*?\b(?:src|href|data)\s*=\s*"
     r"[\"']?\s*((?:https?:)?//[^\"'\s>]+)",
@@ -477,6 +719,7 @@ def assemble(
     data_notes: Sequence[str] = (),
     generated: str = "",
     version: str = "",
+    period: str = "",
 ) -> str:
     """The whole report page.
 
@@ -494,6 +737,8 @@ def assemble(
         Short notices shown on the cover, e.g. sections left out (escaped).
     data_notes
         What the loader noticed in the client's files, listed at the end (escaped).
+    period
+        The period, shown with the client's name at the top of every printed page but the first.
     """
     import markupsafe
 
@@ -507,10 +752,12 @@ def assemble(
         facts=list(facts),
         notes=list(notes),
         data_notes=list(data_notes),
+        running_name=markupsafe.Markup(css_string(client_name)),
+        running_period=markupsafe.Markup(css_string(period)),
+        running_footer=markupsafe.Markup(css_string(tr(lang, f"由 kalib {version} 生成", f"Made with kalib {version}"))),
         sections=[{
             "id": s.id,
             "title": s.section.title(lang),
-            "subtitle": s.section.subtitle(lang),
             "body": markupsafe.Markup(s.body),
             "headings": [{"text": markupsafe.Markup(h.text), "id": h.id} for h in s.headings],
         } for s in sections],
@@ -519,6 +766,18 @@ def assemble(
     )
     check_offline(page)
     return page
+
+
+def css_string(text: Any) -> str:
+    """``text`` for the inside of a double-quoted CSS string in a ``<style>`` element: quotes, backslashes,
+    angle brackets, ampersands and control characters as CSS escapes (nothing can end the string or the
+    element).
+
+    >>> print(css_string('A "B" </style> & 华东'))
+    A \\22 B\\22  \\3C /style\\3E  \\26  华东
+    """
+    text = "" if text is None else str(text)
+    return "".join(f"\\{ord(ch):X} " if ch in '"\\<>&\'' or ord(ch) < 32 or ord(ch) == 127 else ch for ch in text)
 
 
 def escape(text: Any) -> str:

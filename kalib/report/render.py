@@ -402,7 +402,7 @@ class _Sections:
         self.sections = {s.notebook: s for s in sections}
         self.order = [s.notebook for s in sections]
         self.lang = lang
-        self.prep = ReportPreprocessor()
+        self.prep = ReportPreprocessor(lang=lang)
         self.bodies: dict[str, Any] = {}
         self.recs: dict[str, Any] = {}
         self.missing: dict[str, str] = {}
@@ -437,7 +437,8 @@ class _Sections:
         self.bodies[run.name] = number_headings(self.sections[run.name], render_notebook(nb))
 
     def rendered(self) -> list:
-        from .html import link_sections, number_headings, render_notebook
+        """The sections in report order, the recommendations last, each chart and table once."""
+        from .html import drop_repeats, link_sections, number_headings, render_notebook
 
         out = [self.bodies[n] for n in self.order if n in self.bodies]
         recs = [self.recs[n] for n in self.order if n in self.recs]
@@ -446,7 +447,7 @@ class _Sections:
             merged.cells = [c for r in recs for c in r.cells]
             body = link_sections(render_notebook(merged), list(self.sections.values()), self.lang)
             out.append(number_headings(RECOMMENDATIONS, body))
-        return out
+        return drop_repeats(out, self.lang)
 
 
 def _page(c, sections: _Sections, *, lang: str, period, notes) -> str:
@@ -465,5 +466,5 @@ def _page(c, sections: _Sections, *, lang: str, period, notes) -> str:
                              f"... and {len(c.warnings) - 30} more (kalib check lists them all)"))
     return assemble(
         sections.rendered(), lang=lang, client_name=c.meta.name, facts=facts, notes=notes, data_notes=data_notes,
-        generated=_dt.datetime.now().strftime("%Y-%m-%d %H:%M"), version=__version__,
+        generated=_dt.datetime.now().strftime("%Y-%m-%d %H:%M"), version=__version__, period=_format_period(period),
     )

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from ..i18n import tr
 
-__all__ = ["Section", "SECTIONS", "RECOMMENDATIONS", "HIDDEN_TAGS", "RECOMMENDATION_TAG"]
+__all__ = ["Section", "SECTIONS", "SUMMARY", "RECOMMENDATIONS", "HIDDEN_TAGS", "RECOMMENDATION_TAG"]
 
 
 @dataclass(frozen=True)
@@ -47,11 +47,8 @@ class Section:
         return "s" + self.notebook.split("-", 1)[0].replace(".", "")
 
     def title(self, lang: str) -> str:
+        """The title in ``lang`` (a report is in one language: the other title is not shown)."""
         return tr(lang, self.zh, self.en)
-
-    def subtitle(self, lang: str) -> str:
-        """The title in the other language, shown small beside the main one."""
-        return tr(lang, self.en, self.zh)
 
 
 SECTIONS: tuple[Section, ...] = (
@@ -62,6 +59,9 @@ SECTIONS: tuple[Section, ...] = (
     Section("02.01-how-to-sell", "商机评审", "Deal reviews", 2, "deals"),
     Section("04.00-sales-team", "销售团队", "Sales team", 4, "team"),
 )
+
+#: The executive summary: the headline of each part, whose charts and tables the parts' own sections show.
+SUMMARY: Section = SECTIONS[0]
 
 #: The closing section, made of the cells tagged ``recommendations``.
 RECOMMENDATIONS = Section("recommendations", "建议", "Recommendations")
