@@ -28,7 +28,7 @@ from typing import Any
 
 __all__ = [
     "LANGS", "MISSING", "check_lang", "tr", "is_missing", "fmt_rmb", "fmt_wan", "fmt_pct", "fmt_pp", "fmt_num",
-    "fmt_count", "fmt_days", "fmt_na", "fmt_value", "display_table",
+    "fmt_count", "fmt_days", "fmt_times", "fmt_na", "fmt_value", "display_table",
 ]
 
 LANGS = ("zh", "en")
@@ -207,6 +207,17 @@ def fmt_days(x: Any, lang: str = "en") -> str:
         return MISSING
     n = round(float(x))
     return tr(lang, f"{n:,}天", f"{n:,} day" + ("" if n == 1 else "s"))
+
+
+def fmt_times(x: Any, lang: str = "en", digits: int = 1) -> str:
+    """A ratio ("how many times"): ``2.2倍`` / ``2.2×``, never a trailing ``.0``.
+
+    >>> fmt_times(2.24, "zh"), fmt_times(3.0, "en"), fmt_times(None, "en")
+    ('2.2倍', '3×', '–')
+    """
+    if is_missing(x):
+        return MISSING
+    return fmt_num(x, digits) + tr(lang, "倍", "×")
 
 
 def fmt_na(lang: str, reason: str | None = None) -> str:
