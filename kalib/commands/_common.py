@@ -153,6 +153,10 @@ def text_table(head, rows, *, free_last: bool = False) -> str:
     安信  1
     Acme  22
     """
+    if hasattr(rows, "data") and hasattr(rows, "hide"):  # a Styler from i18n.display_table: its frame, no index
+        rows = rows.data
+    elif hasattr(rows, "itertuples") and any(n is not None for n in rows.index.names):
+        rows = rows.reset_index()  # a named index (indicator, salesperson…) is the first column
     if hasattr(rows, "itertuples"):
         head = [str(c) for c in rows.columns] if head is None else head
         rows = list(rows.itertuples(index=False))

@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     print(text_table(None, t.table(lang)))
     print()
     print(tr(lang, "发现（按四个维度）：", "Findings (by the four dimensions):"))
-    for _, row in t.findings_frame(lang).iterrows():
+    for _, row in t.findings_frame(lang).data.iterrows():
         print(f"  [{row.iloc[0]}] {row.iloc[1]}")
     for n in t.notes:
         print(tr(lang, "注：", "Note: ") + n)
