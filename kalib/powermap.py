@@ -671,26 +671,29 @@ def power_map(
 def role_guide(config: Config | None = None, lang: str = "zh") -> pd.DataFrame:
     """The six roles in a decision, their Blue Sheet name and what each needs from a seller.
 
-    >>> role_guide(lang="en").iloc[0].tolist()[:2]
-    ['Decision maker', 'Economic buyer']
+    >>> g = role_guide(lang="en")
+    >>> g.index[0], g.iloc[0].tolist()[0]
+    ('Decision maker (决策者)', 'Economic buyer')
     """
     roles = power_map_settings(config)["roles"]
     return pd.DataFrame({
-        tr(lang, "角色", "Role"): [r[lang] if lang == "en" else f"{r['zh']} · {r['en']}" for r in roles.values()],
-        tr(lang, "蓝表（Blue Sheet）", "Blue Sheet"): [r.get("blue_sheet", "") for r in roles.values()],
+        tr(lang, "角色", "Role"): [r["zh"] if lang == "zh" else f"{r['en']} ({r['zh']})" for r in roles.values()],
+        tr(lang, "蓝表（Blue Sheet）中的叫法", "Blue Sheet"):
+            [r.get("blue_sheet_zh") or r.get("blue_sheet", "") if lang == "zh" else r.get("blue_sheet", "")
+             for r in roles.values()],
         tr(lang, "他/她需要什么", "What they need from us"): [r["needs"][lang] for r in roles.values()],
-    }, index=pd.RangeIndex(1, len(roles) + 1))
+    }).set_index(tr(lang, "角色", "Role"))
 
 
 def style_guide(config: Config | None = None, lang: str = "zh") -> pd.DataFrame:
     """The four decision styles (决策风格): what each needs from a seller and what to avoid.
 
-    >>> style_guide(lang="en")["Style"].tolist()
-    ['Driver', 'Analytical', 'Amiable', 'Expressive']
+    >>> style_guide(lang="en").index.tolist()
+    ['Driver (驾驭型)', 'Analytical (分析型)', 'Amiable (亲切型)', 'Expressive (表现型)']
     """
     styles = power_map_settings(config)["styles"]
     return pd.DataFrame({
-        tr(lang, "风格", "Style"): [s[lang] if lang == "en" else f"{s['zh']} · {s['en']}" for s in styles.values()],
+        tr(lang, "风格", "Style"): [s["zh"] if lang == "zh" else f"{s['en']} ({s['zh']})" for s in styles.values()],
         tr(lang, "需要什么", "Needs"): [s["needs"][lang] for s in styles.values()],
         tr(lang, "避免", "Avoid"): [s["avoid"][lang] for s in styles.values()],
-    }, index=pd.RangeIndex(1, len(styles) + 1))
+    }).set_index(tr(lang, "风格", "Style"))
