@@ -104,7 +104,7 @@ FACTOR_NAMES: dict[str, tuple[str, str]] = {k: (zh, en) for k, zh, en in FACTORS
 
 VERDICTS: dict[str, tuple[str, str]] = {
     "go": ("Go（继续）", "Go"),
-    "review": ("Review（复核）", "Review"),
+    "review": ("复核", "Review"),
     "nogo": ("NoGo（放弃）", "NoGo"),
     "not_evaluated": ("未评估", "Not evaluated"),
 }
@@ -1401,7 +1401,7 @@ class Portfolio:
         amt = self.amounts()
         L = [tr(lang, f"共 {len(self.table)} 个在跟机会，其中 {n_eval} 个已评估：",
                 f"{len(self.table)} open deals, {n_eval} evaluated: ")
-             + tr(lang, f"Go {c['go']} 个，Review {c['review']} 个，NoGo {c['nogo']} 个；{c['not_evaluated']} 个未评估。",
+             + tr(lang, f"Go {c['go']} 个，复核 {c['review']} 个，NoGo {c['nogo']} 个；{c['not_evaluated']} 个未评估。",
                   f"Go {c['go']}, Review {c['review']}, NoGo {c['nogo']}; {c['not_evaluated']} not evaluated.")]
         if c["nogo"]:
             L.append(tr(lang, f"NoGo 候选的加权金额 {fmt_rmb(amt['nogo'], lang)}：这些投入放到别处可能更值得。",

@@ -55,7 +55,7 @@ import numpy as np
 import pandas as pd
 
 from .config import Config, default_config, normalise_label
-from .i18n import tr
+from .i18n import fmt_num, tr
 
 __all__ = [
     "Check",
@@ -551,14 +551,14 @@ class PowerMap:
             tr(lang, "职务", "Title"): p["title"].fillna("–"),
             tr(lang, "决策角色", "Role"): [lab(roles, r) if r else (str(t) if pd.notna(t) else "–")
                                        for r, t in zip(p["role"], p["role_text"])],
-            tr(lang, "影响力", "Influence"): p["influence"].map(lambda v: "–" if pd.isna(v) else f"{v:g}"),
-            tr(lang, "态度", "Attitude"): [("–" if pd.isna(v) else f"{v:+g} {lab(att, v)}") for v in p["attitude"]],
+            tr(lang, "影响力", "Influence"): p["influence"].map(fmt_num),
+            tr(lang, "态度", "Attitude"): [("–" if pd.isna(v) else f"{v:+g} {lab(att, v)}".replace("+0 ", "0 ")) for v in p["attitude"]],
             tr(lang, "关系", "Relationship"): [("–" if pd.isna(v) else f"{v:g} {lab(rel, v)}") for v in p["relationship"]],
-            tr(lang, "上级", "Reports to"): p["reports_to"].fillna("–"),
+            tr(lang, "上级", "Reports to"): [v if isinstance(v, str) and v else "–" for v in p["reports_to"]],
             tr(lang, "决策风格", "Style"): [lab(styles, s) if s else "–" for s in p["style"]],
             tr(lang, "已会面", "Met"): p["met"].map(lambda v: "–" if v is pd.NA or v is None else tr(lang, "是", "yes") if v else tr(lang, "否", "no")),
         })
-        out.index = pd.RangeIndex(1, len(out) + 1)
+        out.index = pd.RangeIndex(1, len(out) + 1, name="#")
         return out
 
     def checks_frame(self, lang: str = "zh") -> pd.DataFrame:
@@ -568,7 +568,7 @@ class PowerMap:
             tr(lang, "检查", "Check"): [tr(lang, *CHECK_NAMES.get(k, (k, k))) for k in self.checks],
             tr(lang, "结果", "Result"): [sym[c.status] for c in self.checks.values()],
             tr(lang, "说明", "Explanation"): [c.text(lang) for c in self.checks.values()],
-        }, index=pd.RangeIndex(1, len(self.checks) + 1))
+        }, index=pd.RangeIndex(1, len(self.checks) + 1, name="#"))
 
     def summary(self, lang: str = "zh") -> str:
         if not self.evaluated:

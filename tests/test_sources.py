@@ -139,7 +139,7 @@ def test_sources_are_shown_in_words():
     assert d["来源"].tolist() == ["文章"] * 4 and d["内容来源"].tolist() == ["我们的解读"] * 4
     assert set(stage_table(default_config(), "en")["Source"]) == {"our default"}
     from kalib.course import method_overview
-    ov = method_overview(None, "en", "manufacturing").set_index("#")
+    ov = method_overview(None, "en", "manufacturing")
     assert ov.loc[4, "Source"] == "our reading" and ov.loc[5, "Source"] == "article"
 
 
