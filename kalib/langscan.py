@@ -107,9 +107,9 @@ def find_foreign(text: str, lang: str, allow: Iterable[str] | None = None,
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
     words, phrases = _allowed(allow)
-    text = strip_markup(text)
-    for p in phrases:
+    for p in phrases:  # first, so that a name holding a file name or a tag is removed whole
         text = text.replace(p, " ")
+    text = strip_markup(text)
     if introduced:
         text = _PAREN.sub(" ", text)
     if lang == "en":
