@@ -12,6 +12,8 @@ PY := $(BIN)/python
 PYTEST_ARGS ?=
 CLIENT ?= demo
 LANG_REPORT ?= zh
+# The course's edition `make lab` opens: zh (Chinese) or en (English).
+LANG_COURSE ?= zh
 # Exact versions for Linux, macOS and Windows, Python 3.10+ (refresh with `make lock`).
 LOCK ?= requirements/lock.txt
 # The installer: uv (the one on PATH, else this version installed into the venv), pip when uv
@@ -19,7 +21,7 @@ LOCK ?= requirements/lock.txt
 UV_VERSION ?= 0.13.9
 INSTALLER ?= auto
 
-.PHONY: report test lab app setup setup-test clean-venv strip outputs demo-data docs lock help
+.PHONY: report test lab app course setup setup-test clean-venv strip outputs demo-data docs lock help
 
 help:
 	@sed -n '2,7p' Makefile
@@ -69,7 +71,8 @@ LAB_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
 lab: setup
 	@$(if $(LAB_ROOT),echo "running as root (a container?): JupyterLab started with --allow-root")
-	$(BIN)/jupyter lab $(LAB_ROOT) notebooks/00.00-start.ipynb
+	@test -d notebooks/$(LANG_COURSE) || { echo "no edition '$(LANG_COURSE)': use LANG_COURSE=zh or LANG_COURSE=en"; exit 2; }
+	$(BIN)/jupyter lab $(LAB_ROOT) --notebook-dir=notebooks/$(LANG_COURSE) 00.00-start.ipynb
 
 app: setup
 	$(BIN)/kalib app $(CLIENT)
@@ -82,12 +85,16 @@ demo-data: setup
 docs: setup
 	$(PY) -c 'from kalib.schema import update_readme; update_readme("README.md")'
 
-# Remove outputs and widget state from the notebooks (nbstripout's rules; the cells marked
-# "# NBVAL_CHECK_OUTPUT" and tagged keep_output keep their output and count for nbval).
+# Build the course's editions (notebooks/zh, notebooks/en) from its sources (course/).
+course: setup-test
+	$(PY) -m kalib.course
+
+# Remove outputs and widget state from the sources and the editions (nbstripout's rules; in the
+# editions, the cells marked "# NBVAL_CHECK_OUTPUT" and tagged keep_output keep their output for nbval).
 strip: setup-test
 	$(PY) -m kalib.course --strip
 
-# Rerun the notebooks with checked cells on the demo and store those cells' outputs.
+# Rerun each edition's notebooks with checked cells on the demo and store those cells' outputs.
 outputs: setup-test
 	$(PY) -m kalib.course --outputs
 

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RTOL = 1e-9
 
 
-def expected_records(notebooks: Path = ROOT / "notebooks") -> dict[str, dict[str, Any]]:
+def expected_records(notebooks: Path = ROOT / "notebooks" / "zh") -> dict[str, dict[str, Any]]:
     """{notebook stem: {name: value}} recorded in the stored outputs of the checked cells."""
     import nbformat
 

@@ -32,7 +32,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 KALIB = str(Path(sys.executable).parent / "kalib")
-SECTION = "01.01-health-check.ipynb"
+SECTION = "00.01-health-check.ipynb"
 
 
 def load() -> str:

@@ -46,7 +46,7 @@ __all__ = ["ClientCheck", "SectionView", "SalesAction", "ActionSpec", "ACTION_SP
 #: The parts of the check, in order: key -> (zh, en, layer).
 PARTS = {
     "health": ("健康度问诊", "Health check", 1),
-    "accounts": ("客户价值", "Customer value", 1),
+    "accounts": ("客户价值", "Customer value", 2),
     "pipeline": ("销售预测", "Pipeline forecast", 3),
     "deals": ("机会组合", "Deals portfolio", 2),
     "team": ("销售团队", "Sales team", 4),
@@ -168,30 +168,30 @@ ACTION_SPECS: dict[str, ActionSpec] = {
         "从帕累托曲线上挑出值得深耕的客户（现在前10大只贡献 {value}），为每家写一页客户计划：需求、决策人、下一单",
         "pick the accounts worth farming from the Pareto curve (the top 10 bring only {value}) and write a one-page "
         "account plan for each: needs, decision makers, the next order",
-        1, "01.00-customer-value", "帕累托曲线与集中度", "Pareto curve and concentration"),
+        2, "02.00-customer-value", "帕累托曲线与集中度", "Pareto curve and concentration"),
     "renewal_rate": ActionSpec(
         "各客户负责人", "Each account owner",
         "给上期买过、本期没有再买的 {lost} 家客户逐一打电话，问清原因，定下挽回计划",
         "call each of the {lost} customers who bought last period but not this one, learn why, and agree a "
         "win-back plan",
-        1, "01.00-customer-value", "农庄耕耘，而不是游猎", "Farming, not hunting"),
+        2, "02.00-customer-value", "农庄耕耘，而不是游猎", "Farming, not hunting"),
     "wallet_share": ActionSpec(
         "大客户经理", "The key-account managers",
         "为前10大客户逐一估计品类采购额，各找出一项还没交给我们的需求（钱包份额中位数 {value}）",
         "for each top-10 customer, estimate its category budget and name one need it does not yet bring to us "
         "(median share of wallet {value})",
-        1, "01.00-customer-value", "每个客户的价值", "What each customer brings us"),
+        2, "02.00-customer-value", "每个客户的价值", "What each customer brings us"),
     "nps": ActionSpec(
         "各客户负责人", "Each account owner",
         "拜访打 0–6 分的贬损者，问清问题出在哪里并约定改进（净推荐值 {value}，及格线 {line}）",
         "visit the detractors (scores 0–6), ask what went wrong and agree a fix (NPS {value}, pass line {line})",
-        1, "01.01-health-check", "客户忠诚度（净推荐值）", "Customer loyalty (NPS)"),
+        1, "00.01-health-check", "客户忠诚度（净推荐值）", "Customer loyalty (NPS)"),
     "win_rate": ActionSpec(
         "销售经理与每位销售", "Each sales manager with their salespeople",
         "在周一评审中对每个在跟机会做 Go/NoGo 判定，放弃判为 NoGo 的单（赢单率 {value}，及格线 {line}）",
         "run Go/NoGo on every open deal at the Monday review and drop the NoGo ones (win rate {value}, pass line "
         "{line})",
-        2, "02.00-how-to-sell", "Go/NoGo 与机会组合", "Go/NoGo and the portfolio"),
+        2, "02.01-how-to-sell", "Go/NoGo 与机会组合", "Go/NoGo and the portfolio"),
     "pipeline_coverage": ActionSpec(
         "每位销售", "Every salesperson",
         "补充 {extra} 的合格销售机会，让在跟机会达到销售目标的 {line}",
@@ -213,7 +213,7 @@ ACTION_SPECS: dict[str, ActionSpec] = {
         "机会负责人（{owners}）", "The deals' owners ({owners})",
         "对 {n} 个判为 NoGo 的在跟机会逐一决定：补上关口要素，或者放弃",
         "decide on each of the {n} open deals judged NoGo: fix the gate factor, or drop the deal",
-        2, "02.00-how-to-sell", "Go/NoGo 与机会组合", "Go/NoGo and the portfolio"),
+        2, "02.01-how-to-sell", "Go/NoGo 与机会组合", "Go/NoGo and the portfolio"),
     "team_need": ActionSpec(
         "销售总监与 {names}", "The sales director with {names}",
         "{advice}", "{advice}",

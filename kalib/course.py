@@ -1,43 +1,43 @@
-"""The course: its notebooks, the start page's contents and each notebook's navigation.
+"""The course: its sources, its two editions, the start page's contents and each notebook's navigation.
 
-The course is the ordered set of notebooks ``notebooks/NN.MM-kebab-title.ipynb``
-(``NN.00`` opens a part).  Nothing about the order is maintained by hand:
-this module reads the file names and each notebook's first heading, and
-writes
+The course is the ordered set of notebooks ``NN.MM-kebab-title.ipynb`` (``NN.00`` opens a part).
+Maintainers edit the **sources** in ``course/``: one notebook per lesson, whose markdown cells are
+tagged ``zh`` or ``en`` (a cell in one language each) and whose code cells are shared.  Trainees open
+the **editions**, ``notebooks/zh/`` and ``notebooks/en/``, each in one language, which
+``python -m kalib.course`` builds (:func:`build`):
 
-- the **contents** of the start page (``00.00-start.ipynb``): the markdown cell
-  tagged ``contents``, listing every notebook with its learning goals;
-- the **navigation** of every notebook: one markdown cell tagged ``nav`` at the
-  end, ``< previous | contents | next >``.
+- a markdown cell tagged with the other language is left out, the ``parameters`` cell's
+  ``lang = "…"`` is set to the edition's language (so the text, tables and charts that code writes
+  follow it);
+- the **contents** of the start page (``00.00-start.ipynb``: the markdown cell tagged ``contents``)
+  list every notebook with its learning goals, in the edition's language;
+- the **navigation** of every notebook: a markdown cell tagged ``nav`` under the title and another
+  at the end, ``< previous | contents | next >``.
 
-Run ``python -m kalib.course`` after adding or renaming a notebook (``--check``
-only reports what is stale; ``tests/test_course.py`` fails when anything is).
-The report renderer drops ``nav`` and ``course-only`` cells, so the
-navigation and the exercises never appear in a client's report.
+``python -m kalib.course --check`` changes nothing and fails when an edition is stale, when a source's
+two languages are out of step (:func:`source_problems`) or when a notebook breaks the skeleton
+(:func:`check_notebook`); ``tests/test_course.py`` runs the same checks.  Nothing about the order is
+maintained by hand.  The report renderer drops ``nav`` and ``course-only`` cells, so the navigation
+and the exercises never appear in a client's report.
 
-:func:`check_notebook` lists what a notebook lacks against the course's
-skeleton (title, learning goals, ``parameters`` cell, at least two exercises,
-no stored outputs); the tests run it on every notebook.
+A few cells show the demo's key numbers that the course text describes.  They start with
+``# NBVAL_CHECK_OUTPUT``, are tagged ``keep_output`` and keep, in each edition, the output of a real
+run (:func:`refresh_outputs`, ``make outputs``); ``pytest --nbval-lax`` reruns them and fails when the
+output changes.  The sources store no output; every other output is stripped (:func:`strip_notebook`,
+``make strip``).
 
-A few cells show the demo's key numbers that the course text describes (the
-ten indicators, the weighted pipeline, the verdict of the worked deal).  They
-start with ``# NBVAL_CHECK_OUTPUT``, are tagged ``keep_output`` and keep the
-output of a real run (:func:`refresh_outputs`, ``make outputs``); ``pytest
---nbval-lax`` reruns them and fails when the output changes.  Every other
-output is stripped (:func:`strip_notebook`, ``make strip``).
-
-A trainee sees prose, tables, charts and widgets, not code: every code cell's
-input is collapsed (JupyterLab's ``metadata.jupyter.source_hidden``; a click on
-the cell's left bar shows it) except the cells a trainee edits, tagged
-``parameters`` (or ``edit``).  :func:`strip_notebook` sets it and
-:func:`check_notebook` reports a cell without it (:func:`hidden_code_problems`).
+A trainee sees prose, tables, charts and widgets, not code: every code cell's input is collapsed
+(JupyterLab's ``metadata.jupyter.source_hidden``; a click on the cell's left bar shows it) except the
+cells a trainee edits, tagged ``parameters`` (or ``edit``).
 
 Examples
 --------
 >>> parse_name("04.00-sales-team.ipynb")
 ('04', '00', 'sales-team')
->>> nav_markdown(None, ("01.00-customer-value.ipynb", "01.00 客户价值 · Customer value"))
-'< [目录 · Contents](00.00-start.ipynb) | [01.00 客户价值 · Customer value](01.00-customer-value.ipynb) >'
+>>> nav_markdown(None, ("00.01-health-check.ipynb", "00.01 健康度问诊"), "zh")
+'< [目录](00.00-start.ipynb) | [00.01 健康度问诊](00.01-health-check.ipynb) >'
+>>> nav_markdown(("00.00-start.ipynb", "00.00 Start here"), None, "en")
+'< [00.00 Start here](00.00-start.ipynb) | [Contents](00.00-start.ipynb) >'
 """
 
 from __future__ import annotations
@@ -54,7 +54,12 @@ if TYPE_CHECKING:
     from .client import Client
 
 __all__ = [
+    "EDITIONS",
     "CourseNotebook",
+    "build",
+    "edition",
+    "source_dir",
+    "source_problems",
     "PARAMETERS",
     "check_notebook",
     "contents_markdown",
@@ -70,18 +75,22 @@ __all__ = [
 
 NAME_RE = re.compile(r"^(\d\d)\.(\d\d)-([a-z0-9][a-z0-9-]*)\.ipynb$")
 START = "00.00-start.ipynb"
-GOALS_RE = re.compile(r"^##\s*学习目标\s*·\s*Learning goals\s*$", re.M)
+#: The editions the course is built in, from one set of sources.
+EDITIONS = ("zh", "en")
+GOALS_RE = re.compile(r"^##\s*(?:学习目标|Learning goals)(?:\s*·\s*Learning goals)?\s*$", re.M)
 #: The names every ``parameters`` cell defines (more are allowed).
 PARAMETERS = ("client", "period", "industry", "lang", "as_of")
-#: Part titles shown in the contents (by the two-digit part number).
+#: Part titles shown in the contents (by the two-digit part number), per edition.
 PARTS = {
-    "00": ("开始", "Start"),
-    "01": ("第一层：始终瞄准客户需求", "Layer 1: aim at customer needs"),
+    "00": ("开篇：从黑箱到科学", "Start: from a black box to a science"),
+    "01": ("第一层：始终瞄准客户需求", "Layer 1: aim at the customer's needs"),
     "02": ("第二层：如何销售", "Layer 2: how to sell"),
     "03": ("第三层：如何管理销售", "Layer 3: how to manage sales"),
     "04": ("第四层：构建致力于成功的销售团队", "Layer 4: build a team committed to success"),
     "05": ("综合：为客户做一次完整诊断", "Together: the whole check on a client"),
 }
+_CONTENTS_HEADING = {"zh": "目录", "en": "Contents"}
+_LANG_LINE = re.compile(r"^lang\s*=\s*[\"'][a-z]+[\"']", re.M)
 
 
 def parse_name(name: str) -> tuple[str, str, str]:
@@ -92,10 +101,21 @@ def parse_name(name: str) -> tuple[str, str, str]:
     return m.group(1), m.group(2), m.group(3)
 
 
-def notebooks_dir() -> Path:
-    """The course folder: ``notebooks/`` next to the kalib package (a clone), else ``./notebooks``."""
-    here = Path(__file__).resolve().parents[1] / "notebooks"
-    return here if here.is_dir() else Path.cwd() / "notebooks"
+def _repo_dir(name: str) -> Path:
+    here = Path(__file__).resolve().parents[1] / name
+    return here if here.is_dir() else Path.cwd() / name
+
+
+def source_dir() -> Path:
+    """The course's sources, ``course/`` next to the kalib package (a clone), else ``./course``."""
+    return _repo_dir("course")
+
+
+def notebooks_dir(lang: str | None = None) -> Path:
+    """The built editions, ``notebooks/`` next to the kalib package, else ``./notebooks``; with ``lang``,
+    that edition's folder (``notebooks/zh``)."""
+    root = _repo_dir("notebooks")
+    return root / lang if lang else root
 
 
 @dataclass
@@ -146,91 +166,200 @@ def _goals(nb: Any) -> list[str]:
     return []
 
 
+def _sources(folder: Path) -> list[Path]:
+    return [p for p in sorted(folder.glob("*.ipynb")) if NAME_RE.match(p.name)]
+
+
 def find_notebooks(folder: str | Path | None = None) -> list[CourseNotebook]:
-    """The course's notebooks in order, with their titles and learning goals."""
+    """The notebooks of a folder (an edition, by default the Chinese one) in order, with titles and goals."""
     import nbformat
 
-    folder = Path(folder) if folder else notebooks_dir()
+    folder = Path(folder) if folder else notebooks_dir("zh")
     out = []
-    for path in sorted(folder.glob("*.ipynb")):
-        if not NAME_RE.match(path.name):
-            continue
+    for path in _sources(folder):
         nb = nbformat.read(str(path), as_version=4)
         out.append(CourseNotebook(path, _first_heading(nb) or path.stem, _goals(nb)))
     return out
 
 
-def nav_markdown(prev: tuple[str, str] | None, nxt: tuple[str, str] | None) -> str:
-    """The navigation line: ``< previous | contents | next >`` (``(file, title)`` pairs)."""
+def nav_markdown(prev: tuple[str, str] | None, nxt: tuple[str, str] | None, lang: str = "zh") -> str:
+    """The navigation line: ``< previous | contents | next >`` (``(file, title)`` pairs), in the edition's language."""
     parts = []
     if prev:
         parts.append(f"[{prev[1]}]({prev[0]})")
-    parts.append(f"[目录 · Contents]({START})")
+    parts.append(f"[{_CONTENTS_HEADING[lang]}]({START})")
     if nxt:
         parts.append(f"[{nxt[1]}]({nxt[0]})")
     return "< " + " | ".join(parts) + " >"
 
 
-def contents_markdown(notebooks: list[CourseNotebook]) -> str:
-    """The start page's contents: parts, notebooks (linked) and their learning goals."""
-    lines = ["## 目录 · Contents", "",
+def contents_markdown(notebooks: list[CourseNotebook], lang: str = "zh") -> str:
+    """The start page's contents: parts, notebooks (linked) and their learning goals, in one language."""
+    lines = [f"## {_CONTENTS_HEADING[lang]}", "",
              "<!-- generated by `python -m kalib.course` from the notebooks' names and headings; do not edit -->", ""]
     part = None
     for nb in notebooks:
         if nb.part != part:
             part = nb.part
             zh, en = PARTS.get(part, (f"第{int(part)}部分", f"Part {int(part)}"))
-            lines += ["", f"### {zh} · {en}", ""]
+            lines += ["", f"### {zh if lang == 'zh' else en}", ""]
         lines.append(f"- [{nb.title}]({nb.name})")
         for goal in nb.goals:
             lines.append(f"    - {goal}")
     return "\n".join(lines).replace("\n\n\n", "\n\n").strip() + "\n"
 
 
-def _set_markdown_cell(nb: Any, tag: str, source: str, *, at_end: bool) -> bool:
+def _new_markdown(nb: Any, tag: str, source: str, cell_id: str | None = None) -> Any:
     import nbformat
 
-    cells = [c for c in nb.cells if tag in _tags(c)]
-    if len(cells) == 1 and cells[0].cell_type == "markdown" and cells[0].source == source and (
-            not at_end or nb.cells[-1] is cells[0]):
-        return False
-    nb.cells = [c for c in nb.cells if tag not in _tags(c)]
     cell = nbformat.v4.new_markdown_cell(source, metadata={"tags": [tag]})
     cell.pop("id", None)
     if getattr(nb, "nbformat_minor", 4) >= 5:
-        cell["id"] = f"{tag}-cell"
-    if at_end:
-        nb.cells.append(cell)
-    else:
-        nb.cells.insert(min(len(nb.cells), 1), cell)
-    return True
+        cell["id"] = cell_id or f"{tag}-cell"
+    return cell
+
+
+def edition(source: Any, lang: str) -> Any:
+    """The ``lang`` edition of a source notebook (a copy): markdown cells tagged with the other language
+    dropped, the language tags removed, ``lang = "…"`` in the parameters cell set to ``lang``; no
+    navigation, contents or outputs yet (:func:`build` adds them)."""
+    import copy
+
+    nb = copy.deepcopy(source)
+    other = {e for e in EDITIONS if e != lang}
+    cells = []
+    for cell in nb.cells:
+        tags = _tags(cell)
+        if cell.cell_type == "markdown" and (other & set(tags) or "nav" in tags):
+            continue
+        if lang in tags:
+            kept = [t for t in tags if t != lang]
+            if kept:
+                cell.metadata["tags"] = kept
+            else:
+                cell.metadata.pop("tags", None)
+        if cell.cell_type == "code":
+            if "parameters" in tags:
+                cell.source = _LANG_LINE.sub(f'lang = "{lang}"', cell.source)
+            cell["outputs"] = []
+            cell["execution_count"] = None
+        cells.append(cell)
+    nb.cells = cells
+    nb.metadata.pop("widgets", None)
+    nb.metadata["kalib"] = {"edition": lang, "source": "course/ (built by python -m kalib.course; do not edit)"}
+    return nb
+
+
+def _carry_outputs(nb: Any, old_path: Path) -> None:
+    """Keep the stored outputs of the checked cells from the edition on disk when their code is unchanged."""
+    import nbformat
+
+    if not old_path.is_file():
+        return
+    try:
+        old = nbformat.read(str(old_path), as_version=4)
+    except Exception:  # a damaged edition is rebuilt without outputs
+        return
+    by_id = {c.get("id"): c for c in old.cells if is_checked(c)}
+    for cell in nb.cells:
+        prev = by_id.get(cell.get("id"))
+        if is_checked(cell) and prev is not None and prev.source == cell.source and prev.get("outputs"):
+            cell["outputs"] = prev["outputs"]
+            cell["execution_count"] = prev.get("execution_count")
+
+
+def build(source: str | Path | None = None, out: str | Path | None = None, *, write: bool = True,
+          langs: tuple[str, ...] = EDITIONS) -> list[str]:
+    """Build the editions (``out/zh``, ``out/en``) from the sources; return the edition files that were (or,
+    with ``write=False``, would be) written, as ``zh/00.00-start.ipynb``.
+
+    Each edition gets its navigation and the start page's contents in its language; the outputs of the
+    checked cells (``# NBVAL_CHECK_OUTPUT``) are carried over from the edition on disk while their code
+    is unchanged (``make outputs`` refreshes them).
+    """
+    import nbformat
+
+    source = Path(source) if source else source_dir()
+    out = Path(out) if out else notebooks_dir()
+    paths = _sources(source)
+    originals = [nbformat.read(str(p), as_version=4) for p in paths]
+    changed = []
+    for lang in langs:
+        folder = out / lang
+        eds = [edition(nb, lang) for nb in originals]
+        infos = [CourseNotebook(p, _first_heading(nb) or p.stem, _goals(nb)) for p, nb in zip(paths, eds)]
+        for i, (path, nb) in enumerate(zip(paths, eds)):
+            prev = (infos[i - 1].name, infos[i - 1].title) if i > 0 else None
+            nxt = (infos[i + 1].name, infos[i + 1].title) if i + 1 < len(infos) else None
+            nav = nav_markdown(prev, nxt, lang)
+            nb.cells.insert(1, _new_markdown(nb, "nav", nav, "nav-top"))
+            nb.cells.append(_new_markdown(nb, "nav", nav))
+            if path.name == START:
+                src = contents_markdown(infos, lang)
+                slots = [c for c in nb.cells if "contents" in _tags(c)]
+                if slots:
+                    slots[0].source = src
+                else:
+                    nb.cells.insert(min(len(nb.cells), 1), _new_markdown(nb, "contents", src))
+            target = folder / path.name
+            _carry_outputs(nb, target)
+            hide_code(nb)
+            text = nbformat.writes(nb) + "\n"
+            if not target.is_file() or target.read_text(encoding="utf-8") != text:
+                changed.append(f"{lang}/{path.name}")
+                if write:
+                    folder.mkdir(parents=True, exist_ok=True)
+                    target.write_text(text, encoding="utf-8")
+        if folder.is_dir():
+            for stale in _sources(folder):
+                if stale.name not in {p.name for p in paths}:
+                    changed.append(f"{lang}/{stale.name}")
+                    if write:
+                        stale.unlink()
+    return changed
+
+
+def source_problems(path: str | Path) -> list[str]:
+    """What is wrong with a source notebook: stored outputs, a markdown cell in no edition's language
+    (untagged cells must hold no prose), and editions out of step (between two code cells, the
+    Chinese and English cells must have the same headings, level by level)."""
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    problems = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and (cell.get("outputs") or cell.get("execution_count") is not None):
+            problems.append(f"cell {i + 1}: a source stores outputs (run 'make strip')")
+        tags = set(_tags(cell))
+        if cell.cell_type == "markdown" and not tags & {*EDITIONS, "contents", "nav"}:
+            if re.search(r"[A-Za-z]{3,}|[\u3400-\u9fff]", re.sub(r"<!--.*?-->|`[^`]*`|\$[^$]*\$", "", cell.source)):
+                problems.append(f"cell {i + 1}: a markdown cell with prose but no language tag (tag it zh or en)")
+    # headings per stretch between code cells, per language
+    stretch: dict[str, list[str]] = {e: [] for e in EDITIONS}
+    k = 0
+
+    def compare() -> None:
+        levels = {e: [h for h in stretch[e]] for e in EDITIONS}
+        if len({tuple(v) for v in levels.values()}) > 1:
+            problems.append(f"before code cell {k + 1}: the editions' headings differ "
+                            + "; ".join(f"{e}: {' '.join(v) or 'none'}" for e, v in levels.items()))
+
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            compare()
+            stretch = {e: [] for e in EDITIONS}
+            k = i
+            continue
+        for e in EDITIONS:
+            if e in _tags(cell):
+                stretch[e] += [m.group(1) for m in re.finditer(r"^(#+)\s", cell.source, re.M)]
+    compare()
+    return problems
 
 
 def update(folder: str | Path | None = None, *, write: bool = True) -> list[str]:
-    """Rewrite the contents and the navigation cells; return the files that were (or would be) changed."""
-    import nbformat
-
-    notebooks = find_notebooks(folder)
-    changed = []
-    for i, cn in enumerate(notebooks):
-        nb = nbformat.read(str(cn.path), as_version=4)
-        prev = (notebooks[i - 1].name, notebooks[i - 1].title) if i > 0 else None
-        nxt = (notebooks[i + 1].name, notebooks[i + 1].title) if i + 1 < len(notebooks) else None
-        dirty = _set_markdown_cell(nb, "nav", nav_markdown(prev, nxt), at_end=True)
-        if cn.name == START:
-            src = contents_markdown(notebooks)
-            existing = [c for c in nb.cells if "contents" in _tags(c)]
-            if existing:
-                if existing[0].source != src:
-                    existing[0].source = src
-                    dirty = True
-            else:
-                dirty |= _set_markdown_cell(nb, "contents", src, at_end=False)
-        if dirty:
-            changed.append(cn.name)
-            if write:
-                nbformat.write(nb, str(cn.path))
-    return changed
+    """Build the editions from the sources (:func:`build`); kept for callers of the old name."""
+    return build(out=folder, write=write)
 
 
 def exercise_ids(nb: Any) -> list[str]:
@@ -278,12 +407,12 @@ def check_notebook(path: str | Path, *, min_exercises: int = 2) -> list[str]:
     number = f"{part}.{chap}"
     title = _first_heading(nb)
     if not title or not title.startswith(number):
-        problems.append(f"the first heading should be '# {number} 中文标题 · English title', not {title!r}")
+        problems.append(f"the first heading should be '# {number} <title>', not {title!r}")
     if not nb.cells or nb.cells[0].cell_type != "markdown" or not nb.cells[0].source.startswith(f"# {number}"):
         problems.append("the first cell should be the markdown title")
     goals = _goals(nb)
     if not goals:
-        problems.append("no '## 学习目标 · Learning goals' list")
+        problems.append("no '## 学习目标' (or '## Learning goals') list")
     params = [c for c in nb.cells if "parameters" in _tags(c)]
     if len(params) != 1:
         problems.append(f"{len(params)} cells tagged 'parameters' (need exactly one)")
@@ -313,8 +442,8 @@ def check_notebook(path: str | Path, *, min_exercises: int = 2) -> list[str]:
     if "widgets" in nb.metadata:
         problems.append("widget state is stored in the notebook metadata (run 'make strip')")
     navs = [c for c in nb.cells if "nav" in _tags(c)]
-    if len(navs) != 1 or nb.cells[-1] is not navs[0]:
-        problems.append("the navigation cell (tag 'nav') should be the last cell (run 'python -m kalib.course')")
+    if len(navs) != 2 or nb.cells[1] is not navs[0] or nb.cells[-1] is not navs[1]:
+        problems.append("the navigation (tag 'nav') should be the second and the last cell (run 'python -m kalib.course')")
     return problems
 
 
@@ -410,7 +539,7 @@ def hidden_code_problems(nb: Any) -> list[str]:
     return problems
 
 
-def strip_notebook(path: str | Path) -> bool:
+def strip_notebook(path: str | Path, *, keep_checked: bool = True) -> bool:
     """Strip a notebook as nbstripout does (its ``keep_output`` tag honoured, widget state out), keeping the
     execution count of the checked cells, which nbval needs to compare them, and collapse the code a
     trainee does not edit (:func:`hide_code`).  True when the file changed."""
@@ -420,7 +549,11 @@ def strip_notebook(path: str | Path) -> bool:
     path = Path(path)
     before = path.read_text(encoding="utf-8")
     nb = nbformat.reads(before, as_version=4)
-    counts = {i: c.get("execution_count") for i, c in enumerate(nb.cells) if is_checked(c)}
+    counts = {i: c.get("execution_count") for i, c in enumerate(nb.cells) if is_checked(c) and keep_checked}
+    if not keep_checked:  # a source: nothing is kept
+        for cell in nb.cells:
+            if cell.get("cell_type") == "code":
+                cell["outputs"], cell["execution_count"] = [], None
     strip_output(nb, keep_output=False, keep_count=False, keep_id=True, extra_keys=["metadata.widgets"])
     for i, cell in enumerate(nb.cells):
         if i in counts and KEEP_TAG in _tags(cell) and cell.get("outputs"):
@@ -490,42 +623,51 @@ def method_overview(client: Client | None = None, lang: str = "zh", industry: st
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m kalib.course [--check] [FOLDER]``."""
+    """``python -m kalib.course [--check | --strip | --outputs]``."""
     p = argparse.ArgumentParser(prog="python -m kalib.course",
-                                description="Rewrite the start page's contents and every notebook's navigation.")
-    p.add_argument("folder", nargs="?", help="the notebooks folder (default: notebooks/)")
+                                description="Build the course's editions (notebooks/zh, notebooks/en) from its sources "
+                                            "(course/): one language each, with their navigation and contents.")
     p.add_argument("--check", action="store_true",
-                   help="change nothing; exit 1 when contents or navigation are stale, or a notebook breaks the "
-                        "skeleton")
+                   help="change nothing; exit 1 when an edition is stale, a source is out of step or a notebook "
+                        "breaks the skeleton")
     p.add_argument("--strip", action="store_true",
-                   help="strip every notebook's outputs except the checked cells' (# NBVAL_CHECK_OUTPUT) "
-                        "and collapse the code a trainee does not edit")
+                   help="strip the sources' outputs, and the editions' except the checked cells' "
+                        "(# NBVAL_CHECK_OUTPUT); collapse the code a trainee does not edit")
     p.add_argument("--outputs", action="store_true",
-                   help="run the notebooks that have checked cells and store those cells' outputs")
+                   help="run each edition's notebooks that have checked cells and store those cells' outputs")
     args = p.parse_args(argv)
-    folder = Path(args.folder) if args.folder else notebooks_dir()
     if args.strip or args.outputs:
-        for cn in find_notebooks(folder):
-            if args.outputs and (n := refresh_outputs(cn.path)):
-                print(f"{cn.name}: stored the output of {n} checked cell(s)")
-            elif args.strip and strip_notebook(cn.path):
-                print(f"{cn.name}: stripped")
+        if args.strip:
+            for path in _sources(source_dir()):
+                if strip_notebook(path, keep_checked=False):
+                    print(f"course/{path.name}: stripped")
+        for lang in EDITIONS:
+            for cn in find_notebooks(notebooks_dir(lang)):
+                if args.outputs and (n := refresh_outputs(cn.path)):
+                    print(f"{lang}/{cn.name}: stored the output of {n} checked cell(s)")
+                elif args.strip and strip_notebook(cn.path):
+                    print(f"{lang}/{cn.name}: stripped")
         return 0
-    changed = update(folder, write=not args.check)
+    changed = build(write=not args.check)
     if args.check:
         bad = 0
         for name in changed:
-            print(f"{name}: contents or navigation are stale (run python -m kalib.course)")
+            print(f"notebooks/{name}: stale (run python -m kalib.course)")
             bad += 1
-        for cn in find_notebooks(folder):
-            for problem in check_notebook(cn.path):
-                print(f"{cn.name}: {problem}")
+        for path in _sources(source_dir()):
+            for problem in source_problems(path):
+                print(f"course/{path.name}: {problem}")
                 bad += 1
+        for lang in EDITIONS:
+            for cn in find_notebooks(notebooks_dir(lang)):
+                for problem in check_notebook(cn.path):
+                    print(f"notebooks/{lang}/{cn.name}: {problem}")
+                    bad += 1
         return 1 if bad else 0
     for name in changed:
-        print(f"updated {name}")
+        print(f"built notebooks/{name}")
     if not changed:
-        print("contents and navigation are up to date")
+        print("the editions are up to date")
     return 0
 
 

@@ -10,7 +10,7 @@ Monday review.  :func:`write_deal_sheet` writes it to a file and, given a
 printer (``kalib.report.pdf.html_to_pdf``), prints it to PDF beside it.
 
 Used by the own-deal panel (:class:`kalib.widgets.deals.MyDealPanel`,
-notebook ``02.01-my-deal``) and by ``kalib deal CLIENT --sheet out.html``.
+notebook ``02.02-my-deal``) and by ``kalib deal CLIENT --sheet out.html``.
 
 Examples
 --------

@@ -632,31 +632,31 @@ INDICATORS: dict[str, IndicatorSpec] = {s.key: s for s in [
         "Your 10 largest customers bring only {value} of revenue (pass line {line}; {distance}). Revenue is "
         "spread thin: choose the accounts worth farming and grow them; a key account is a sustained, high-value "
         "contributor.",
-        1, "01.00-customer-value", "Pareto curve and concentration"),
+        2, "02.00-customer-value", "Pareto curve and concentration"),
     IndicatorSpec(
         "renewal_rate", _renewal_rate, _basis_renewal_rate,
         "上期的老客户只有{value}本期继续购买（及格线{line}，{distance}）：先弄清其他客户为什么流失，守住现有客户。",
         "Only {value} of last period's customers bought again (pass line {line}; {distance}). Find out why the "
         "others left, and protect the customers you have.",
-        1, "01.00-customer-value", "Farming, not hunting"),
+        2, "02.00-customer-value", "Farming, not hunting"),
     IndicatorSpec(
         "wallet_share", _wallet_share, _basis_wallet_share,
         "大客户在本品类的采购中只有{value}给了我们（中位数，及格线{line}，{distance}）：在现有大客户身上还有很大的份额可以争取。",
         "Your top customers spend only {value} of their budget in our category with you (median; pass line "
         "{line}; {distance}). There is a larger share to win in accounts you already have.",
-        1, "01.00-customer-value", "What each customer brings us"),
+        2, "02.00-customer-value", "What each customer brings us"),
     IndicatorSpec(
         "nps", _nps, _basis_nps,
         "客户净推荐值只有{value}（及格线{line}，{distance}）：愿意推荐我们的客户太少，请逐一询问贬损者问题出在哪里。",
         "Customer loyalty (NPS) is {value} (pass line {line}; {distance}). Too few customers would recommend "
         "you: ask the detractors what went wrong.",
-        1, "01.00-customer-value"),
+        2, "02.00-customer-value"),
     IndicatorSpec(
         "win_rate", _win_rate, _basis_win_rate,
         "赢单率只有{value}（及格线{line}，{distance}）：更严格地做销售判定（Go/NoGo），不要追赢不了的单。",
         "You win {value} of the deals you close (pass line {line}; {distance}). Qualify harder (Go/NoGo) and "
         "stop chasing deals you cannot win.",
-        2, "02.00-how-to-sell", "Go/NoGo and the portfolio"),
+        2, "02.01-how-to-sell", "Go/NoGo and the portfolio"),
     IndicatorSpec(
         "pipeline_coverage", _pipeline_coverage, _basis_pipeline_coverage,
         "在跟的销售机会只有销售目标的{value}（及格线{line}，{distance}）：按正常赢单率，目标难以完成，需要尽快补充销售机会。",
@@ -686,5 +686,5 @@ INDICATORS: dict[str, IndicatorSpec] = {s.key: s for s in [
         "{products}的核心产品只贡献了{value}的收入（及格线{line}，{distance}）：产品线缺少有竞争力的拳头产品。",
         "The leading {products} of core products bring only {value} of revenue (pass line {line}; {distance}). "
         "The product line lacks clear winners.",
-        1, "01.00-customer-value"),
+        2, "02.00-customer-value"),
 ]}

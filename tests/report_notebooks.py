@@ -30,7 +30,7 @@ def write_notebook(path: Path, *cells) -> Path:
 
 def sections(root: Path, code: str, names: tuple[str, ...]) -> Path:
     """``root/notebooks`` holding one report section per name: the demo's parameters, then ``code``."""
-    nbs = root / "notebooks"
+    nbs = root / "notebooks" / "zh"
     nbs.mkdir()
     for name in names:
         write_notebook(nbs / f"{name}.ipynb", params_cell(DEMO_PARAMETERS), nbformat.v4.new_code_cell(code))

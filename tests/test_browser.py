@@ -153,7 +153,7 @@ def _servers(client_dir, tmp_path_factory):
     # repository or of the person's own Jupyter setup is touched.
     home = tmp_path_factory.mktemp("lab")
     course = home / "notebooks"
-    shutil.copytree(REPO / "notebooks", course, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copytree(REPO / "notebooks" / "zh", course, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     jupyter = {name: str(home / name.lower()) for name in (
         "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR",
         "JUPYTERLAB_SETTINGS_DIR", "JUPYTERLAB_WORKSPACES_DIR")}
@@ -613,23 +613,23 @@ def test_course_start_page_opens_in_jupyterlab(lab, lab_page, _servers):
     assert "00.00" in page.inner_text(_active(".jp-MarkdownOutput h1"))
     links = page.locator(_active(".jp-MarkdownOutput a[href*='.ipynb']"))
     hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
-    assert any("01.01-health-check.ipynb" in h for h in hrefs), hrefs
+    assert any("00.01-health-check.ipynb" in h for h in hrefs), hrefs
     _shot(page, "lab-start")
 
 
 def test_health_check_notebook_runs_in_jupyterlab(lab, lab_page, _servers):
     from playwright.sync_api import expect
 
-    nb_path = _servers["course"] / "01.01-health-check.ipynb"
-    assert nb_path.exists(), "notebooks/01.01-health-check.ipynb is missing"
+    nb_path = _servers["course"] / "00.01-health-check.ipynb"
+    assert nb_path.exists(), "notebooks/00.01-health-check.ipynb is missing"
     n_code = sum(c["cell_type"] == "code" for c in json.loads(nb_path.read_text(encoding="utf-8"))["cells"])
     page = lab_page
-    link = page.locator(_active(".jp-MarkdownOutput a[href*='01.01-health-check.ipynb']"))
+    link = page.locator(_active(".jp-MarkdownOutput a[href*='00.01-health-check.ipynb']"))
     if "lab/tree/00.00-start" in page.url and link.count():
         link.first.click()  # from the start page, as a trainee would
     else:
-        page.goto(lab.url + "lab/tree/01.01-health-check.ipynb")
-    page.wait_for_selector(".lm-TabBar-tab.lm-mod-current:has-text('01.01-health-check')",
+        page.goto(lab.url + "lab/tree/00.01-health-check.ipynb")
+    page.wait_for_selector(".lm-TabBar-tab.lm-mod-current:has-text('00.01-health-check')",
                            timeout=START_TIMEOUT * 1000)
     page.wait_for_selector(_active(".jp-Notebook-ExecutionIndicator[data-status='idle']"),
                            timeout=START_TIMEOUT * 1000)
@@ -651,7 +651,7 @@ def test_health_check_notebook_runs_in_jupyterlab(lab, lab_page, _servers):
         texts = prompts.all_inner_texts()
         return len(texts) == n_code and all(re.fullmatch(r"\[\d+\]:", t.strip()) for t in texts)
 
-    _wait_for(all_ran, START_TIMEOUT, "every cell of 01.01-health-check to run", LOGS / "jupyterlab.log")
+    _wait_for(all_ran, START_TIMEOUT, "every cell of 00.01-health-check to run", LOGS / "jupyterlab.log")
     stderr = page.locator(_active(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"))
     errors = [t for t in stderr.all_inner_texts() if "Traceback" in t or "Error" in t.split("\n")[0]]
     assert not errors, errors[0][:2000]
@@ -734,11 +734,11 @@ def test_my_deal_notebook_exercise_and_printed_review(lab, lab_page, browser, _s
     from kalib.config import default_config
     from kalib.deals import FACTOR_NAMES, evaluate_deal
 
-    name = "02.01-my-deal.ipynb"
+    name = "02.02-my-deal.ipynb"
     assert (_servers["course"] / name).exists(), f"notebooks/{name} is missing"
     page = lab_page
     page.goto(lab.url + "lab/tree/" + name)
-    page.wait_for_selector(".lm-TabBar-tab.lm-mod-current:has-text('02.01-my-deal')", timeout=START_TIMEOUT * 1000)
+    page.wait_for_selector(".lm-TabBar-tab.lm-mod-current:has-text('02.02-my-deal')", timeout=START_TIMEOUT * 1000)
     page.wait_for_selector(_active(".jp-Notebook-ExecutionIndicator[data-status='idle']"), timeout=START_TIMEOUT * 1000)
     _shot(page, "lab-my-deal-as-a-trainee-sees-it")
     page.get_by_role("menuitem", name="Run", exact=True).click()

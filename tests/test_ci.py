@@ -21,9 +21,9 @@ def check():
 
 def test_expected_numbers_come_from_the_checked_cells(check):
     expected = check.expected_records()
-    assert set(expected) == {"01.01-health-check", "02.00-how-to-sell", "03.00-win-rate-model"}
-    assert len(expected["01.01-health-check"]["health.values"]) == 10
-    assert "deals.verdict" in expected["02.00-how-to-sell"]
+    assert set(expected) == {"00.01-health-check", "02.01-how-to-sell", "03.00-win-rate-model"}
+    assert len(expected["00.01-health-check"]["health.values"]) == 10
+    assert "deals.verdict" in expected["02.01-how-to-sell"]
     assert "pipeline.weighted_total" in expected["03.00-win-rate-model"]
 
 
@@ -35,11 +35,11 @@ def test_equal_numbers_pass_and_any_difference_is_named(check, tmp_path):
     path = day / "华东精工.records.json"
     path.write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
     assert check.main([str(tmp_path)]) == 0
-    values = report["by_notebook"]["01.01-health-check"]["health.values"]
+    values = report["by_notebook"]["00.01-health-check"]["health.values"]
     values["nps"] *= 1 + 1e-12  # within the tolerance
     assert check.differences(expected, report["by_notebook"]) == []
     values["nps"] *= 1.001
-    report["by_notebook"]["02.00-how-to-sell"]["deals.verdict"] = "go"
+    report["by_notebook"]["02.01-how-to-sell"]["deals.verdict"] = "go"
     del report["by_notebook"]["03.00-win-rate-model"]
     path.write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
     assert check.main([str(tmp_path)]) == 1

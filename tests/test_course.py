@@ -1,5 +1,6 @@
-"""Notebook hygiene: every course notebook follows the skeleton, is stored stripped, and its
-contents and navigation are current (``python -m kalib.course`` rewrites them)."""
+"""Notebook hygiene: the course's sources (course/) and its two editions (notebooks/zh, notebooks/en):
+every edition notebook follows the skeleton, is stored stripped, is current (``python -m kalib.course``
+builds it) and is in one language; the sources keep the two languages in step."""
 
 from __future__ import annotations
 
@@ -14,13 +15,43 @@ import pytest
 from kalib import course, exercises
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-PLAN = ["00.00-start", "01.00-customer-value", "01.01-health-check", "02.00-how-to-sell", "02.01-my-deal",
-        "03.00-win-rate-model", "04.00-sales-team", "05.00-client-check"]
+SOURCES = sorted((ROOT / "course").glob("*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "notebooks" / "zh").glob("*.ipynb")) + sorted((ROOT / "notebooks" / "en").glob("*.ipynb"))
+PLAN = ["00.00-start", "00.01-health-check", "01.00-customer-needs", "02.00-customer-value", "02.01-how-to-sell",
+        "02.02-my-deal", "03.00-win-rate-model", "04.00-sales-team", "05.00-client-check"]
 
 
 def _ids(paths):
-    return [p.name for p in paths]
+    return [f"{p.parent.name}/{p.name}" for p in paths]
+
+
+def test_each_edition_has_every_source_and_nothing_else():
+    names = [p.name for p in SOURCES]
+    for lang in course.EDITIONS:
+        assert sorted(p.name for p in (ROOT / "notebooks" / lang).glob("*.ipynb")) == names
+    assert not list((ROOT / "notebooks").glob("*.ipynb")), "notebooks/ holds the editions' folders only"
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=_ids(SOURCES))
+def test_sources_keep_the_languages_in_step(path):
+    assert course.source_problems(path) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_an_edition_is_in_its_own_language(path):
+    """No markdown cell of the other language, no language tag left, the parameters set to the edition."""
+    lang = path.parent.name
+    nb = nbformat.read(str(path), as_version=4)
+    cjk = re.compile(r"[\u3400-\u9fff]")
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        assert not set(tags) & set(course.EDITIONS)
+        if cell.cell_type == "markdown" and lang == "en":
+            # Chinese only where a term is introduced in parentheses: "pass line (及格线)".
+            bare = re.sub(r"[(（][^()（）]*[)）]", "", cell.source)
+            assert not cjk.search(bare), cell.source[:200]
+    (params,) = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert f'lang = "{lang}"' in params.source
 
 
 def test_the_course_has_its_start_and_closing_notebooks():
@@ -45,8 +76,8 @@ def test_notebook_follows_the_skeleton(path):
 # The cells whose output is stored and compared by nbval: the demo's key numbers the course text
 # describes (notebook -> the call whose output is shown).
 CHECKED = {
-    "01.01-health-check": "h.to_frame(lang, formatted=True)",  # the ten indicators
-    "02.00-how-to-sell": "display(Markdown(ev.summary(lang)))",  # the worked deal's verdict
+    "00.01-health-check": "h.to_frame(lang, formatted=True)",  # the ten indicators
+    "02.01-how-to-sell": "display(Markdown(ev.summary(lang)))",  # the worked deal's verdict
     "03.00-win-rate-model": 'display(Markdown(dash.summary(lang).replace("\\n", "  \\n")))',  # weighted pipeline
 }
 
@@ -75,21 +106,23 @@ def test_exactly_the_key_numbers_are_checked_and_run_under_nbval():
         nb = nbformat.read(str(path), as_version=4)
         for cell in nb.cells:
             if course.is_checked(cell):
-                assert path.stem not in found, f"{path.name}: more than one checked cell"
+                assert found.get(path.stem, cell.source.splitlines()[-1]) == cell.source.splitlines()[-1]
+                assert sum(course.is_checked(c) for c in nb.cells) == 1, f"{path.name}: more than one checked cell"
                 found[path.stem] = cell.source.splitlines()[-1]
                 assert "keep_output" in cell.metadata.get("tags", [])
                 assert cell.outputs and cell.execution_count is not None
     assert found == CHECKED
     ini = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"]["ini_options"]
     assert "--nbval-lax" in ini["addopts"].split()
-    assert sorted(p for p in ini["testpaths"] if p.endswith(".ipynb")) == [f"notebooks/{n}.ipynb" for n in sorted(CHECKED)]
+    assert sorted(p for p in ini["testpaths"] if p.endswith(".ipynb")) == sorted(
+        f"notebooks/{lang}/{n}.ipynb" for n in CHECKED for lang in course.EDITIONS)
 
 
 def test_the_stored_ten_indicators_are_the_committed_demo_s(demo_client):
     """The stored output is the demo as committed (what nbval compares a fresh run with)."""
     from kalib.health import health_check
 
-    nb = nbformat.read(str(ROOT / "notebooks" / "01.01-health-check.ipynb"), as_version=4)
+    nb = nbformat.read(str(ROOT / "notebooks" / "zh" / "00.01-health-check.ipynb"), as_version=4)
     (cell,) = [c for c in nb.cells if course.is_checked(c)]
     (table,) = [o for o in cell.outputs if "text/plain" in o.get("data", {})]
     expected = health_check(demo_client).to_frame("zh", formatted=True)
@@ -106,7 +139,7 @@ def _dirty(nb):
 
 
 def test_strip_keeps_exactly_the_checked_outputs(tmp_path):
-    src = ROOT / "notebooks" / "01.01-health-check.ipynb"
+    src = ROOT / "notebooks" / "zh" / "00.01-health-check.ipynb"
     path = tmp_path / src.name
     path.write_bytes(src.read_bytes())
     assert course.strip_notebook(path) is False  # the committed notebook is already stripped
@@ -126,8 +159,8 @@ def test_nbstripout_itself_honours_keep_output_but_drops_the_count(tmp_path):
     import subprocess
     import sys
 
-    path = tmp_path / "01.01-health-check.ipynb"
-    path.write_bytes((ROOT / "notebooks" / path.name).read_bytes())
+    path = tmp_path / "00.01-health-check.ipynb"
+    path.write_bytes((ROOT / "notebooks" / "zh" / path.name).read_bytes())
     subprocess.run([sys.executable, "-m", "nbstripout", str(path)], check=True)
     nb = nbformat.read(str(path), as_version=4)
     (cell,) = [c for c in nb.cells if course.is_checked(c)]
@@ -190,57 +223,108 @@ def test_every_exercise_of_the_notebook_is_shown(path):
     assert set(exercises.list_exercises(number)) <= shown, "an exercise is defined but never shown"
 
 
-def test_contents_and_navigation_are_current():
-    stale = course.update(ROOT / "notebooks", write=False)
-    assert stale == [], f"run 'python -m kalib.course': stale {stale}"
+def test_the_editions_are_built_from_the_sources():
+    stale = course.build(write=False)
+    assert stale == [], f"run 'python -m kalib.course' (or make course): stale {stale}"
 
 
-def test_start_page_lists_every_notebook():
-    nb = nbformat.read(str(ROOT / "notebooks" / "00.00-start.ipynb"), as_version=4)
+@pytest.mark.parametrize("lang", course.EDITIONS)
+def test_start_page_lists_every_notebook(lang):
+    nb = nbformat.read(str(ROOT / "notebooks" / lang / "00.00-start.ipynb"), as_version=4)
     (contents,) = [c for c in nb.cells if "contents" in c.metadata.get("tags", [])]
-    for p in NOTEBOOKS:
+    for p in SOURCES:
         assert f"]({p.name})" in contents.source
 
 
 # ---------------------------------------------------------------------------
 # kalib.course on a scratch folder
 # ---------------------------------------------------------------------------
-def _write(folder: Path, name: str, title: str, goals=("goal",), extra=()):
+def _write(folder: Path, name: str, zh: str, en: str, goals=(("goal", "goal"),), extra=()):
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell(f"# {title}\n\n## 学习目标 · Learning goals\n"
-                                              + "".join(f"- {g}\n" for g in goals)), *extra]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(f"# {zh}\n\n## 学习目标\n" + "".join(f"- {g[0]}\n" for g in goals),
+                                      metadata={"tags": ["zh"]}),
+        nbformat.v4.new_markdown_cell(f"# {en}\n\n## Learning goals\n" + "".join(f"- {g[1]}\n" for g in goals),
+                                      metadata={"tags": ["en"]}),
+        nbformat.v4.new_code_cell('client = "demo"  # c\nlang = "zh"  # l', metadata={"tags": ["parameters"]}),
+        *extra]
     nbformat.write(nb, str(folder / name))
 
 
-def test_update_writes_contents_and_nav_and_is_idempotent(tmp_path):
-    _write(tmp_path, "00.00-start.ipynb", "00.00 开始 · Start")
-    _write(tmp_path, "01.00-first.ipynb", "01.00 第一 · First", goals=("学会 A · learn A", "学会 B · learn B"))
-    _write(tmp_path, "01.01-second.ipynb", "01.01 第二 · Second")
-    (tmp_path / "scratch.ipynb").write_text((tmp_path / "01.01-second.ipynb").read_text())  # not a course name
-    changed = course.update(tmp_path)
-    assert changed == ["00.00-start.ipynb", "01.00-first.ipynb", "01.01-second.ipynb"]
-    assert course.update(tmp_path) == []  # nothing left to do
-    first = nbformat.read(str(tmp_path / "01.00-first.ipynb"), as_version=4)
-    assert first.cells[-1].metadata["tags"] == ["nav"]
-    assert first.cells[-1].source == ("< [00.00 开始 · Start](00.00-start.ipynb) | [目录 · Contents](00.00-start.ipynb)"
-                                      " | [01.01 第二 · Second](01.01-second.ipynb) >")
-    start = nbformat.read(str(tmp_path / "00.00-start.ipynb"), as_version=4)
+def test_build_writes_one_language_editions_and_is_idempotent(tmp_path):
+    src, out = tmp_path / "course", tmp_path / "notebooks"
+    src.mkdir()
+    _write(src, "00.00-start.ipynb", "00.00 开始", "00.00 Start")
+    _write(src, "01.00-first.ipynb", "01.00 第一", "01.00 First", goals=(("学会 A", "learn A"), ("学会 B", "learn B")))
+    _write(src, "01.01-second.ipynb", "01.01 第二", "01.01 Second")
+    (src / "scratch.ipynb").write_text((src / "01.01-second.ipynb").read_text())  # not a course name
+    changed = course.build(src, out)
+    assert changed == [f"{lang}/{n}" for lang in ("zh", "en")
+                       for n in ("00.00-start.ipynb", "01.00-first.ipynb", "01.01-second.ipynb")]
+    assert course.build(src, out) == []  # nothing left to do
+    zh = nbformat.read(str(out / "zh" / "01.00-first.ipynb"), as_version=4)
+    en = nbformat.read(str(out / "en" / "01.00-first.ipynb"), as_version=4)
+    assert [c.source.splitlines()[0] for c in zh.cells if c.cell_type == "markdown"][0] == "# 01.00 第一"
+    assert 'lang = "en"' in en.cells[2].source and 'lang = "zh"' in zh.cells[2].source
+    assert not any("First" in c.source for c in zh.cells[:-1]) and not any("第一" in c.source for c in en.cells[:-1])
+    assert en.cells[-1].metadata["tags"] == ["nav"] and en.cells[1].metadata["tags"] == ["nav"]
+    assert en.cells[1].source == en.cells[-1].source
+    assert en.cells[-1].source == ("< [00.00 Start](00.00-start.ipynb) | [Contents](00.00-start.ipynb)"
+                                   " | [01.01 Second](01.01-second.ipynb) >")
+    start = nbformat.read(str(out / "zh" / "00.00-start.ipynb"), as_version=4)
     (contents,) = [c for c in start.cells if "contents" in c.metadata.get("tags", [])]
-    assert "- [01.00 第一 · First](01.00-first.ipynb)\n    - 学会 A · learn A\n    - 学会 B · learn B" in contents.source
-    assert "### 第一层" in contents.source and "scratch" not in contents.source
-    # A renamed heading makes the others stale, and --check says so.
-    _write(tmp_path, "01.01-second.ipynb", "01.01 第二（新） · Second, renamed")
-    assert course.main(["--check", str(tmp_path)]) == 1
-    assert course.main([str(tmp_path)]) == 0
-    assert "第二（新）" in nbformat.read(str(tmp_path / "01.00-first.ipynb"), as_version=4).cells[-1].source
+    assert "- [01.00 第一](01.00-first.ipynb)\n    - 学会 A\n    - 学会 B" in contents.source
+    assert "### 第一层" in contents.source and "scratch" not in contents.source and "Layer" not in contents.source
+    # A renamed heading makes the neighbours stale; a removed source removes its editions.
+    _write(src, "01.01-second.ipynb", "01.01 第二（新）", "01.01 Second, renamed")
+    assert set(course.build(src, out, write=False)) == {f"{lang}/{n}" for lang in ("zh", "en")
+                                                        for n in ("00.00-start.ipynb", "01.00-first.ipynb",
+                                                                  "01.01-second.ipynb")}
+    course.build(src, out)
+    assert "第二（新）" in nbformat.read(str(out / "zh" / "01.00-first.ipynb"), as_version=4).cells[-1].source
+    (src / "01.01-second.ipynb").unlink()
+    assert "zh/01.01-second.ipynb" in course.build(src, out)
+    assert not (out / "zh" / "01.01-second.ipynb").exists()
+
+
+def test_build_keeps_checked_outputs_while_the_code_is_unchanged(tmp_path):
+    src, out = tmp_path / "course", tmp_path / "notebooks"
+    src.mkdir()
+    checked = nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\nx", metadata={"tags": ["keep_output"]})
+    _write(src, "00.00-start.ipynb", "00.00 开始", "00.00 Start", extra=[checked])
+    course.build(src, out)
+    path = out / "en" / "00.00-start.ipynb"
+    nb = nbformat.read(str(path), as_version=4)
+    cell = [c for c in nb.cells if course.is_checked(c)][0]
+    cell.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "3"}, execution_count=4)]
+    cell.execution_count = 4
+    nbformat.write(nb, str(path))
+    assert course.build(src, out) == []  # the stored output is carried over
+    raw = json.loads((src / "00.00-start.ipynb").read_text())
+    raw["cells"][-1]["source"] = "# NBVAL_CHECK_OUTPUT\ny"
+    (src / "00.00-start.ipynb").write_text(json.dumps(raw))
+    course.build(src, out)
+    cell = [c for c in nbformat.read(str(path), as_version=4).cells if course.is_checked(c)][0]
+    assert cell.outputs == [] and cell.execution_count is None  # changed code: run 'make outputs'
+
+
+def test_source_problems_catch_untagged_prose_and_editions_out_of_step(tmp_path):
+    _write(tmp_path, "01.00-x.ipynb", "01.00 第一", "01.00 First",
+           extra=[nbformat.v4.new_markdown_cell("## 小节", metadata={"tags": ["zh"]}),
+                  nbformat.v4.new_markdown_cell("Some prose in no language tag")])
+    text = "\n".join(course.source_problems(tmp_path / "01.00-x.ipynb"))
+    assert "the editions' headings differ" in text and "zh: ##" in text and "en: none" in text
+    assert "a markdown cell with prose but no language tag" in text
 
 
 def test_check_notebook_reports_what_is_missing(tmp_path):
     code = nbformat.v4.new_code_cell("x = 1", execution_count=3)
-    _write(tmp_path, "02.00-bad.ipynb", "02.00 坏 · Bad", goals=(), extra=[code])
-    problems = course.check_notebook(tmp_path / "02.00-bad.ipynb")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# 02.00 坏"), code]
+    nbformat.write(nb, str(tmp_path / "02.01-bad.ipynb"))
+    problems = course.check_notebook(tmp_path / "02.01-bad.ipynb")
     text = "\n".join(problems)
-    for expected in ("Learning goals", "parameters", "exercise(s) shown", "outputs are stored", "navigation"):
+    for expected in ("学习目标", "02.01 <title>", "parameters", "exercise(s) shown", "outputs are stored", "navigation"):
         assert expected in text
     assert course.check_notebook(tmp_path / "Bad Name.ipynb")[0].startswith("'Bad Name.ipynb' is not")
 
@@ -268,17 +352,17 @@ def test_code_is_collapsed_for_trainees_except_the_cells_to_edit(path):
 
 
 def test_strip_collapses_the_code_and_changes_only_that_metadata(tmp_path):
-    src = ROOT / "notebooks" / "03.00-win-rate-model.ipynb"
+    src = ROOT / "notebooks" / "zh" / "03.00-win-rate-model.ipynb"
     path = tmp_path / src.name
     raw = json.loads(src.read_text(encoding="utf-8"))
     for cell in raw["cells"]:
         cell["metadata"].pop("jupyter", None)
-    raw["cells"][1]["metadata"]["jupyter"] = {"source_hidden": True}  # the parameters cell, hidden by mistake
-    assert "parameters" in raw["cells"][1]["metadata"]["tags"]
+    raw["cells"][2]["metadata"]["jupyter"] = {"source_hidden": True}  # the parameters cell, hidden by mistake
+    assert "parameters" in raw["cells"][2]["metadata"]["tags"]
     path.write_text(json.dumps(raw, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
     problems = course.check_notebook(path)
-    assert any("cell 2: a cell to edit has its code hidden" in p for p in problems)
-    assert any("cell 3: the code is not collapsed for trainees" in p for p in problems)
+    assert any("cell 3: a cell to edit has its code hidden" in p for p in problems)
+    assert any("cell 4: the code is not collapsed for trainees" in p for p in problems)
     assert course.strip_notebook(path) is True
     assert course.check_notebook(path) == []
     # Byte for byte the committed notebook: sources, checked outputs and formatting untouched.

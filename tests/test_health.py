@@ -518,8 +518,8 @@ def test_notebooks_run_on_the_fixture_client(acme_client, repo_root, tmp_path):
 
     acme = str(repo_root / "tests" / "fixtures" / "acme")
     out = tmp_path / "01.01.ipynb"
-    papermill.execute_notebook(str(repo_root / "notebooks" / "01.01-health-check.ipynb"), str(out),
-                               parameters={"client": acme, "lang": "en"}, cwd=str(repo_root / "notebooks"),
+    papermill.execute_notebook(str(repo_root / "notebooks" / "zh" / "00.01-health-check.ipynb"), str(out),
+                               parameters={"client": acme, "lang": "en"}, cwd=str(repo_root / "notebooks" / "zh"),
                                progress_bar=False, kernel_name="python3")
     rec = read_records(out)
     ref = reference(acme_client, acme_client.period())
@@ -527,8 +527,8 @@ def test_notebooks_run_on_the_fixture_client(acme_client, repo_root, tmp_path):
     for key, expected in ref.items():
         assert rec["health.values"][key] == pytest.approx(expected, rel=1e-9), key
     out = tmp_path / "01.00.ipynb"
-    papermill.execute_notebook(str(repo_root / "notebooks" / "01.00-customer-value.ipynb"), str(out),
-                               parameters={"client": acme, "lang": "zh"}, cwd=str(repo_root / "notebooks"),
+    papermill.execute_notebook(str(repo_root / "notebooks" / "zh" / "02.00-customer-value.ipynb"), str(out),
+                               parameters={"client": acme, "lang": "zh"}, cwd=str(repo_root / "notebooks" / "zh"),
                                progress_bar=False, kernel_name="python3")
     rec = read_records(out)
     assert rec["accounts.top10_share"] == pytest.approx(ref["top10_share"], rel=1e-9)

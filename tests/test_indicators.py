@@ -27,14 +27,14 @@ def test_every_indicator_of_the_method_is_declared_once():
 
 def test_each_indicator_is_taught_where_the_registry_says(repo_root):
     for key, spec in INDICATORS.items():
-        path = repo_root / "notebooks" / f"{spec.notebook}.ipynb"
+        path = repo_root / "notebooks" / "en" / f"{spec.notebook}.ipynb"
         assert path.exists(), key
         assert spec.notebook.startswith(f"0{spec.layer}."), key
         if spec.section is not None:
             cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
             headings = [line for c in cells if c["cell_type"] == "markdown"
                         for line in "".join(c["source"]).splitlines() if line.startswith("#")]
-            assert any(h.endswith(f"· {spec.section}") for h in headings), (key, spec.section)
+            assert any(h.endswith(f" {spec.section}") for h in headings), (key, spec.section)
 
 
 def test_advice_comes_from_the_registry():

@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.notebooks,
 def _slow_notebooks(root: Path) -> Path:
     """Three report sections whose cells take long enough to be interrupted while they run."""
     return sections(root, "import time\nfor _ in range(600):\n    time.sleep(0.1)",
-                    ("05.00-client-check", "01.01-health-check", "01.00-customer-value"))
+                    ("05.00-client-check", "00.01-health-check", "02.00-customer-value"))
 
 
 def _processes_using(text: str) -> list[int]:

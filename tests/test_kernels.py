@@ -93,7 +93,7 @@ def test_a_kernel_that_dies_twice_is_a_plain_error(tmp_path, monkeypatch):
 
 
 def _one_section(tmp_path: Path) -> Path:
-    return sections(tmp_path, "x = 1", ("01.01-health-check",))
+    return sections(tmp_path, "x = 1", ("00.01-health-check",))
 
 
 @pytest.mark.notebooks
@@ -117,7 +117,7 @@ def test_a_kernel_that_keeps_dying_names_the_section_and_what_to_do(tmp_path):
     proc = subprocess.run(base, capture_output=True, text=True, timeout=300, env={**os.environ, **env})
     assert proc.returncode == 1, proc.stderr
     err = proc.stderr
-    assert "section “The ten health indicators”" in err and "01.01-health-check" in err
+    assert "section “The ten health indicators”" in err and "00.01-health-check" in err
     assert "stopped before running anything" in err and "run the report again" in err
     assert "Traceback" not in err and "ZMQError" not in err
     assert not list(out.glob(".partial-*"))

@@ -419,7 +419,7 @@ def test_offline_check():
 
 
 def _synthetic_notebook():
-    title = nbformat.v4.new_markdown_cell("# 01.01 健康检查 · Health check\n\nIntro 引言\n\n"
+    title = nbformat.v4.new_markdown_cell("# 00.01 健康检查 · Health check\n\nIntro 引言\n\n"
                                           "## 学习目标 · Learning goals\n- goal\n\n## 正文 · Body\ntext")
     hidden = nbformat.v4.new_markdown_cell("## 练习 · Exercises")
     hidden.metadata["tags"] = ["course-only"]
@@ -466,9 +466,9 @@ def test_preprocessor_keeps_what_a_reader_needs():
     assert "data:image/png;base64,iVBORw0KGgo=" in body and "<td>1</td>" in body
     assert "Advice" not in body and "Advice" in render_notebook(rec)
     assert "<script" not in body
-    sec = number_headings(Section("01.01-health-check", "健康", "Health"), body)
+    sec = number_headings(Section("00.01-health-check", "健康", "Health"), body)
     assert [h.text for h in sec.headings] == ["正文 · Body", "结果 · Result"]
-    assert [h.id for h in sec.headings] == ["s0101-1", "s0101-2"]
+    assert [h.id for h in sec.headings] == ["s0001-1", "s0001-2"]
     assert 'id="s0101-1"' in sec.body and "anchor-link" not in sec.body
 
 
@@ -550,10 +550,10 @@ def _partial_client(root: Path, files: tuple[str, ...]) -> Path:
 @pytest.mark.notebooks
 @pytest.mark.slow
 @pytest.mark.parametrize("files, missing", [
-    (("收入.csv",), ["03.00-win-rate-model", "02.00-how-to-sell"]),
-    (("销售机会.csv",), ["02.00-how-to-sell"]),  # revenue is derived from the won deals
-    (("销售人员.xlsx",), ["01.01-health-check", "01.00-customer-value", "03.00-win-rate-model",
-                          "02.00-how-to-sell", "04.00-sales-team"]),
+    (("收入.csv",), ["03.00-win-rate-model", "02.01-how-to-sell"]),
+    (("销售机会.csv",), ["02.01-how-to-sell"]),  # revenue is derived from the won deals
+    (("销售人员.xlsx",), ["00.01-health-check", "02.00-customer-value", "03.00-win-rate-model",
+                          "02.01-how-to-sell", "04.00-sales-team"]),
 ], ids=["revenue-only", "opportunities-only", "people-only"])
 def test_a_report_from_whatever_tables_exist(tmp_path, files, missing):
     client = _partial_client(tmp_path / "c", files)

@@ -27,7 +27,7 @@ def _count_share(c) -> float:
 
 
 exercises.numeric(
-    "01.00-top10-share",
+    "02.00-top10-share",
     lambda c: f"{_cv(c).period.label} 年收入最大的 10 个客户贡献了总收入的多少（第1项指标：大客户贡献度）？",
     lambda c: f"What share of total revenue did the 10 largest customers bring in {_cv(c).period.label} "
               "(indicator 1, key-account contribution)?",
@@ -70,7 +70,7 @@ def _top_two_tiers(c) -> int:
 
 
 exercises.numeric(
-    "01.00-diamond-count",
+    "02.00-diamond-count",
     lambda c: (f"按每年给我们带来的价值，{_cv(c).period.label} 有几个"
                f"{c.config.tiers()[0].get('zh', '最高级')}级客户（门槛：每年 {_diamond_min(c) / 1e4:,.0f} 万元）？"),
     lambda c: (f"By the value they bring us per year, how many {c.config.tiers()[0].get('en', 'top-tier')} "
@@ -108,7 +108,7 @@ def _existing_customer_share(c) -> float:
 
 
 exercises.numeric(
-    "01.00-farming-share",
+    "02.00-farming-share",
     lambda c: f"{_cv(c).period.label} 的客户收入中，有多少来自上一期就已经购买的老客户（农庄耕耘）？",
     lambda c: f"What share of customer revenue in {_cv(c).period.label} came from customers that already bought in "
               "the previous period (farming)?",

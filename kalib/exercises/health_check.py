@@ -44,7 +44,7 @@ def _won_over_lost(c) -> float:
 
 
 exercises.numeric(
-    "01.01-win-rate",
+    "00.01-win-rate",
     lambda c: f"{_health(c).period.label} 的赢单成功率是多少（第5项指标）？",
     lambda c: f"What was the win rate in {_health(c).period.label} (indicator 5)?",
     how_zh="看记分卡第 5 项“赢单成功率”：本期赢单数 ÷（赢单数 + 丢单数），我们主动放弃（NoGo）的机会不计入。",
@@ -81,7 +81,7 @@ def _measured(c) -> int:
 
 
 exercises.numeric(
-    "01.01-passing-count",
+    "00.01-passing-count",
     lambda c: f"看记分卡：{_health(c).period.label} 有几项指标达到或超过及格线（优秀也算）？",
     lambda c: f"From the scorecard: how many indicators reach the pass line or better in {_health(c).period.label} "
               "(excellent ones count)?",

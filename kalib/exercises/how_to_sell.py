@@ -39,7 +39,7 @@ def _factor_options(c):
 
 
 exercises.choice(
-    "02.00-gate-factor",
+    "02.01-gate-factor",
     "九大成功要素中，哪一个是关口：它不过关，其他要素再好也是 NoGo？",
     "Which of the nine success factors is the gate: if it fails, the deal is NoGo however good the rest?",
     how_zh="第九要素“销售判定”先回答：项目是真的吗？我们赢得下来吗？答案是否，其他要素再好也不用看。",
@@ -77,7 +77,7 @@ def _unweighted(c) -> float:
 
 
 exercises.numeric(
-    "02.00-deal-score",
+    "02.01-deal-score",
     lambda c: f"按上面的评分和权重，机会 {_deal_name(c)} 的九要素得分（0–100）是多少？",
     lambda c: f"With the scores and weights above, what is the nine-factor score (0–100) of deal {_deal_name(c)}?",
     how_zh="把上面要素表里“points”一列加起来：每个已评要素贡献 权重 ×（分 − 1）÷ 4，折成 0–100 分。",
@@ -115,7 +115,7 @@ def _score_only_verdict(c) -> str:
 
 
 exercises.choice(
-    "02.00-verdict",
+    "02.01-verdict",
     lambda c: f"机会 {_deal_name(c)} 应当是 Go、Review 还是 NoGo？",
     lambda c: f"Should deal {_deal_name(c)} be Go, Review or NoGo?",
     how_zh="按顺序判：先看关口（销售判定），再数严重危险信号，最后才看得分线。",

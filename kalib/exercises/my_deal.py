@@ -42,7 +42,7 @@ def _heaviest_other(c) -> str:
 
 
 exercises.choice(
-    "02.01-first-action",
+    "02.02-first-action",
     "一个和你的机会很像的例子：九个要素都是 3 分，只有决策权力图 2 分、销售判定 4 分。评审单上的第一个行动是针对哪个要素的？",
     "A deal much like yours: all nine factors at 3, except the power map at 2 and the qualification at 4. The first "
     "action on its review sheet is about which factor?",
@@ -77,7 +77,7 @@ def _gain(c) -> float:
 
 
 exercises.numeric(
-    "02.01-action-gain",
+    "02.02-action-gain",
     "同一个例子：把决策权力图从 2 分提到 4 分，九要素得分（0–100）会增加几分？",
     "The same deal: lifting the power map from 2 to 4 raises the nine-factor score (0–100) by how many points?",
     how_zh="评审单上这个行动后面写着“（+N 分）”：权重 ÷ 权重之和 × (4 − 2) ÷ (5 − 1) × 100。",

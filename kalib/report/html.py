@@ -407,8 +407,8 @@ def link_sections(body: str, sections: Sequence[Section], lang: str) -> str:
     >>> link_sections("<p>see 04.00-sales-team</p>", [s], "en")
     '<p>see <a href="#s0400">Sales team</a></p>'
     >>> link_sections('<a href="04.00-sales-team.ipynb#x">04.00-sales-team › Who</a>, '
-    ...               '<a href="02.01-my-deal.ipynb">02.01-my-deal</a>', [s], "en")
-    '<a href="#s0400">Sales team › Who</a>, 02.01-my-deal'
+    ...               '<a href="02.02-my-deal.ipynb">02.02-my-deal</a>', [s], "en")
+    '<a href="#s0400">Sales team › Who</a>, 02.02-my-deal'
     """
     names = {s.notebook: s for s in sections}
     if not names:

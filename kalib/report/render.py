@@ -63,7 +63,7 @@ KERNEL_ADVICE = ("This is the computer, not the client's data: it was short of m
 
 
 def _failure_line(run: NotebookRun, section: Section | None, lang: str) -> str:
-    """One failed notebook, named by its section: ``section “Health check” (01.01-health-check: ...)``."""
+    """One failed notebook, named by its section: ``section “Health check” (00.01-health-check: ...)``."""
     if section is None:
         return run.error or run.name
     title = tr(lang, section.zh, section.en)
@@ -250,7 +250,7 @@ def render_report(
     say = progress or (lambda _msg: None)
     source = _client_source(client)
     lang = check_lang(lang or client_language(source))
-    directory = notebooks_dir(notebooks)
+    directory = notebooks_dir(notebooks, lang)
     found, missing = _found_sections(directory, sections)
     notes: list[str] = []
     for s in missing:

@@ -66,7 +66,7 @@ KERNEL_NOISE = re.compile(
 class NotebookRun:
     """How one notebook ran."""
 
-    name: str  # e.g. "01.01-health-check"
+    name: str  # e.g. "00.01-health-check"
     output: Path  # the executed notebook (kept for the coach to inspect, also when it failed)
     seconds: float
     error: str | None = None  # None when it ran to the end
@@ -78,22 +78,25 @@ class NotebookRun:
         return self.error is None
 
 
-def notebooks_dir(directory: str | os.PathLike | None = None) -> Path:
+def notebooks_dir(directory: str | os.PathLike | None = None, lang: str | None = None) -> Path:
     """Where the report notebooks are.
 
     ``directory`` if given, else ``$KALIB_NOTEBOOKS``, else the ``notebooks``
     folder next to the installed ``kalib`` package (a clone), else
-    ``./notebooks``.
+    ``./notebooks``.  With ``lang``, the course's edition in that language
+    (``notebooks/zh``, ``notebooks/en``) when the folder has one, so a
+    report is in one language.
     """
     if directory is not None:
-        return Path(directory).expanduser().resolve()
-    env = os.environ.get("KALIB_NOTEBOOKS")
-    if env:
-        return Path(env).expanduser().resolve()
-    here = Path(__file__).resolve().parents[2] / "notebooks"
-    if here.is_dir():
-        return here
-    return (Path.cwd() / "notebooks").resolve()
+        root = Path(directory).expanduser().resolve()
+    elif os.environ.get("KALIB_NOTEBOOKS"):
+        root = Path(os.environ["KALIB_NOTEBOOKS"]).expanduser().resolve()
+    else:
+        here = Path(__file__).resolve().parents[2] / "notebooks"
+        root = here if here.is_dir() else (Path.cwd() / "notebooks").resolve()
+    if lang and (root / lang).is_dir():
+        return root / lang
+    return root
 
 
 def notebook_parameters(

@@ -9,7 +9,7 @@ Cells tagged ``recommendations`` (in any notebook) are gathered into a closing
 "Recommendations" section instead of staying where they are.
 
 >>> [s.notebook for s in SECTIONS][:2]
-['05.00-client-check', '01.01-health-check']
+['05.00-client-check', '00.01-health-check']
 >>> SECTIONS[0].title("en"), SECTIONS[0].title("zh")
 ('Executive summary', '执行摘要')
 >>> SECTIONS[1].needs
@@ -56,10 +56,10 @@ class Section:
 
 SECTIONS: tuple[Section, ...] = (
     Section("05.00-client-check", "执行摘要", "Executive summary"),
-    Section("01.01-health-check", "十大健康指标", "The ten health indicators", 1, "health"),
-    Section("01.00-customer-value", "客户价值", "Customer value", 1, "accounts"),
+    Section("00.01-health-check", "健康度问诊", "The health check-up", None, "health"),
+    Section("02.00-customer-value", "客户价值", "Customer value", 2, "accounts"),
     Section("03.00-win-rate-model", "销售看板与业绩仪表盘", "Sales boards and dashboard", 3, "pipeline"),
-    Section("02.00-how-to-sell", "商机评审", "Deal reviews", 2, "deals"),
+    Section("02.01-how-to-sell", "商机评审", "Deal reviews", 2, "deals"),
     Section("04.00-sales-team", "销售团队", "Sales team", 4, "team"),
 )
 
