@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(t.to_dict())
         return 0
-    print_warnings(client)
+    print_warnings(client, lang=lang)
     print(tr(lang, f"团队分析 · {client.name} · {t.period.label}", f"Team analysis · {client.name} · {t.period.label}"))
     print(t.summary_text(lang))
     print()
