@@ -610,8 +610,10 @@ def resolve_lookups(settings: Mapping[str, Any], raw_tables: Mapping[str, tuple[
         if own:
             cmap[kind] = {**cmap.get(kind, {}), str(key_h): _MAIN_COLUMN[kind]}
         for note in notes:
+            m = re.match(r"(\d+) name\(s\) .*\(e\.g\. (.*)\)$", note)
+            zh = (f"lookups.{kind}：{m.group(1)}个名称对应多个编号，显示时带上编号（例如 {m.group(2)}）" if m else None)
             warnings.append(Problem(f"lookups.{kind}: {note}", file=label, column=str(name_h[0]),
-                                    severity="warning"))
+                                    severity="warning", message_zh=zh))
     return out, cmap
 
 
@@ -645,7 +647,9 @@ def add_targets(targets: Mapping[str, Any], read: Mapping[str, Mapping[str | Non
     sources.setdefault("salespeople", label)
     warnings.append(Problem(f"targets: {said}, read as yearly quotas" + (" (they replace the quota column)"
                                                                          if had else ""),
-                            file=label, severity="warning", count=len(quotas)))
+                            file=label, severity="warning", count=len(quotas),
+                            message_zh=f"`targets`：{len(quotas)}名销售人员的指标取自月度列之和，按年度指标读取"
+                                       + ("（替换了年度指标列）" if had else "")))
 
 
 def load_client(

@@ -5,7 +5,8 @@ language is allowed only where a term is introduced ("pass line (及格线)") an
 names and abbreviations every reader uses.  :func:`find_foreign` lists what does not
 fit, so a test can assert a rendering is clean and say exactly what is left:
 
-- ``lang="zh"``: English words of three letters or more, except the allowed terms
+- ``lang="zh"``: English words of three letters or more, except identifiers (``deal_scores``,
+  ``lookups.customers``, ``--lang``), the allowed terms
   (units, RMB, CRM, ERP, KPI, NPS, Go/NoGo, P10/P50/P90…, anything in ``allow`` such
   as the client's and products' names), text in code font (between backticks or in
   ``<code>``), addresses (``http…``, file names) and words inside parentheses right
@@ -44,7 +45,7 @@ ALLOWED_EN: frozenset[str] = frozenset()
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
 _CJK_RUN = re.compile(rf"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_WORD = re.compile(r"(?<![A-Za-z0-9_./\\-])[A-Za-z][A-Za-z'’]*[A-Za-z](?![A-Za-z0-9_/\\])")
+_WORD = re.compile(r"(?<![A-Za-z0-9_./\\-])[A-Za-z][A-Za-z'’]*[A-Za-z](?![A-Za-z0-9_/\\]|\.[A-Za-z_])")
 _CODE = re.compile(r"`[^`]*`|<code>.*?</code>", re.S)
 _URL = re.compile(r"\b(?:https?|file)://\S+|\b[\w.-]+@[\w.-]+|(?<![\w])[\w./-]+\.(?:ipynb|py|csv|xlsx|yml|yaml|json|html|pdf|md|txt)\b")
 _TAG = re.compile(r"<[^>]+>")

@@ -216,3 +216,40 @@ def Client_from(rev):
     from kalib import Client
 
     return Client.from_frames({"revenue": rev}, period="2024")
+
+
+# ---------------------------------------------------------------------------
+# messages: loader warnings, capabilities, the check's sections, on every export fixture
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("folder", EXPORTS + [ROOT / "tests" / "fixtures" / "acme"], ids=lambda p: p.name)
+def test_messages_on_the_fixtures_are_in_one_language(folder):
+    from kalib.capabilities import capabilities
+    from kalib.checkup import client_check
+    from kalib.health import health_check
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        c = kalib.load_client(folder)
+    allow = data_names(c) + [w.column for w in c.warnings if w.column]  # the client's own headers
+    h, chk = health_check(c), client_check(c)
+    for w in c.warnings:
+        assert w.message_zh, f"a warning without its Chinese: {w}"
+    for lang in ("zh", "en"):
+        texts = {"summary": h.summary(lang), **{f"explain {i.key}": i.explain(lang) for i in h},
+                 **{f"capability {k.key}": k.text(lang) for k in capabilities(c)},
+                 **{f"warning {i}": w.text(lang) for i, w in enumerate(c.warnings)},
+                 **{f"section {k}": chk.section(k, lang, chart=False).text
+                    for k in ("health", "accounts", "pipeline", "deals", "team")}}
+        bad = {k: find_foreign(t, lang, allow=allow) for k, t in texts.items()}
+        assert not {k: v for k, v in bad.items() if v}, lang
+
+
+def test_a_bad_input_is_told_in_chinese(tmp_path):
+    from kalib.problems import InputError
+
+    (tmp_path / "nps.csv").write_text("date,customer,score\n2024-01-05,甲,11\n2024-02-05,乙,12\n", encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        kalib.load_client(tmp_path)
+    zh, en = e.value.text("zh"), e.value.text("en")
+    assert "NPS评分应在0到10之间" in zh and "第2行" in zh and "from 0 to 10" in en
+    assert not find_foreign(zh, "zh", allow=["nps.csv", "score"]) and not find_foreign(en, "en")  # its own header
