@@ -50,7 +50,7 @@ _CODE = re.compile(r"`[^`]*`|<code>.*?</code>", re.S)
 _URL = re.compile(r"\b(?:https?|file)://\S+|\b[\w.-]+@[\w.-]+|(?<![\w])[\w./-]+\.(?:ipynb|py|csv|xlsx|yml|yaml|json|html|pdf|md|txt)\b")
 _TAG = re.compile(r"<[^>]+>")
 # a term introduced in parentheses: （…） after Chinese, or (…) in any text
-_PAREN = re.compile(r"（[^（）]*）|\([^()]*\)")
+_PAREN = re.compile(r"（[^（）\n]*）|\([^()\n]*\)")  # within one line
 
 
 def strip_markup(text: str) -> str:

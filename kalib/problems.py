@@ -49,8 +49,10 @@ class Problem:
         if lang == "zh":
             if self.row is not None:
                 parts.append(f"第{self.row}行")
-            if self.column:
-                parts.append(f"{'键' if settings else '列'}“{self.column}”")
+            if self.column:  # a header in Latin letters is shown as written, in code font
+                col = str(self.column)
+                shown = f"“{col}”" if any(ord(ch) > 0x2e7f for ch in col) else f" `{col}`"
+                parts.append(f"{'键' if settings else '列'}{shown}")
             return " › ".join(parts)
         if self.row is not None:
             parts.append(f"{'line' if settings else 'row'} {self.row}")

@@ -129,7 +129,8 @@ def test_check_text_lists_needs_and_what_to_add(demo, monkeypatch):
     code, out, _ = run_cli(["check", "x", "--lang", "zh"])
     assert code == 0 and "✓ 客户价值（kalib accounts）" in out and "✗ 赢率模型与业绩仪表盘（kalib pipeline）：需要销售机会表" in out
     from kalib.langscan import find_foreign
-    assert not find_foreign(out, "zh", allow=[c.name, *map(str, c.sources.values())])
+    bad = find_foreign(out, "zh", allow=[c.name, *map(str, c.sources.values())])
+    assert not bad, out
     code, _, err = run_cli(["pipeline", "x", "--lang", "zh"])
     assert code == 2 and "无法提供：需要销售机会表（opportunities）" in err
 
@@ -170,7 +171,7 @@ def test_check_prints_the_stage_mapping_and_where_as_of_comes_from(tmp_path):
                  "方案": ("solution", rates["solution"], 1)}
     (folder / "client.yml").write_text("as_of: 2024-06-30\nstages:\n  Prospect: identified\n  Closed Won: won\n",
                                        encoding="utf-8")
-    code, out, _ = run_cli(["check", str(folder)])
+    code, out, _ = run_cli(["check", str(folder), "--lang", "en"])
     assert "as of 2024-06-30: set in client.yml (as_of)" in out
 
 
