@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 
 from .client import Client, MissingData
-from .i18n import check_lang, fmt_pct, tr
+from .i18n import check_lang, fmt_days, fmt_num, fmt_pct, tr
 from .pipeline import open_stages
 
 __all__ = ["Calibration", "calibrate", "pav_increasing", "slip_delays", "stage_observations", "wilson_interval"]
@@ -224,18 +224,18 @@ class Calibration:
                     [f"{fmt_pct(lo)}–{fmt_pct(hi)}" if lo == lo else "–" for lo, hi in zip(t["ci_low"], t["ci_high"])],
                 tr(lang, "建议赢率", "Suggested"): t["suggested"].map(fmt_pct),
                 tr(lang, "已关闭（赢/丢）", "Closed (won/lost)"):
-                    [f"{c} ({w}/{l})" for c, w, l in zip(t["closed"], t["won"], t["lost"])],
-                tr(lang, "目前在跟", "Open now"): t["open_now"],
+                    [f"{fmt_num(c)} ({fmt_num(w)}/{fmt_num(l)})" for c, w, l in zip(t["closed"], t["won"], t["lost"])],
+                tr(lang, "目前在跟", "Open now"): t["open_now"].map(fmt_num),
             })
         elif which == "time_to_close":
             t = self.time_to_close
             out = pd.DataFrame({
-                tr(lang, "赢单数", "Won"): t["won_n"],
-                tr(lang, "到赢单天数（中位数）", "Days to win (median)"): t["won_median"],
+                tr(lang, "赢单数", "Won"): t["won_n"].map(fmt_num),
+                tr(lang, "到赢单天数（中位数）", "Days to win (median)"): t["won_median"].map(lambda d: fmt_days(d, lang)),
                 tr(lang, "四分位（25%–75%）", "Quartiles (25%–75%)"):
-                    [f"{a:.0f}–{b:.0f}" if a == a else "–" for a, b in zip(t["won_p25"], t["won_p75"])],
-                tr(lang, "已关闭数", "Closed"): t["closed_n"],
-                tr(lang, "到关闭天数（中位数）", "Days to close (median)"): t["closed_median"],
+                    [f"{fmt_num(a)}–{fmt_days(b, lang)}" if a == a else "–" for a, b in zip(t["won_p25"], t["won_p75"])],
+                tr(lang, "已关闭数", "Closed"): t["closed_n"].map(fmt_num),
+                tr(lang, "到关闭天数（中位数）", "Days to close (median)"): t["closed_median"].map(lambda d: fmt_days(d, lang)),
             })
         else:
             raise ValueError("which must be 'stages' or 'time_to_close'")
@@ -283,10 +283,10 @@ class Calibration:
                 f"({int(r['won'])}/{int(r['closed'])}, {fmt_pct(self.confidence)} interval {fmt_pct(r['ci_low'])}–"
                 f"{fmt_pct(r['ci_high'])}), suggested {fmt_pct(r['suggested'])}"))
         if self.brier_configured is not None:
-            lines.append(tr(lang, f"Brier 分数（越低越好）：配置赢率 {self.brier_configured:.3f}，"
-                                  f"只用总体赢率 {self.brier_base:.3f}。",
-                            f"Brier score (lower is better): configured rates {self.brier_configured:.3f}, "
-                            f"one overall rate {self.brier_base:.3f}."))
+            lines.append(tr(lang, f"Brier 分数（越低越好）：配置赢率 {fmt_num(self.brier_configured, 3)}，"
+                                  f"只用总体赢率 {fmt_num(self.brier_base, 3)}。",
+                            f"Brier score (lower is better): configured rates {fmt_num(self.brier_configured, 3)}, "
+                            f"one overall rate {fmt_num(self.brier_base, 3)}."))
         for zh, en in self.notes:
             lines.append(tr(lang, zh, en))
         return "\n".join(lines)

@@ -471,16 +471,73 @@ class ClientCheck:
         """The sales actions as Markdown lines (see :meth:`sales_actions`)."""
         return [a.text(lang) for a in self.sales_actions(n)]
 
+    def why_not_more(self, lang: str = "zh") -> list[str]:
+        """Why the check gives fewer than ``sales_actions.count`` actions, one sentence each: the indicators
+        all reach their line (or the excellent line), those below it that sales cannot change, the indicators
+        and parts the data do not allow, each with what to add.  Empty when the actions are complete."""
+        cfg = self.client.config.section("sales_actions")
+        if len(self.sales_actions()) >= int(cfg["count"]):
+            return []
+        not_sales = set(cfg.get("not_sales") or [])
+        out: list[str] = []
+        h = self.part("health")
+        if isinstance(h, _NA):
+            out.append(tr(lang, f"十大健康指标无法计算：{h.reason('zh')}。",
+                          f"The ten health indicators cannot be computed: {h.reason('en')}."))
+        else:
+            c = h.counts()
+            below = [i for i in h.indicators if i.status == "below"]
+            actionable = [i for i in below if i.key in ACTION_SPECS and i.key not in not_sales]
+            if c["measured"] and not actionable:
+                if c["excellent"] == c["measured"]:
+                    out.append(tr(lang, f"可计算的{c['measured']}项指标都达到了优分线。",
+                                  f"All {c['measured']} indicators measured reach the excellent line."))
+                elif not below:
+                    out.append(tr(lang, f"可计算的{c['measured']}项指标都达到了及格线（{c['excellent']}项达到优分线）。",
+                                  f"All {c['measured']} indicators measured reach the pass line ({c['excellent']} "
+                                  "the excellent line)."))
+                else:
+                    out.append(tr(lang, "销售能改变的指标都达到了及格线。",
+                                  "Every indicator sales can change reaches its pass line."))
+            others = [i for i in below if i.key in not_sales]
+            if others:
+                out.append(tr(lang, "、".join(i.zh for i in others) + "低于及格线，但这不是销售部门单独能改变的：交给公司管理层。",
+                              ", ".join(i.en for i in others) + (" is" if len(others) == 1 else " are")
+                              + " below the pass line, but not for sales alone to change: a matter for the "
+                              "company's management."))
+            for i in h.indicators:
+                if i.status == "na":
+                    why = i.reason(lang) or tr(lang, "没有数据", "no data")
+                    out.append(tr(lang, f"{i.zh}无法计算：{why}。", f"{i.en} cannot be computed: {why}."))
+        for key in ("deals", "team"):
+            res = self.part(key)
+            if isinstance(res, _NA):
+                zh, en, _ = PARTS[key]
+                out.append(tr(lang, f"{zh}无法分析：{res.reason('zh')}。", f"{en}: not available: {res.reason('en')}."))
+        return out
+
     def conclusion(self, lang: str = "zh") -> str:
-        """The closing Markdown: the actions, numbered."""
+        """The closing Markdown: the actions, numbered; and when there are fewer than asked for (or none), why,
+        with what to add to the data."""
         acts = self.actions(lang)
+        why = self.why_not_more(lang)
+        reasons = "\n".join(f"- {w}" for w in why)
         if not acts:
-            return tr(lang, "没有发现销售能改进、低于及格线的指标，没有判为 NoGo 的在跟机会，也没有需要特别支持的团队分组。",
-                      "No indicator sales can change is below its pass line, no open deal is judged NoGo and no "
-                      "team group needs special support.")
+            head = tr(lang, "**暂时没有可以先做的销售行动**，原因如下：", "**No sales action comes first yet**, because:")
+            if not why:  # every source of actions was looked at and found nothing to do
+                why_text = tr(lang, "- 没有低于及格线的指标，没有判为 NoGo 的在跟机会，也没有需要特别支持的团队分组。",
+                              "- no indicator is below its pass line, no open deal is judged NoGo and no team group "
+                              "needs special support.")
+                return head + "\n\n" + why_text
+            return head + "\n\n" + reasons
         head = tr(lang, "**销售负责人先做这三件事：**", "**Three things for the sales leader to do first:**") \
-            if len(acts) == 3 else tr(lang, "**销售负责人先做这些事：**", "**What the sales leader does first:**")
-        return head + "\n\n" + "\n".join(f"{i}. {a}" for i, a in enumerate(acts, 1))
+            if len(acts) == 3 else tr(lang, f"**销售负责人先做这{ {1: '', 2: '两'}.get(len(acts), str(len(acts)))}件事：**",
+                                      f"**{'One thing' if len(acts) == 1 else f'{len(acts)} things'} for the sales "
+                                      "leader to do first:**")
+        text = head + "\n\n" + "\n".join(f"{i}. {a}" for i, a in enumerate(acts, 1))
+        if why:
+            text += "\n\n" + tr(lang, "为什么没有更多：", "Why not more:") + "\n\n" + reasons
+        return text
 
     def records(self) -> dict[str, Any]:
         """Headline numbers to record in the notebook (None where not available)."""

@@ -87,7 +87,7 @@ def _run(args: argparse.Namespace, debug: bool) -> int:
     except InputError as exc:
         if debug:
             raise
-        print(f"kalib {args.command}: {exc}", file=sys.stderr)
+        print(f"kalib {args.command}: {exc.text(getattr(args, 'lang', None) or 'en')}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except (MissingData, FileNotFoundError, NotADirectoryError, ValueError) as exc:
         if debug:

@@ -229,6 +229,31 @@ class Client:
             for name, df in self.tables.items()
         }
 
+    def summary_frame(self, lang: str = "zh") -> pd.DataFrame:
+        """:meth:`summary` for readers: one row per table (its name in ``lang``), its rows and the file it came
+        from (or the table it was derived from), in the schema's order."""
+        from .i18n import fmt_num, tr
+
+        def name(t: str) -> str:
+            return tr(lang, TABLES[t].zh, TABLES[t].en) if t in TABLES else t
+
+        rows = []
+        for t in [t for t in TABLES if t in self.tables] + [t for t in self.tables if t not in TABLES]:
+            src = self.sources.get(t)
+            if not src and t in self.derived:
+                src = tr(lang, f"由{name(self.derived[t])}推算", f"derived from {name(self.derived[t]).lower()}")
+            rows.append({tr(lang, "表", "Table"): name(t), tr(lang, "行数", "Rows"): fmt_num(len(self.tables[t])),
+                         tr(lang, "来源", "Source"): src or "–"})
+        return pd.DataFrame(rows, columns=[tr(lang, "表", "Table"), tr(lang, "行数", "Rows"),
+                                           tr(lang, "来源", "Source")]).set_index(tr(lang, "表", "Table"))
+
+    def industry_name(self, lang: str = "zh") -> str:
+        """The client's industry in ``lang`` (制造业 / Manufacturing), as ``method.yaml``'s ``industries`` names it."""
+        from .i18n import tr
+
+        item = (self.config.data.get("industries") or {}).get(self.industry) or {}
+        return tr(lang, item.get("zh", self.industry), item.get("en", self.industry))
+
     def __repr__(self) -> str:
         tabs = ", ".join(f"{k}={len(v)}" for k, v in self.tables.items())
         return f"Client({self.name!r}, industry={self.industry!r}, {tabs})"

@@ -590,13 +590,14 @@ def refresh_outputs(path: str | Path, *, timeout: int = 600) -> int:
 def method_overview(client: Client | None = None, lang: str = "zh", industry: str | None = None):
     """The ten health indicators with their pass and excellent lines for the client's industry.
 
-    >>> method_overview(None, "en", "services").iloc[3, 1:].tolist()
-    ['Customer loyalty (NPS)', '40%', '–', 'article']
+    >>> t = method_overview(None, "en", "services")
+    >>> t.index.name, t.loc[4].tolist()
+    ('#', ['Customer loyalty (NPS)', '40%', '–', 'article'])
     """
     import pandas as pd
 
     from .config import default_config, source_name
-    from .i18n import fmt_pct, fmt_rmb, tr
+    from .i18n import fmt_pct, fmt_rmb, fmt_times, tr
 
     cfg = client.config if client is not None else default_config()
     ind = industry or (client.industry if client is not None else "manufacturing")
@@ -608,7 +609,7 @@ def method_overview(client: Client | None = None, lang: str = "zh", industry: st
             return fmt_pct(v)
         if unit == "rmb":
             return fmt_rmb(v, lang)
-        return f"{v:g}" + tr(lang, "倍", "×")
+        return fmt_times(v, lang)
 
     rows = []
     for key in cfg.indicator_keys():
@@ -618,7 +619,7 @@ def method_overview(client: Client | None = None, lang: str = "zh", industry: st
                      tr(lang, "及格线", "Pass line"): fmt(line["pass"], i["unit"]),
                      tr(lang, "优分线", "Excellent line"): fmt(line["excellent"], i["unit"]),
                      tr(lang, "来源", "Source"): source_name(line["source"], lang)})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).set_index("#")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -60,7 +60,7 @@ import pandas as pd
 
 from .client import Client
 from .config import Config, default_config, normalise_label
-from .i18n import fmt_pct, fmt_rmb, tr
+from .i18n import fmt_num, fmt_pct, fmt_rmb, tr
 from .powermap import CHECK_NAMES, PowerMap, power_map
 from .schema import FACTORS
 
@@ -104,7 +104,7 @@ FACTOR_NAMES: dict[str, tuple[str, str]] = {k: (zh, en) for k, zh, en in FACTORS
 
 VERDICTS: dict[str, tuple[str, str]] = {
     "go": ("Go（继续）", "Go"),
-    "review": ("Review（复核）", "Review"),
+    "review": ("复核", "Review"),
     "nogo": ("NoGo（放弃）", "NoGo"),
     "not_evaluated": ("未评估", "Not evaluated"),
 }
@@ -245,7 +245,7 @@ def factor_guide(config: Config | None = None, lang: str = "zh") -> pd.DataFrame
     rows = []
     for k in FACTOR_KEYS:
         f = d["factors"][k]
-        name = _t(lang, FACTOR_NAMES[k]) if lang == "en" else f"{FACTOR_NAMES[k][0]} · {FACTOR_NAMES[k][1]}"
+        name = _t(lang, FACTOR_NAMES[k])
         row = {"factor": name, "weight": w[k] / total, "gate": k == gate,
                "question": tas[f["tas"]][lang] if f.get("tas") in tas else ""}
         for lvl in range(lo, hi + 1):
@@ -264,19 +264,21 @@ def factor_table(config: Config | None = None, lang: str = "zh") -> pd.DataFrame
     ['Factor', 'Weight', 'Gate', 'TAS question']
     """
     g = factor_guide(config, lang)
+    names = g["factor"].to_numpy() if lang == "zh" else \
+        [f"{name} ({FACTOR_NAMES[k][0]})" for k, name in zip(g.index, g["factor"])]
     return pd.DataFrame({
-        tr(lang, "要素", "Factor"): g["factor"].to_numpy(),
+        tr(lang, "要素", "Factor"): names,
         tr(lang, "权重", "Weight"): [fmt_pct(x) for x in g["weight"]],
         tr(lang, "关口", "Gate"): ["✓" if x else "" for x in g["gate"]],
         tr(lang, "TAS 问题", "TAS question"): g["question"].to_numpy(),
-    }, index=pd.RangeIndex(1, len(g) + 1))
+    }, index=pd.RangeIndex(1, len(g) + 1, name="#"))
 
 
 def factor_card(factor: str, config: Config | None = None, lang: str = "zh") -> str:
     """One factor's scorecard as Markdown: what it means, the scale with anchors, the questions.
 
     >>> print(factor_card("qualification", lang="en").splitlines()[0])
-    ### 9. Qualification 销售判定 (gate · weight 14%)
+    ### 9. Qualification (销售判定) · gate · weight 14%
     """
     if factor not in FACTOR_KEYS:
         raise ValueError(f"unknown factor {factor!r}; the nine factors are: {', '.join(FACTOR_KEYS)}")
@@ -287,8 +289,8 @@ def factor_card(factor: str, config: Config | None = None, lang: str = "zh") -> 
     i = FACTOR_KEYS.index(factor) + 1
     zh, en = FACTOR_NAMES[factor]
     gate = tr(lang, "关口 · ", "gate · ") if row["gate"] else ""
-    title = (f"### {i}. {zh} {en}（{gate}权重 {fmt_pct(row['weight'])}）" if lang == "zh"
-             else f"### {i}. {en} {zh} ({gate}weight {fmt_pct(row['weight'])})")
+    title = (f"### {i}. {zh}（{gate}权重 {fmt_pct(row['weight'])}）" if lang == "zh"
+             else f"### {i}. {en} ({zh}) · {gate}weight {fmt_pct(row['weight'])}")
     levels = d["scale"]["levels"]
     lines = [title, "", f"*{row['question']}*", "",
              f"| {tr(lang, '分', 'Score')} | {tr(lang, '等级', 'Level')} | {tr(lang, '表现', 'What it looks like')} |",
@@ -1092,12 +1094,12 @@ class DealEvaluation:
         p = self.profile(lang)
         return pd.DataFrame({
             tr(lang, "要素", "Factor"): p["factor"].to_numpy(),
-            tr(lang, "评分", "Score"): ["–" if v != v else f"{v:g}" for v in p["score"]],
+            tr(lang, "评分", "Score"): [fmt_num(v, 1) for v in p["score"]],
             tr(lang, "等级", "Level"): p["level"].to_numpy(),
             tr(lang, "表现", "What it looks like"): p["anchor"].to_numpy(),
             tr(lang, "权重", "Weight"): [fmt_pct(x) for x in p["weight"]],
-            tr(lang, "贡献分", "Points"): ["–" if v != v else f"{v:.1f}" for v in p["points"]],
-        }, index=pd.RangeIndex(1, len(p) + 1))
+            tr(lang, "贡献分", "Points"): [fmt_num(v, 1) for v in p["points"]],
+        }, index=pd.RangeIndex(1, len(p) + 1, name="#"))
 
     def title(self, lang: str = "zh") -> str:
         i = self.info
@@ -1399,7 +1401,7 @@ class Portfolio:
         amt = self.amounts()
         L = [tr(lang, f"共 {len(self.table)} 个在跟机会，其中 {n_eval} 个已评估：",
                 f"{len(self.table)} open deals, {n_eval} evaluated: ")
-             + tr(lang, f"Go {c['go']} 个，Review {c['review']} 个，NoGo {c['nogo']} 个；{c['not_evaluated']} 个未评估。",
+             + tr(lang, f"Go {c['go']} 个，复核 {c['review']} 个，NoGo {c['nogo']} 个；{c['not_evaluated']} 个未评估。",
                   f"Go {c['go']}, Review {c['review']}, NoGo {c['nogo']}; {c['not_evaluated']} not evaluated.")]
         if c["nogo"]:
             L.append(tr(lang, f"NoGo 候选的加权金额 {fmt_rmb(amt['nogo'], lang)}：这些投入放到别处可能更值得。",

@@ -434,7 +434,7 @@ class WhatIfs:
             tr(lang, "情景", "Scenario"): name, "P10": fmt_rmb(f.p10, lang), "P50": fmt_rmb(f.p50, lang),
             "P90": fmt_rmb(f.p90, lang), tr(lang, "期望", "Expected"): fmt_rmb(f.expected, lang),
             tr(lang, "达成概率", "P(target)"): fmt_pct(f.prob_hit) if f.prob_hit is not None else "–"}
-            for name, f in rows])
+            for name, f in rows]).set_index(tr(lang, "情景", "Scenario"))
 
     def to_dict(self) -> dict[str, Any]:
         return {

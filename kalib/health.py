@@ -30,7 +30,7 @@ Examples
 >>> r["top10_share"].status, r["win_rate"].status, r["nps"].status
 ('below', 'pass', 'na')
 >>> r["top10_share"].distance_text("en")
-'8.0 points below the pass line'
+'8 points below the pass line'
 >>> r.counts()["pass"], r.counts()["na"]
 (1, 8)
 """
@@ -46,7 +46,7 @@ import pandas as pd
 
 from .client import Client, MissingData, Period
 from .config import INDUSTRIES, Config, default_config
-from .i18n import check_lang, fmt_rmb, tr
+from .i18n import check_lang, fmt_num, fmt_rmb, fmt_times, tr
 from .indicators import (
     INDICATORS,
     TIE_TOLERANCE,
@@ -87,13 +87,13 @@ _EPS = TIE_TOLERANCE  # a value equal to a line, up to rounding, reaches it
 def _amount(diff: float, unit: str, lang: str) -> str:
     """A positive distance in the unit: points, RMB or ×."""
     if unit == "share":
-        pts = diff * 100
-        return tr(lang, f"{pts:.1f}个百分点", f"{pts:.1f} points")
+        pts = fmt_num(diff * 100, 1)
+        return tr(lang, f"{pts}个百分点", f"{pts} points")
     if unit == "rmb":
         return fmt_rmb(diff, lang)
     if unit == "ratio":
-        return f"{diff:.1f}" + ("倍" if lang == "zh" else "×")
-    return f"{diff:g}"
+        return fmt_times(diff, lang)
+    return fmt_num(diff, 1)
 
 
 def _vs(value: float | None, line: float | None, unit: str) -> float | None:
@@ -347,7 +347,8 @@ class HealthResult:
             f"健康度问诊{where}：10项指标中可计算{c['measured']}项；{c['pass']}项达到及格线，其中{c['excellent']}项达到优分线；"
             f"{c['below']}项未及格；{c['na']}项无数据。",
             f"Health check{where}: {c['measured']} of the {c['total']} indicators could be measured; "
-            f"{c['pass']} reach the pass line, {c['excellent']} of them the excellent line; {c['below']} are below "
+            f"{c['pass']} {'reaches' if c['pass'] == 1 else 'reach'} the pass line, {c['excellent']} of them the excellent "
+            f"line; {c['below']} {'is' if c['below'] == 1 else 'are'} below "
             f"the pass line; {c['na']} not available.",
         )]
         if c["na"]:
@@ -509,9 +510,9 @@ def evaluate(
     --------
     >>> r = evaluate({6: 2.0, 7: 12e6}, "services", sales_target=5e6)
     >>> r[6].distance_text("en")
-    '1.0× below the pass line; needs 5.0M RMB more pipeline'
+    '1× below the pass line; needs RMB 5M more pipeline'
     >>> r[7].status, r[7].distance_text("zh")
-    ('pass', '高于及格线600.0万元')
+    ('pass', '高于及格线600万元')
     >>> evaluate({"velocity": 1}, "services")
     Traceback (most recent call last):
     ...

@@ -35,7 +35,7 @@ import pandas as pd
 
 from .client import Client, Period
 from .config import Config
-from .i18n import fmt_pct, fmt_rmb, tr
+from .i18n import fmt_num, fmt_pct, fmt_rmb, fmt_times, tr
 
 if TYPE_CHECKING:
     from .health import Indicator
@@ -67,7 +67,7 @@ def format_value(x: float | None, unit: str, lang: str = "en") -> str:
     """A value in its unit: shares as %, money in RMB (万元 in Chinese), ratios as ×.
 
     >>> format_value(0.384, "share"), format_value(12.5e6, "rmb", "zh"), format_value(2.44, "ratio")
-    ('38.4%', '1250.0万元', '2.4×')
+    ('38.4%', '1,250万元', '2.4×')
     >>> format_value(2.44, "ratio", "zh"), format_value(None, "share")
     ('2.4倍', '–')
     """
@@ -78,24 +78,22 @@ def format_value(x: float | None, unit: str, lang: str = "en") -> str:
     if unit == "rmb":
         return fmt_rmb(x, lang)
     if unit == "ratio":
-        return f"{x:.1f}" + ("倍" if lang == "zh" else "×")
-    return f"{x:g}"
+        return fmt_times(x, lang)
+    return fmt_num(x, 1)
 
 
 def format_line(x: float | None, unit: str, lang: str = "en") -> str:
     """A pass or excellent line, as short as it can be said: ``50%``, ``1000万元``, ``3×``.
 
     >>> format_line(0.33, "share"), format_line(1e7, "rmb", "zh"), format_line(4e5, "rmb"), format_line(3.0, "ratio")
-    ('33%', '1000万元', '400k RMB', '3×')
+    ('33%', '1,000万元', 'RMB 400k', '3×')
     """
     if x is None:
         return "–"
     if unit == "share":
         return f"{round(x * 100, 6):g}%"
     if unit == "rmb":
-        if lang == "zh":
-            return f"{x / 1e8:g}亿元" if abs(x) >= 1e8 else (f"{x / 1e4:g}万元" if abs(x) >= 1e4 else f"{x:g}元")
-        return f"{x / 1e6:g}M RMB" if abs(x) >= 1e6 else (f"{x / 1e3:g}k RMB" if abs(x) >= 1e4 else f"{x:g} RMB")
+        return fmt_rmb(x, lang)
     if unit == "ratio":
         return f"{x:g}" + ("倍" if lang == "zh" else "×")
     return f"{x:g}"
@@ -510,8 +508,8 @@ def _basis_pipeline_coverage(d: dict, v: dict, lang: str, m: Callable[[float], s
            f"({d['open_without_amount']} without an amount); the period's sales target is {m(d['target'])}.")
     cov = v.get("coverage_of_remaining")
     if cov is not None:
-        t += tr(lang, f"扣除期内已赢单{m(d['won_in_period'])}后，对剩余目标的覆盖为{cov:.1f}倍。",
-                f" Against the target still open after {m(d['won_in_period'])} won in the period: {cov:.1f}×.")
+        t += tr(lang, f"扣除期内已赢单{m(d['won_in_period'])}后，对剩余目标的覆盖为{fmt_times(cov, 'zh')}。",
+                f" Against the target still open after {m(d['won_in_period'])} won in the period: {fmt_times(cov, 'en')}.")
     return t
 
 
@@ -519,16 +517,16 @@ def _basis_sales_per_rep(d: dict, v: dict, lang: str, m: Callable[[float], str])
     src = tr(lang, "销售人员表" if d["salespeople_from"] == "salespeople table" else "收入和机会的负责人",
              d["salespeople_from"])
     return tr(lang, f"期内收入{m(d['total_revenue'])} ÷ {d['salespeople']}名销售人员（来自{src}）"
-                    + ("" if d["years"] == 1 else f" ÷ {d['years']:.2f}年") + "。",
+                    + ("" if d["years"] == 1 else f" ÷ {fmt_num(d['years'], 2)}年") + "。",
               f"Revenue {m(d['total_revenue'])} ÷ {d['salespeople']} salespeople (from the {src})"
-              + ("" if d["years"] == 1 else f" ÷ {d['years']:.2f} years") + ".")
+              + ("" if d["years"] == 1 else f" ÷ {fmt_num(d['years'], 2)} years") + ".")
 
 
 def _basis_output_per_employee(d: dict, v: dict, lang: str, m: Callable[[float], str]) -> str:
     return tr(lang, f"期内收入{m(d['total_revenue'])} ÷ {d['employees']:,}名员工"
-                    + ("" if d["years"] == 1 else f" ÷ {d['years']:.2f}年") + "。",
+                    + ("" if d["years"] == 1 else f" ÷ {fmt_num(d['years'], 2)}年") + "。",
               f"Revenue {m(d['total_revenue'])} ÷ {d['employees']:,} employees"
-              + ("" if d["years"] == 1 else f" ÷ {d['years']:.2f} years") + ".")
+              + ("" if d["years"] == 1 else f" ÷ {fmt_num(d['years'], 2)} years") + ".")
 
 
 def _basis_reps_above_mean(d: dict, v: dict, lang: str, m: Callable[[float], str]) -> str:

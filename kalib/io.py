@@ -610,8 +610,10 @@ def resolve_lookups(settings: Mapping[str, Any], raw_tables: Mapping[str, tuple[
         if own:
             cmap[kind] = {**cmap.get(kind, {}), str(key_h): _MAIN_COLUMN[kind]}
         for note in notes:
+            m = re.match(r"(\d+) name\(s\) .*\(e\.g\. (.*)\)$", note)
+            zh = (f"lookups.{kind}：{m.group(1)}个名称对应多个编号，显示时带上编号（例如 {m.group(2)}）" if m else None)
             warnings.append(Problem(f"lookups.{kind}: {note}", file=label, column=str(name_h[0]),
-                                    severity="warning"))
+                                    severity="warning", message_zh=zh))
     return out, cmap
 
 
@@ -645,7 +647,9 @@ def add_targets(targets: Mapping[str, Any], read: Mapping[str, Mapping[str | Non
     sources.setdefault("salespeople", label)
     warnings.append(Problem(f"targets: {said}, read as yearly quotas" + (" (they replace the quota column)"
                                                                          if had else ""),
-                            file=label, severity="warning", count=len(quotas)))
+                            file=label, severity="warning", count=len(quotas),
+                            message_zh=f"`targets`：{len(quotas)}名销售人员的指标取自月度列之和，按年度指标读取"
+                                       + ("（替换了年度指标列）" if had else "")))
 
 
 def load_client(
@@ -880,40 +884,63 @@ _KIND_EXPECT = {
     "bool": "yes or no (是/否)",
     "status": "won, lost or open (赢单/丢单/进行中)",
 }
+_KIND_EXPECT_ZH = {
+    "money": "金额（例如 12,500 或 1.2万）",
+    "number": "数字",
+    "int": "整数",
+    "rate": "百分比（例如 35% 或 0.35）",
+    "date": "日期（例如 2024-03-05、2024/3/5、3/5/2024）",
+    "bool": "是或否",
+    "status": "赢单、丢单或进行中",
+}
+
+
+def _rows_zh(extra: str) -> str:
+    """``" (rows 3, 4 and 2 more)"`` → ``"（第3, 4行等）"``."""
+    m = re.match(r" \(rows (.*?)( and \d+ more)?\)$", extra)
+    return f"（第{m.group(1)}行{'等' if m.group(2) else ''}）" if m else ""
 
 
 def _bad_cells(kind: str, raw: pd.Series, bad: pd.Series, rows: pd.Series, declared: str | None,
                problems: list[Problem], fname: str, sheet: str | None, header: str) -> None:
     """Problems for the cells of one column that could not be read, by what is wrong with them."""
-    groups: list[tuple[pd.Series, str]] = []
+    groups: list[tuple[pd.Series, str, str]] = []
     if kind in ("money", "number", "int", "rate"):
         nonfinite = bad & P.nonfinite_cells(raw)
-        groups.append((nonfinite, "expected a finite number, found {sample!r} (NaN, infinity or too large)"))
+        groups.append((nonfinite, "expected a finite number, found {sample!r} (NaN, infinity or too large)",
+                       "应为有限的数字，实际是 {sample!r}（NaN、无穷大或数值过大）"))
         bad = bad & ~nonfinite
         if declared is None and kind != "rate":
             comma = bad & P.decimal_comma_cells(raw)
             groups.append((comma, "found {sample!r}, which only reads as a number with a decimal comma (12,5 = 12.5):"
                                   " say which convention the files use in client.yml: decimal: ',' (1.234,56) or "
-                                  "decimal: '.' (1,234.56)"))
+                                  "decimal: '.' (1,234.56)",
+                           "实际是 {sample!r}，只有把逗号当作小数点（12,5 = 12.5）才能读成数字：请在 client.yml 中说明文件的"
+                           "写法：decimal: ','（1.234,56）或 decimal: '.'（1,234.56）"))
             bad = bad & ~comma
         elif declared == ",":
             what = {"money": "an amount", "number": "a number", "int": "a whole number", "rate": "a percentage"}[kind]
+            what_zh = {"money": "金额", "number": "数字", "int": "整数", "rate": "百分比"}[kind]
             groups.append((bad.copy(), f"expected {what} written with a decimal comma (1.234,56, as client.yml's "
-                                       "decimal: ',' says), found {sample!r}"))
+                                       "decimal: ',' says), found {sample!r}",
+                           f"应为以逗号作小数点的{what_zh}（1.234,56，按 client.yml 的 decimal: ','），实际是 {{sample!r}}"))
             bad = bad & False
     if kind == "date":
         far = bad & P.date_out_of_range(raw)
         groups.append((far, f"found {{sample!r}}: dates from {P.DATE_MIN.date()} to {P.DATE_MAX.date()} are "
-                            "supported (a typing slip, or a placeholder for 'no date'? leave it blank)"))
+                            "supported (a typing slip, or a placeholder for 'no date'? leave it blank)",
+                       f"实际是 {{sample!r}}：只支持 {P.DATE_MIN.date()} 到 {P.DATE_MAX.date()} 之间的日期"
+                       "（是输入错误，还是用来表示“没有日期”的占位值？没有日期请留空）"))
         bad = bad & ~far
-    groups.append((bad, f"expected {_KIND_EXPECT.get(kind, kind)}, found {{sample!r}}"))
-    for mask, message in groups:
+    groups.append((bad, f"expected {_KIND_EXPECT.get(kind, kind)}, found {{sample!r}}",
+                   f"应为{_KIND_EXPECT_ZH.get(kind, kind)}，实际是 {{sample!r}}"))
+    for mask, message, message_zh in groups:
         if mask.any():
             extra, first = rows_text(rows[mask])
             sample = raw[mask].iloc[0]
             sample = sample if len(str(sample)) <= 80 else str(sample)[:77] + "..."
             problems.append(Problem(message.format(sample=sample) + extra, file=fname, sheet=sheet, row=first,
-                                    column=header))
+                                    column=header, message_zh=message_zh.format(sample=sample) + _rows_zh(extra)))
 
 
 def _parse_table(t: Table, frame: pd.DataFrame, fname: str, sheet: str | None, mapping: Mapping[str, str],
@@ -955,18 +982,25 @@ def _parse_table(t: Table, frame: pd.DataFrame, fname: str, sheet: str | None, m
                 warnings.append(Problem(
                     f"{len(headers)} columns mean {col.zh} / {col.en} ({canon}): {best[0]!r} is used, {others} is not "
                     f"(to use another, name it in client.yml: columns: {{{t.name}: {{'{headers[0]}': {canon}}}}})",
-                    file=fname, sheet=sheet, column=best[0], severity="warning"))
+                    file=fname, sheet=sheet, column=best[0], severity="warning",
+                    message_zh=f"有{len(headers)}列都表示{col.zh}：用的是 {best[0]!r}，没有用 {others}"
+                               f"（要改用另一列，请在 client.yml 中指明：columns: {{{t.name}: {{'{headers[0]}': {canon}}}}}）"))
                 continue
             problems.append(Problem(
                 f"{len(headers)} columns all mean {col.zh} / {col.en} ({canon}): {', '.join(map(repr, headers))}; "
                 f"keep one, or name the one to use in client.yml (columns: {{{t.name}: {{'{headers[0]}': {canon}}}}})",
-                file=fname, sheet=sheet, column=headers[1]))
+                file=fname, sheet=sheet, column=headers[1],
+                message_zh=f"有{len(headers)}列都表示{col.zh}：{'、'.join(map(repr, headers))}；请只保留一列，"
+                           f"或在 client.yml 中指明用哪一列（columns: {{{t.name}: {{'{headers[0]}': {canon}}}}}）"))
     missing = [c for c in t.columns if c.required and c.name not in chosen]
     for c in missing:
         problems.append(Problem(
             f"missing column {c.zh} / {c.en} ({c.name}), which the {t.name} table needs; found columns: "
             f"{', '.join(map(str, frame.columns[1:]))[:300]}. Rename the header or map it in client.yml "
-            f"(columns: {{{t.name}: {{'your header': {c.name}}}}})", file=fname, sheet=sheet, column=c.en))
+            f"(columns: {{{t.name}: {{'your header': {c.name}}}}})", file=fname, sheet=sheet, column=c.en,
+            message_zh=f"缺少{t.zh}表需要的列“{c.zh}”；现有的列："
+                       f"{'、'.join(map(str, frame.columns[1:]))[:300]}。请改列名，或在 client.yml 中对应"
+                       f"（columns: {{{t.name}: {{'你的列名': {c.name}}}}}）"))
     if t.one_of and not any(all(c in chosen for c in group) for group in t.one_of):
         alts = " or ".join(" and ".join(TABLES[t.name].column(c).zh + " / " + c for c in g) for g in t.one_of)
         cols = dict.fromkeys(c for g in t.one_of for c in g)
@@ -1016,13 +1050,16 @@ def _parse_table(t: Table, frame: pd.DataFrame, fname: str, sheet: str | None, m
                 extra, first = rows_text(frame.loc[neg, "_row"])
                 problems.append(Problem(f"a negative amount ({raw[neg].iloc[0]}) in an opportunity{extra}: an "
                                         "opportunity is worth zero or more; credits and returns belong in the "
-                                        "revenue table", file=fname, sheet=sheet, row=first, column=str(header)))
+                                        "revenue table", file=fname, sheet=sheet, row=first, column=str(header),
+                                        message_zh=f"销售机会的金额为负数（{raw[neg].iloc[0]}）{_rows_zh(extra)}："
+                                                   "一个机会的金额应为零或正数；红冲和退货请放在收入表中"))
         if col.required:
             empty = values.isna() & ~bad
             if empty.any():
                 extra, first = rows_text(frame.loc[empty, "_row"])
                 problems.append(Problem(f"is blank, but {col.zh} / {col.en} is required{extra}", file=fname,
-                                        sheet=sheet, row=first, column=str(header)))
+                                        sheet=sheet, row=first, column=str(header),
+                                        message_zh=f"为空，但“{col.zh}”是必填的{_rows_zh(extra)}"))
         out[col.name] = values.to_numpy() if kind not in ("text", "id", "stage", "status", "bool") else values.values
     out.attrs["columns"] = {k: str(v) for k, v in chosen.items()}
     return out

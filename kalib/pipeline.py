@@ -55,7 +55,7 @@ import pandas as pd
 
 from .client import Client, MissingData, Period, parse_period
 from .config import source_name
-from .i18n import check_lang, fmt_pct, fmt_rmb, tr
+from .i18n import MISSING, check_lang, fmt_count, fmt_days, fmt_num, fmt_pct, fmt_rmb, fmt_times, fmt_wan, tr
 
 __all__ = [
     "FLAGS",
@@ -129,8 +129,9 @@ def stage_table(config, lang: str = "zh", rates: Mapping[str, float] | None = No
     rate comes from, and the outcome the customer can verify to enter the stage.
 
     >>> from kalib import default_config
-    >>> stage_table(default_config(), "en").iloc[3].tolist()[:3]
-    [4, 'Qualified', '50%']
+    >>> t = stage_table(default_config(), "en")
+    >>> t.index.name, t.loc["Qualified"].tolist()[:2]
+    ('Stage', [4, '50%'])
     """
     check_lang(lang)
     default_src = config.section("stages").get("source", "default")
@@ -139,14 +140,14 @@ def stage_table(config, lang: str = "zh", rates: Mapping[str, float] | None = No
         rate = (rates or {}).get(st["key"], st["win_rate"])
         src = "client" if st["key"] in (rates or {}) else st.get("source", default_src)
         rows.append({
-            tr(lang, "步", "Step"): st.get("step") if st.get("step") is not None else "–",
             tr(lang, "阶段", "Stage"): config.label(st, lang),
+            tr(lang, "步", "Step"): st.get("step") if st.get("step") is not None else "–",
             tr(lang, "赢率", "Win rate"): fmt_pct(rate),
             tr(lang, "来源", "Source"): source_name(src, lang),
             tr(lang, "进入该阶段的可验证结果", "Verifiable outcome to enter it"):
                 st.get(f"outcome_{lang}") or st.get("outcome_en") or "",
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).set_index(tr(lang, "阶段", "Stage"))
 
 
 def _calendar_milestone(as_of: pd.Timestamp, months: int, fiscal_start: int) -> tuple[Period, float]:
@@ -513,11 +514,12 @@ def board1_display(board: pd.DataFrame, config, lang: str = "zh") -> pd.DataFram
         tr(lang, "赢率", "Win rate"): board.apply(rate_text, axis=1) if len(board) else pd.Series(dtype="str"),
         tr(lang, "加权金额", "Weighted"): board["weighted"].map(lambda x: fmt_rmb(x, lang)),
         tr(lang, "预测类别", "Category"): board["category"].map(cat_name),
-        tr(lang, "预计成交", "Expected close"): board["expected_close"].dt.strftime("%Y-%m-%d"),
-        tr(lang, "本阶段天数", "Days in stage"): board["days_in_stage"],
-        tr(lang, "最后更新", "Last change"): board["last_change"].dt.strftime("%Y-%m-%d"),
+        tr(lang, "预计成交", "Expected close"): board["expected_close"].dt.strftime("%Y-%m-%d").fillna(MISSING),
+        tr(lang, "本阶段天数", "Days in stage"): board["days_in_stage"].map(lambda d: fmt_days(d, lang)),
+        tr(lang, "最后更新", "Last change"): board["last_change"].dt.strftime("%Y-%m-%d").fillna(MISSING),
         tr(lang, "提示", "Flags"): board["flags"].map(flags_text),
     })
+    out.index = pd.Index(board["opportunity_id"].astype(str), name=tr(lang, "机会编号", "Deal ID"))
     return out
 
 
@@ -690,7 +692,7 @@ class Dashboard:
         df = getattr(self, which)
         if df is None:
             return None
-        scale, unit = (1e4, "万元") if lang == "zh" else (1e3, "k RMB")
+        scale, unit = (1e4, "万元") if lang == "zh" else (1e3, "RMB k")
         names = {
             "open_count": tr(lang, "在跟数", "Open deals"), "count": tr(lang, "数量", "Deals"),
             "open_amount": tr(lang, f"在跟金额（{unit}）", f"Open amount ({unit})"),
@@ -708,7 +710,9 @@ class Dashboard:
         for col in out.columns:
             if col in ("open_amount", "amount", "weighted", "milestone_amount", "expected", "won_so_far",
                        "projected", "quota") or which == "production":
-                out[col] = (out[col] / scale).round(1)
+                out[col] = out[col].map(lambda v: fmt_wan(v) if lang == "zh" else fmt_num(v / scale))
+            elif col in ("open_count", "count", "no_amount", "overdue"):
+                out[col] = out[col].map(fmt_num)
         if "attainment" in out:
             out["attainment"] = out["attainment"].map(fmt_pct)
         if which == "categories" and self.config is not None:
@@ -716,7 +720,9 @@ class Dashboard:
             cat["closed"] = tr(lang, "已赢单（节点内）", "Closed won (in the period)")
             out.index = [cat.get(k, k) for k in out.index]
         if which == "production":
-            out.columns = [tr(lang, "逾期", "overdue") if c == "overdue" else c for c in out.columns]
+            stage_name = {st["key"]: self.config.label(st, lang) for st in self.config.stages()} \
+                if self.config is not None else {}
+            out.columns = [tr(lang, "逾期", "overdue") if c == "overdue" else stage_name.get(c, c) for c in out.columns]
             out.index.name = tr(lang, f"产品（加权，{unit}）", f"Product (weighted, {unit})")
         else:
             out = out.rename(columns=names)
@@ -752,8 +758,9 @@ class Dashboard:
                    f"{self.period.end.date()}):")]
         lines.append(t(f"已赢单 {r(self.won_so_far)}（{self.won_count} 单）+ 在跟机会预计 {r(self.expected)}"
                        f"（{self.milestone_count} 个在跟机会的加权值）= 预计达成 {r(self.projected)}。",
-                       f"won so far {r(self.won_so_far)} ({self.won_count} deals) + expected from the pipeline "
-                       f"{r(self.expected)} (weighted value of {self.milestone_count} open deals) = projected "
+                       f"won so far {r(self.won_so_far)} ({fmt_count(self.won_count, lang, '单', 'deal')}) + expected from the "
+                       f"pipeline {r(self.expected)} (weighted value of {fmt_count(self.milestone_count, lang, '', 'open deal')})"
+                       " = projected "
                        f"{r(self.projected)}."))
         if self.target is not None:
             pct = self.projected / self.target if self.target else float("nan")
@@ -765,13 +772,13 @@ class Dashboard:
                                f"Milestone target {r(self.target)}: {fmt_pct(pct)} projected, {r(-self.gap)} "
                                "above it."))
         if self.coverage is not None:
-            req = f"{self.coverage_required:.1f}×" if self.coverage_required else t("未知", "unknown")
+            req = fmt_times(self.coverage_required, lang) if self.coverage_required else t("未知", "unknown")
             withdrawn = int(self.win_rate_basis.get("withdrawn") or 0)
-            lines.append(t(f"覆盖率 {self.coverage:.1f}×（节点内在跟金额 ÷ 剩余目标）；按本公司赢率 "
+            lines.append(t(f"覆盖率 {fmt_times(self.coverage, lang)}（节点内在跟金额 ÷ 剩余目标）；按本公司赢率 "
                            f"{fmt_pct(self.own_win_rate)} 需要 {req}"
                            + (f"（{withdrawn} 个主动放弃的机会不算丢单，但也曾占着储备，计入所需覆盖率）" if withdrawn else "")
                            + "。",
-                           f"Coverage {self.coverage:.1f}× (open amount due by the milestone ÷ remaining target); "
+                           f"Coverage {fmt_times(self.coverage, lang)} (open amount due by the milestone ÷ remaining target); "
                            f"the client's own win rate of {fmt_pct(self.own_win_rate)} needs {req}"
                            + (f" (the {withdrawn} deals we withdrew from are not losses, but they were in the "
                               "pipeline: counted in the coverage needed)" if withdrawn else "") + "."))
@@ -881,22 +888,25 @@ def dashboard(client: Client, milestone: str | None = "quarter", *, rates: Mappi
                                                         "expected_close"])
     if len(no_amt):
         notes.append((f"{len(no_amt)} 个在跟机会没有金额：未计入金额和加权合计。",
-                      f"{len(no_amt)} open deals have no amount: not in the weighted total."))
+                      f"{fmt_count(len(no_amt), 'en', '', 'open deal')} {'has' if len(no_amt) == 1 else 'have'} no amount: "
+                      "not in the weighted total."))
     if won_no_amount:
         notes.append((f"{won_no_amount} 个节点内赢单没有金额：未计入已赢单金额。",
-                      f"{won_no_amount} deals won in the period have no amount: not in won so far."))
+                      f"{fmt_count(won_no_amount, 'en', '', 'deal')} won in the period "
+                      f"{'has' if won_no_amount == 1 else 'have'} no amount: not in won so far."))
     no_date = int((is_open & np.isnat(close)).sum())
     if no_date:
         notes.append((f"{no_date} 个在跟机会没有预计成交日期：不计入节点预计。",
-                      f"{no_date} open deals have no expected close date: not in the milestone's expected amount."))
+                      f"{fmt_count(no_date, 'en', '', 'open deal')} {'has' if no_date == 1 else 'have'} no expected close "
+                      "date: not in the milestone's expected amount."))
     estimated = (model["amount_estimated"].to_numpy(dtype=bool, na_value=False)
                  if "amount_estimated" in model else np.zeros(len(model), dtype=bool)) & is_open & ~no_amount
     estimated_amount = float(amount[estimated].sum())
     if estimated.any():
-        notes.append((f"{int(estimated.sum())} 个在跟机会没有金额，按产品目录价估算（合计 {estimated_amount / 1e4:,.1f} 万元），"
+        notes.append((f"{int(estimated.sum())} 个在跟机会没有金额，按产品目录价估算（合计 {fmt_rmb(estimated_amount, 'zh')}），"
                       "已计入在跟金额、加权合计和节点预计。",
                       f"{int(estimated.sum())} open deals have no amount and are valued at their product's list "
-                      f"price ({estimated_amount:,.0f} RMB in all): counted in the open amount, the weighted "
+                      f"price ({fmt_rmb(estimated_amount, 'en')} in all): counted in the open amount, the weighted "
                       "total and the milestone's expected amount."))
     n_over = int(overdue.sum())
     if n_over:

@@ -55,7 +55,7 @@ import numpy as np
 import pandas as pd
 
 from .config import Config, default_config, normalise_label
-from .i18n import tr
+from .i18n import fmt_num, tr
 
 __all__ = [
     "Check",
@@ -551,14 +551,14 @@ class PowerMap:
             tr(lang, "职务", "Title"): p["title"].fillna("–"),
             tr(lang, "决策角色", "Role"): [lab(roles, r) if r else (str(t) if pd.notna(t) else "–")
                                        for r, t in zip(p["role"], p["role_text"])],
-            tr(lang, "影响力", "Influence"): p["influence"].map(lambda v: "–" if pd.isna(v) else f"{v:g}"),
-            tr(lang, "态度", "Attitude"): [("–" if pd.isna(v) else f"{v:+g} {lab(att, v)}") for v in p["attitude"]],
+            tr(lang, "影响力", "Influence"): p["influence"].map(fmt_num),
+            tr(lang, "态度", "Attitude"): [("–" if pd.isna(v) else f"{v:+g} {lab(att, v)}".replace("+0 ", "0 ")) for v in p["attitude"]],
             tr(lang, "关系", "Relationship"): [("–" if pd.isna(v) else f"{v:g} {lab(rel, v)}") for v in p["relationship"]],
-            tr(lang, "上级", "Reports to"): p["reports_to"].fillna("–"),
+            tr(lang, "上级", "Reports to"): [v if isinstance(v, str) and v else "–" for v in p["reports_to"]],
             tr(lang, "决策风格", "Style"): [lab(styles, s) if s else "–" for s in p["style"]],
             tr(lang, "已会面", "Met"): p["met"].map(lambda v: "–" if v is pd.NA or v is None else tr(lang, "是", "yes") if v else tr(lang, "否", "no")),
         })
-        out.index = pd.RangeIndex(1, len(out) + 1)
+        out.index = pd.RangeIndex(1, len(out) + 1, name="#")
         return out
 
     def checks_frame(self, lang: str = "zh") -> pd.DataFrame:
@@ -568,7 +568,7 @@ class PowerMap:
             tr(lang, "检查", "Check"): [tr(lang, *CHECK_NAMES.get(k, (k, k))) for k in self.checks],
             tr(lang, "结果", "Result"): [sym[c.status] for c in self.checks.values()],
             tr(lang, "说明", "Explanation"): [c.text(lang) for c in self.checks.values()],
-        }, index=pd.RangeIndex(1, len(self.checks) + 1))
+        }, index=pd.RangeIndex(1, len(self.checks) + 1, name="#"))
 
     def summary(self, lang: str = "zh") -> str:
         if not self.evaluated:
@@ -671,26 +671,29 @@ def power_map(
 def role_guide(config: Config | None = None, lang: str = "zh") -> pd.DataFrame:
     """The six roles in a decision, their Blue Sheet name and what each needs from a seller.
 
-    >>> role_guide(lang="en").iloc[0].tolist()[:2]
-    ['Decision maker', 'Economic buyer']
+    >>> g = role_guide(lang="en")
+    >>> g.index[0], g.iloc[0].tolist()[0]
+    ('Decision maker (决策者)', 'Economic buyer')
     """
     roles = power_map_settings(config)["roles"]
     return pd.DataFrame({
-        tr(lang, "角色", "Role"): [r[lang] if lang == "en" else f"{r['zh']} · {r['en']}" for r in roles.values()],
-        tr(lang, "蓝表（Blue Sheet）", "Blue Sheet"): [r.get("blue_sheet", "") for r in roles.values()],
+        tr(lang, "角色", "Role"): [r["zh"] if lang == "zh" else f"{r['en']} ({r['zh']})" for r in roles.values()],
+        tr(lang, "蓝表（Blue Sheet）中的叫法", "Blue Sheet"):
+            [r.get("blue_sheet_zh") or r.get("blue_sheet", "") if lang == "zh" else r.get("blue_sheet", "")
+             for r in roles.values()],
         tr(lang, "他/她需要什么", "What they need from us"): [r["needs"][lang] for r in roles.values()],
-    }, index=pd.RangeIndex(1, len(roles) + 1))
+    }).set_index(tr(lang, "角色", "Role"))
 
 
 def style_guide(config: Config | None = None, lang: str = "zh") -> pd.DataFrame:
     """The four decision styles (决策风格): what each needs from a seller and what to avoid.
 
-    >>> style_guide(lang="en")["Style"].tolist()
-    ['Driver', 'Analytical', 'Amiable', 'Expressive']
+    >>> style_guide(lang="en").index.tolist()
+    ['Driver (驾驭型)', 'Analytical (分析型)', 'Amiable (亲切型)', 'Expressive (表现型)']
     """
     styles = power_map_settings(config)["styles"]
     return pd.DataFrame({
-        tr(lang, "风格", "Style"): [s[lang] if lang == "en" else f"{s['zh']} · {s['en']}" for s in styles.values()],
+        tr(lang, "风格", "Style"): [s["zh"] if lang == "zh" else f"{s['en']} ({s['zh']})" for s in styles.values()],
         tr(lang, "需要什么", "Needs"): [s["needs"][lang] for s in styles.values()],
         tr(lang, "避免", "Avoid"): [s["avoid"][lang] for s in styles.values()],
-    }, index=pd.RangeIndex(1, len(styles) + 1))
+    }).set_index(tr(lang, "风格", "Style"))

@@ -7,6 +7,13 @@ sheet › row › column for a table, file › line › key for ``client.yml``.
 client.yml › line 3 › key 'overrides.forcast': unknown setting 'forcast'
 >>> print(Problem("expected a date, found 'x'", file="机会.csv", row=4, column="日期"))
 机会.csv › row 4 › column '日期': expected a date, found 'x'
+
+Each problem can carry its Chinese message (``message_zh``); :meth:`Problem.text` says it in the reader's
+language, the place too:
+
+>>> p = Problem("expected a date, found 'x'", file="机会.csv", row=4, column="日期", message_zh="应为日期，实际是'x'")
+>>> p.text("zh")
+"机会.csv › 第4行 › 列“日期”：应为日期，实际是'x'"
 """
 
 from __future__ import annotations
@@ -34,19 +41,38 @@ class Problem:
     column: str | None = None
     severity: str = "error"  # "error" or "warning"
     count: int = 1  # how many rows this warning covers
+    message_zh: str | None = None  # the message in Chinese (the English one is used where there is none)
 
-    def where(self) -> str:
+    def where(self, lang: str = "en") -> str:
         parts = [p for p in (self.file, self.sheet) if p]
         settings = bool(self.file) and str(self.file).lower().endswith((".yml", ".yaml"))
+        if lang == "zh":
+            if self.row is not None:
+                parts.append(f"第{self.row}行")
+            if self.column:  # a header in Latin letters is shown as written, in code font
+                col = str(self.column)
+                shown = f"“{col}”" if any(ord(ch) > 0x2e7f for ch in col) else f" `{col}`"
+                parts.append(f"{'键' if settings else '列'}{shown}")
+            return " › ".join(parts)
         if self.row is not None:
             parts.append(f"{'line' if settings else 'row'} {self.row}")
         if self.column:
             parts.append(f"{'key' if settings else 'column'} {self.column!r}")
         return " › ".join(parts)
 
+    def msg(self, lang: str = "en") -> str:
+        """The message in ``lang`` (Chinese where it has one)."""
+        return self.message_zh if lang == "zh" and self.message_zh else self.message
+
+    def text(self, lang: str = "en") -> str:
+        """Where and what, in ``lang``."""
+        where, msg = self.where(lang), self.msg(lang)
+        if not where:
+            return msg
+        return f"{where}：{msg}" if lang == "zh" else f"{where}: {msg}"
+
     def __str__(self) -> str:
-        where = self.where()
-        return f"{where}: {self.message}" if where else self.message
+        return self.text("en")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -65,6 +91,15 @@ class InputError(ValueError):
         shown = "\n".join(f"  - {p}" for p in self.problems[:50])
         more = f"\n  ... and {len(self.problems) - 50} more" if len(self.problems) > 50 else ""
         super().__init__(f"{head}:\n{shown}{more}")
+
+    def text(self, lang: str = "en") -> str:
+        """The message in ``lang``: how many problems, then each, located."""
+        if lang != "zh":
+            return str(self)
+        head = f"输入数据有{len(self.problems)}个问题" + (f"（{self.source}）" if self.source else "")
+        shown = "\n".join(f"  - {p.text('zh')}" for p in self.problems[:50])
+        more = f"\n  ……另有{len(self.problems) - 50}个" if len(self.problems) > 50 else ""
+        return f"{head}：\n{shown}{more}"
 
 
 class MissingData(LookupError):

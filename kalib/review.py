@@ -55,7 +55,7 @@ import numpy as np
 import pandas as pd
 
 from .client import Client, MissingData, Period
-from .i18n import check_lang, fmt_rmb, tr
+from .i18n import check_lang, fmt_num, fmt_rmb, fmt_wan, tr
 from .pipeline import milestone_period, rates_by_stage
 
 __all__ = ["CHANGES", "STEPS", "Review", "review", "snapshot_dates"]
@@ -142,13 +142,14 @@ class Review:
         """Per salesperson, for showing: weighted pipeline last week and this week, the change in
         expected result, counts of the main changes, and the top contributor and detractor."""
         check_lang(lang)
-        scale, unit = (1e4, "万元") if lang == "zh" else (1e3, "k RMB")
+        unit = tr(lang, "万元", "RMB k")
+        amt = (lambda v: fmt_wan(v)) if lang == "zh" else (lambda v: fmt_num(v / 1e3))  # noqa: E731
         b = self.by_rep
         out = pd.DataFrame({
-            tr(lang, f"上周加权（{unit}）", f"Last week, weighted ({unit})"): (b["start"] / scale).round(1),
-            tr(lang, f"本周加权（{unit}）", f"This week, weighted ({unit})"): (b["end"] / scale).round(1),
-            tr(lang, f"预计结果变化（{unit}）", f"Change in expected result ({unit})"): (b["impact"] / scale).round(1),
-            **{tr(lang, *CHANGES[k]): b[k] for k in ("won", "lost", "new", "advanced", "moved_back", "slipped")},
+            tr(lang, f"上周加权（{unit}）", f"Last week, weighted ({unit})"): b["start"].map(amt),
+            tr(lang, f"本周加权（{unit}）", f"This week, weighted ({unit})"): b["end"].map(amt),
+            tr(lang, f"预计结果变化（{unit}）", f"Change in expected result ({unit})"): b["impact"].map(amt),
+            **{tr(lang, *CHANGES[k]): b[k].map(fmt_num) for k in ("won", "lost", "new", "advanced", "moved_back", "slipped")},
         }, index=b.index)
         names = self.changes.set_index("opportunity_id")["name"]
         names = names[~names.index.duplicated()]

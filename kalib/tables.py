@@ -23,6 +23,7 @@ from . import parse as P
 from .config import Config, normalise_label
 from .period import parse_period
 from .problems import InputError, Problem
+from .i18n import fmt_rmb
 from .schema import TABLES, Table
 from .settings import ClientMeta
 
@@ -94,7 +95,7 @@ def _coerce(t: Table, df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _report(out: list[Problem], df: pd.DataFrame, mask: pd.Series, message: str, column: str | None = None,
-            severity: str = "error") -> None:
+            severity: str = "error", zh: str | None = None) -> None:
     """Add one problem covering the rows in ``mask`` (``{n}`` in the message is their count).
 
     Locates it by the table's source file/sheet, the first row (all rows for
@@ -106,24 +107,29 @@ def _report(out: list[Problem], df: pd.DataFrame, mask: pd.Series, message: str,
     src = df.attrs.get("source") or {}
     rows = df.loc[mask, "_row"] if "_row" in df else pd.Series([], dtype="int64")
     first = int(rows.iloc[0]) if len(rows) else None
-    extra = ""
+    extra = extra_zh = ""
     if len(rows) > 1:
         more = " and more" if len(rows) > MAX_LISTED else ""
-        extra = f" (rows {', '.join(map(str, rows.iloc[:MAX_LISTED]))}{more})"
+        listed = ', '.join(map(str, rows.iloc[:MAX_LISTED]))
+        extra = f" (rows {listed}{more})"
+        extra_zh = f"（第{listed}行{'等' if more else ''}）"
     cols = df.attrs.get("columns")
     header = (cols.get(column) if cols is not None else column) if column else None
     if severity == "warning" and n > 1:
         first = None
     out.append(Problem(message.replace("{n}", str(n)) + extra, file=src.get("file"), sheet=src.get("sheet"),
-                       row=first, column=header, severity=severity, count=n))
+                       row=first, column=header, severity=severity, count=n,
+                       message_zh=zh.replace("{n}", str(n)) + extra_zh if zh else None))
 
 
-def _warn(out: list[Problem], df: pd.DataFrame, mask: pd.Series, message: str, column: str | None = None) -> None:
-    _report(out, df, mask, message, column, severity="warning")
+def _warn(out: list[Problem], df: pd.DataFrame, mask: pd.Series, message: str, column: str | None = None,
+          zh: str | None = None) -> None:
+    _report(out, df, mask, message, column, severity="warning", zh=zh)
 
 
-def _error(out: list[Problem], df: pd.DataFrame, mask: pd.Series, message: str, column: str | None = None) -> None:
-    _report(out, df, mask, message, column)
+def _error(out: list[Problem], df: pd.DataFrame, mask: pd.Series, message: str, column: str | None = None,
+           zh: str | None = None) -> None:
+    _report(out, df, mask, message, column, zh=zh)
 
 
 def _fast_map(s: pd.Series, mapping: Mapping[Any, Any], dtype: str = "str") -> pd.Series:
@@ -147,17 +153,25 @@ def _map_stages(df: pd.DataFrame, cfg: Config, stage_map: Mapping[str, str], pro
         _error(problems, df, mask,
                f"unknown stage {u!r} ({{n}} row(s)); known stages: "
                f"{', '.join(s['key'] + ' ' + s['zh'] for s in cfg.stages())}. Map it in client.yml "
-               f"(stages: {{'{u}': qualified}})", column="stage")
+               f"(stages: {{'{u}': qualified}})", column="stage",
+               zh=f"未知的销售阶段 {u!r}（{{n}}行）；已知阶段："
+                  f"{'、'.join(s['zh'] + '（' + s['key'] + '）' for s in cfg.stages())}。请在 client.yml 中对应"
+                  f"（stages: {{'{u}': qualified}}）")
     guessed = stages_guessed(mapped, cfg, stage_map)
     if guessed:
         src = df.attrs.get("source") or {}
         names = {st["key"]: st["en"] for st in cfg.stages()}
         listed = "; ".join(f"{u!r} → {k} ({names.get(k, k)}, {cfg.stage_rates()[k]:.0%})" for u, k in guessed)
+        zh_names = {st["key"]: st["zh"] for st in cfg.stages()}
+        listed_zh = "；".join(f"{u!r} → {zh_names.get(k, k)}（{cfg.stage_rates()[k]:.0%}）" for u, k in guessed)
         warnings.append(Problem(
             f"{len(guessed)} open stage name(s) are not mapped in client.yml and were read by their usual meaning: "
             f"{listed}. If one means something else at this client, map it (stages: {{'{guessed[0][0]}': "
             f"{guessed[0][1]}}})", file=src.get("file"), sheet=src.get("sheet"), column=_where(df, "stage")["column"],
-            severity="warning", count=len(guessed)))
+            severity="warning", count=len(guessed),
+            message_zh=f"{len(guessed)}个在跟阶段名称没有在 client.yml 中对应，已按通常的含义读取：{listed_zh}。"
+                       f"如果某个名称在这家公司另有含义，请在 client.yml 中对应（stages: {{'{guessed[0][0]}': "
+                       f"{guessed[0][1]}}}）"))
     df = df.copy()
     df["stage_raw"] = raw
     df["stage"] = _fast_map(raw, mapped)
@@ -185,7 +199,7 @@ def _derive_status(df: pd.DataFrame, cfg: Config, problems: list[Problem]) -> pd
     status = given.where(given.isin(["won", "lost"]), stage_status)
     conflict = given.isin(["won", "lost"]) & stage_status.isin(["won", "lost"]) & (given != stage_status)
     _error(problems, df, conflict, "status contradicts the stage ({n} row(s)): a deal cannot be both won and lost",
-           column="status")
+           column="status", zh="状态与销售阶段矛盾（{n}行）：一个机会不能既赢单又丢单")
     df = df.copy()
     df["status"] = status.astype("str")
     return df
@@ -217,7 +231,13 @@ def _check_table(t: Table, out: pd.DataFrame, problems: list[Problem]) -> None:
                    "the amounts of each id) or duplicates: keep_first (keeps its first row); the default, "
                    "duplicates: refuse, stops here"
                    if t.name == "opportunities" else ""),
-                row=int(rows.iloc[0]), **_where(out, t.key)))
+                row=int(rows.iloc[0]), **_where(out, t.key),
+                message_zh=f"{t.column(t.key).zh}重复：{first_val!r}（第{'、'.join(map(str, rows.iloc[:MAX_LISTED]))}行）"
+                + (f"；另有{n_keys - 1}个值也重复" if n_keys > 1 else "")
+                + "；每个值只能出现一次"
+                + ("；如果导出的每一行是一条产品明细，请在 client.yml 中说明：duplicates: sum（把同一编号的金额相加）"
+                   "或 duplicates: keep_first（保留第一行）；默认的 duplicates: refuse 会在这里停下"
+                   if t.name == "opportunities" else "")))
     if t.name == "snapshots" and {"snapshot_date", "opportunity_id"} <= set(out.columns):
         dup = out.duplicated(["snapshot_date", "opportunity_id"], keep=False) & out["opportunity_id"].notna()
         if dup.any():
@@ -226,14 +246,19 @@ def _check_table(t: Table, out: pd.DataFrame, problems: list[Problem]) -> None:
             problems.append(Problem(
                 f"opportunity {r['opportunity_id'].iloc[0]!r} appears more than once in the snapshot of "
                 f"{day.date() if pd.notna(day) else '(no date)'} (rows {', '.join(map(str, r['_row'].iloc[:MAX_LISTED]))})",
-                row=int(r["_row"].iloc[0]), **_where(out, "opportunity_id")))
+                row=int(r["_row"].iloc[0]), **_where(out, "opportunity_id"),
+                message_zh=f"机会 {r['opportunity_id'].iloc[0]!r} 在"
+                           f"{day.date() if pd.notna(day) else '（无日期）'}的快照中出现了不止一次"
+                           f"（第{'、'.join(map(str, r['_row'].iloc[:MAX_LISTED]))}行）"))
     if t.name == "nps" and "score" in out:
         s = out["score"]
         bad = s.notna() & ((s < 0) | (s > 10))
         if bad.any():
             extra, first = rows_text(out.loc[bad, "_row"])
             problems.append(Problem(f"an NPS score is from 0 to 10, found {s[bad].iloc[0]:g}{extra}", row=first,
-                                    **_where(out, "score")))
+                                    **_where(out, "score"),
+                                    message_zh=f"NPS评分应在0到10之间，实际是{s[bad].iloc[0]:g}"
+                                               + (f"（共{int(bad.sum())}行）" if extra else "")))
 
 
 def _canon_name_map(names: pd.Series) -> dict[str, str]:
@@ -302,10 +327,11 @@ def normalise_tables(frames: dict[str, pd.DataFrame], cfg: Config, meta: ClientM
             rev = rev.copy()
             rev.loc[fill, "amount"] = rev.loc[fill, "quantity"] * rev.loc[fill, "unit_price"]
         _error(problems, rev, rev["amount"].isna(),
-               "revenue row(s) with no amount (and no quantity × unit price): {n}", column="amount")
+               "revenue row(s) with no amount (and no quantity × unit price): {n}", column="amount",
+               zh="收入明细没有金额（也没有数量×单价）：{n}行")
         _warn(warnings, rev, rev["customer"].isna(),
               "{n} revenue row(s) have no customer: counted in total revenue as 'unassigned', never as a customer",
-              column="customer")
+              column="customer", zh="{n}行收入没有客户：计入总收入（“未分配”），但不算任何客户")
         out["revenue"] = rev
     elif "opportunities" in out:
         o = out["opportunities"]
@@ -321,24 +347,29 @@ def normalise_tables(frames: dict[str, pd.DataFrame], cfg: Config, meta: ClientM
             rev.attrs["source"] = o.attrs.get("source")
             nodate = rev["date"].isna()
             _warn(warnings, o.loc[won.index], pd.Series(nodate.to_numpy(), index=won.index),
-                  "{n} won opportunity(ies) have no closed or expected-close date: left out of revenue")
+                  "{n} won opportunity(ies) have no closed or expected-close date: left out of revenue",
+                  zh="{n}个赢单机会既没有关闭日期也没有预计成交日期：不计入收入")
             out["revenue"] = rev.loc[~nodate].reset_index(drop=True)
             derived["revenue"] = "opportunities"
         if len(won) and not nodate.all():
             warnings.append(Problem(f"no revenue table: revenue is taken from {int((~nodate).sum())} won "
                                     "opportunities (amount on the closed date)", severity="warning",
-                                    count=int((~nodate).sum())))
+                                    count=int((~nodate).sum()),
+                                    message_zh=f"没有收入表：收入取自{int((~nodate).sum())}个赢单机会（按关闭日期计金额）"))
 
     if "opportunities" in out:
         o = out["opportunities"]
         noamt = o["amount"].isna()
         _warn(warnings, o, noamt & (o["status"] == "open"),
               "{n} open opportunity(ies) have no amount: counted, but not in amounts or weighted totals",
-              column="amount")
+              column="amount", zh="{n}个在跟机会没有金额：计入个数，但不计入金额和加权合计")
         _warn(warnings, o, noamt & (o["status"] != "open"),
-              "{n} closed opportunity(ies) have no amount: counted in win rates, not in amounts", column="amount")
-        _warn(warnings, o, o["customer"].isna(), "{n} opportunity(ies) have no customer", column="customer")
-        _warn(warnings, o, o["owner"].isna(), "{n} opportunity(ies) have no owner", column="owner")
+              "{n} closed opportunity(ies) have no amount: counted in win rates, not in amounts", column="amount",
+              zh="{n}个已关闭机会没有金额：计入赢率，不计入金额")
+        _warn(warnings, o, o["customer"].isna(), "{n} opportunity(ies) have no customer", column="customer",
+              zh="{n}个机会没有客户")
+        _warn(warnings, o, o["owner"].isna(), "{n} opportunity(ies) have no owner", column="owner",
+              zh="{n}个机会没有负责人")
         # A rep's win rate is an override only where it says something the stage does not.
         ov = o["win_rate_override"]
         stage_rate = _fast_map(o["stage"], cfg.stage_rates(), "float64")
@@ -348,7 +379,8 @@ def normalise_tables(frames: dict[str, pd.DataFrame], cfg: Config, meta: ClientM
             o = o.copy()
             _warn(warnings, o, zero_open,
                   "{n} open opportunity(ies) carry a win rate of 0% while their stage is open: read as no "
-                  "override (close the deal as lost or abandoned if it is dead)", column="win_rate_override")
+                  "override (close the deal as lost or abandoned if it is dead)", column="win_rate_override",
+                  zh="{n}个在跟机会的赢率填的是0%，而阶段仍在跟：视为没有销售自估赢率（如果这个机会已经没戏，请关闭为丢单或放弃）")
             o.loc[same | zero_open, "win_rate_override"] = np.nan
             out["opportunities"] = o
         closed_no_date = (o["status"] != "open") & o["closed_date"].isna()
@@ -358,7 +390,7 @@ def normalise_tables(frames: dict[str, pd.DataFrame], cfg: Config, meta: ClientM
             o.loc[closed_no_date, "closed_date"] = fill[closed_no_date]
             _warn(warnings, o, closed_no_date & fill.notna(),
                   "{n} closed opportunity(ies) have no closed date: their expected close date is used",
-                  column="closed_date")
+                  column="closed_date", zh="{n}个已关闭机会没有关闭日期：用它们的预计成交日期代替")
             out["opportunities"] = o
         out["opportunities"] = date_undated_closed(out["opportunities"], meta, out, warnings)
 
@@ -382,7 +414,9 @@ def normalise_tables(frames: dict[str, pd.DataFrame], cfg: Config, meta: ClientM
                     mask[fixed[ok].index] = True
                     _warn(warnings, df, mask,
                           "{n} product name(s) differ in spelling from the product list and were matched to it "
-                          f"(e.g. {prod[fixed[ok].index[0]]!r} → {fixed[ok].iloc[0]!r})", column="product")
+                          f"(e.g. {prod[fixed[ok].index[0]]!r} → {fixed[ok].iloc[0]!r})", column="product",
+                          zh=f"{{n}}个产品名称与产品清单的写法不同，已对应到清单中的产品"
+                             f"（例如 {prod[fixed[ok].index[0]]!r} → {fixed[ok].iloc[0]!r}）")
                 unknown = fixed.isna()
                 if unknown.any():
                     mask = pd.Series(False, index=df.index)
@@ -390,7 +424,7 @@ def normalise_tables(frames: dict[str, pd.DataFrame], cfg: Config, meta: ClientM
                     names = ", ".join(repr(x) for x in prod[mask].drop_duplicates().iloc[:5])
                     _warn(warnings, df, mask,
                           "{n} row(s) name products that are not in the product list (" + names + "): kept as given",
-                          column="product")
+                          column="product", zh="{n}行的产品不在产品清单中（" + names + "）：按原样保留")
                 out[name] = df
 
     if "opportunities" in out:
@@ -401,7 +435,7 @@ def normalise_tables(frames: dict[str, pd.DataFrame], cfg: Config, meta: ClientM
             df = out[name]
             orphan = df["opportunity_id"].notna() & ~df["opportunity_id"].isin(out["opportunities"]["opportunity_id"])
             _warn(warnings, df, orphan, "{n} row(s) name an opportunity that is not in the opportunities table",
-                  column="opportunity_id")
+                  column="opportunity_id", zh="{n}行对应的机会不在销售机会表中")
 
     if problems and raise_after:
         raise InputError(problems)
@@ -499,7 +533,9 @@ def combine_duplicates(df: pd.DataFrame, how: str, keys: list[str], problems: li
             _error(problems, df, mask,
                    f"opportunity {bad[-1]!r} is on {{n}} rows with different stages or results; duplicates: sum "
                    f"adds the product lines of one deal, which share one stage ({int(mixed.sum())} id(s) like this)",
-                   column=keys[-1])
+                   column=keys[-1],
+                   zh=f"机会 {bad[-1]!r} 有{{n}}行，阶段或结果各不相同；duplicates: sum 是把同一机会的产品明细相加，"
+                      f"这些明细应该处于同一阶段（这样的编号共{int(mixed.sum())}个）")
             return df
         amounts = part.groupby(keys, sort=False)["amount"].sum(min_count=1)
         first = df.loc[~df.duplicated(keys, keep="first") | ~ok].copy()
@@ -507,15 +543,20 @@ def combine_duplicates(df: pd.DataFrame, how: str, keys: list[str], problems: li
         idx = first.loc[at].set_index(keys).index
         first.loc[at, "amount"] = amounts.reindex(idx).to_numpy()
         said = "their amounts added (one deal exported once per product line)"
+        said_zh = "金额已相加（一个机会按产品明细导出了多行）"
     else:
         first = df.loc[~df.duplicated(keys, keep="first") | ~ok].copy()
         said = "the first row of each kept, the others left out"
+        said_zh = "每个编号保留第一行，其余不用"
     first.attrs.update(df.attrs)
     src = df.attrs.get("source") or {}
     warnings.append(Problem(f"{n_ids} opportunity id(s) appear on several rows ({n_rows} rows): {said} "
                             f"(client.yml duplicates: {how}; the default is refuse, because a repeated id can "
                             "be a product line or a row exported twice and only you can tell)",
-                            file=src.get("file"), sheet=src.get("sheet"), severity="warning", count=n_ids))
+                            file=src.get("file"), sheet=src.get("sheet"), severity="warning", count=n_ids,
+                            message_zh=f"{n_ids}个机会编号出现在多行（共{n_rows}行）：{said_zh}"
+                                       f"（client.yml 中 duplicates: {how}；默认是 refuse，因为重复的编号可能是产品明细，"
+                                       "也可能是重复导出的一行，只有你能判断）"))
     return first.reset_index(drop=True)
 
 
@@ -551,19 +592,25 @@ def date_undated_closed(o: pd.DataFrame, meta: ClientMeta, frames: Mapping[str, 
             f"{n} closed opportunity(ies) have no date: left out of win rates (default). To count them, set "
             "undated_closed: all_time (in the period analysed, whichever it is) or a period (undated_closed: "
             "2024) in client.yml", file=src.get("file"), sheet=src.get("sheet"), column=_where(o, "closed_date")["column"],
-            severity="warning", count=n))
+            severity="warning", count=n,
+            message_zh=f"{n}个已关闭机会没有日期：默认不计入赢率。如要计入，请在 client.yml 中设置 undated_closed: all_time"
+                       "（计入所分析的期间）或一个期间（undated_closed: 2024）"))
         return o
     if str(meta.undated_closed).strip().lower() in ("all_time", "all-time", "all"):
         end, said = analysis_period_end(frames, meta), "all time: counted in the win rate of the period analysed"
+        said_zh = "计入所分析期间的赢率"
     else:
         per = parse_period(meta.undated_closed, fiscal_start=meta.fiscal_year_start)
         end, said = per.end, f"counted in the win rate of {per.label}"
+        said_zh = f"计入{per.label}的赢率"
     o.loc[undated, "closed_date"] = end
     o.loc[undated, "closed_date_assumed"] = True
     warnings.append(Problem(
         f"{n} closed opportunity(ies) have no date: {said} (dated {end.date()}, as client.yml's undated_closed: "
         f"{meta.undated_closed} says; flagged in closed_date_assumed)", file=src.get("file"),
-        sheet=src.get("sheet"), column=_where(o, "closed_date")["column"], severity="warning", count=n))
+        sheet=src.get("sheet"), column=_where(o, "closed_date")["column"], severity="warning", count=n,
+        message_zh=f"{n}个已关闭机会没有日期：{said_zh}（按 client.yml 的 undated_closed: {meta.undated_closed}，"
+                   f"日期记为{end.date()}；在 closed_date_assumed 中标出）"))
     return o
 
 
@@ -586,11 +633,14 @@ def value_at_list_price(o: pd.DataFrame, products: pd.DataFrame | None, meta: Cl
     total = float(price[fill].sum())
     warnings.append(Problem(
         f"{int(fill.sum())} open opportunity(ies) without amount are valued at their product's list price "
-        f"({total:,.0f} RMB in all; amount_from_list_price: true): estimates, flagged in amount_estimated"
+        f"({fmt_rmb(total, 'en')} in all; amount_from_list_price: true): estimates, flagged in amount_estimated"
         + (f"; {int((need & ~fill).sum())} have no product with a list price and stay without amount"
            if (need & ~fill).any() else ""),
         file=src.get("file"), sheet=src.get("sheet"), column=_where(o, "amount")["column"], severity="warning",
-        count=int(fill.sum())))
+        count=int(fill.sum()),
+        message_zh=f"{int(fill.sum())}个没有金额的在跟机会按产品目录价估值（合计{fmt_rmb(total, 'zh')}；"
+                   "amount_from_list_price: true）：这是估计值，在 amount_estimated 中标出"
+                   + (f"；另有{int((need & ~fill).sum())}个没有带目录价的产品，仍然没有金额" if (need & ~fill).any() else "")))
     return o
 
 

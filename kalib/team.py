@@ -67,7 +67,7 @@ import pandas as pd
 
 from .client import Client, MissingData, Period
 from .config import source_name
-from .i18n import fmt_pct, fmt_rmb, tr
+from .i18n import display_table, fmt_num, fmt_pct, fmt_rmb, fmt_times, tr
 from .indicators import INDICATORS, above_mean
 from .jsonout import jsonable
 
@@ -97,18 +97,24 @@ def _team_cfg(client: Client) -> dict[str, Any]:
 
 
 def dimensions(client: Client, lang: str = "zh") -> pd.DataFrame:
-    """The four dimensions of layer 4: key, name, what each covers, and where each comes from
-    (``source`` for the name, ``about_source`` for what it covers: 文章 · article, 我们的解读 · our reading).
+    """The four dimensions of layer 4, for readers: indexed by the dimension's name, what each covers, and
+    where each comes from (the name's source, and that of what it covers: 文章 · article, 我们的解读 · our
+    reading).
 
     >>> from kalib import Client
-    >>> dimensions(Client({}), "en")["name"].tolist()
+    >>> d = dimensions(Client({}), "en")
+    >>> d.index.tolist()
     ['The sales profession', 'Talent management', 'Leadership and sales culture', 'Performance support']
+    >>> d.columns.tolist()
+    ['What it covers', 'Source', 'Source of what it covers']
     """
-    rows = [{"key": d["key"], "name": tr(lang, d["zh"], d["en"]), "zh": d["zh"], "en": d["en"],
-             "about": tr(lang, d["about_zh"], d["about_en"]), "source": source_name(d.get("source", "default"), lang),
-             "about_source": source_name(d.get("about_source", d.get("source", "default")), lang)}
+    rows = [{tr(lang, "维度", "Dimension"): tr(lang, d["zh"], d["en"]),
+             tr(lang, "涵盖内容", "What it covers"): tr(lang, d["about_zh"], d["about_en"]),
+             tr(lang, "来源", "Source"): source_name(d.get("source", "default"), lang),
+             tr(lang, "内容来源", "Source of what it covers"):
+                 source_name(d.get("about_source", d.get("source", "default")), lang)}
             for d in _team_cfg(client)["dimensions"]]
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).set_index(tr(lang, "维度", "Dimension"))
 
 
 def needs(client: Client, lang: str = "zh") -> pd.DataFrame:
@@ -259,6 +265,27 @@ def tenure_bands(people: pd.DataFrame, edges: list[float], lang: str = "en") -> 
     })
     out.index.name = "tenure"
     return out.reset_index()
+
+
+def _band_label(label: str, lang: str) -> str:
+    """A tenure band's label (made in English by :func:`tenure_bands`) in ``lang``: ``1y–2y`` → ``1–2年``.
+
+    >>> _band_label("6m–1y", "zh"), _band_label("3y+", "zh"), _band_label("0m–6m", "en")
+    ('6个月–1年', '3年以上', '0–6 months')
+    """
+    def one(t: str, zh: bool) -> str:
+        n, u = t[:-1], t[-1]
+        if zh:
+            return f"{n}个月" if u == "m" else f"{n}年"
+        return f"{n} {'month' if u == 'm' else 'year'}" + ("" if n == "1" else "s")
+    zh = lang == "zh"
+    if label.endswith("+"):
+        base = one(label[:-1], zh)
+        return f"{base}以上" if zh else f"{base} or more"
+    lo, hi = label.split("–")
+    if not zh and lo[-1] == hi[-1]:
+        return f"{lo[:-1]}–{one(hi, zh)}"
+    return f"{one(lo, zh)}–{one(hi, zh)}"
 
 
 def _months_label(m: float, lang: str) -> str:
@@ -504,35 +531,53 @@ class TeamResult:
             if not who:
                 continue
             d = dims[n["dimension"]]
-            rows.append({"need": n["key"], tr(lang, "分组", "group"): tr(lang, n["zh"], n["en"]),
-                         tr(lang, "维度", "dimension"): tr(lang, d["zh"], d["en"]),
-                         tr(lang, "人数", "people"): len(who),
-                         tr(lang, "销售人员", "salespeople"): tr(lang, "、", ", ").join(who),
-                         tr(lang, "建议", "what they need"): tr(lang, n["advice_zh"], n["advice_en"])})
-        return pd.DataFrame(rows)
+            rows.append({"need": n["key"], tr(lang, "分组", "Group"): tr(lang, n["zh"], n["en"]),
+                         tr(lang, "维度", "Dimension"): tr(lang, d["zh"], d["en"]),
+                         tr(lang, "人数", "People"): len(who),
+                         tr(lang, "销售人员", "Salespeople"): tr(lang, "、", ", ").join(who),
+                         tr(lang, "建议", "What they need"): tr(lang, n["advice_zh"], n["advice_en"])})
+        group = tr(lang, "分组", "Group")
+        out = pd.DataFrame(rows, columns=["need", group, tr(lang, "维度", "Dimension"), tr(lang, "人数", "People"),
+                                          tr(lang, "销售人员", "Salespeople"), tr(lang, "建议", "What they need")])
+        return out.set_index(group)
+
+    def ramp_frame(self, lang: str = "zh") -> pd.DataFrame:
+        """Sales by tenure for readers (:attr:`ramp` holds the numbers): indexed by the tenure band, the
+        number of people, the mean and median yearly sales rate and the mean win rate."""
+        r = self.ramp
+        out = pd.DataFrame({
+            tr(lang, "人数", "People"): r["people"].map(fmt_num).tolist(),
+            tr(lang, "平均年销售额", "Mean annual sales"): r["mean_sales_rate"].map(lambda x: fmt_rmb(x, lang)).tolist(),
+            tr(lang, "年销售额中位数", "Median annual sales"):
+                r["median_sales_rate"].map(lambda x: fmt_rmb(x, lang)).tolist(),
+            tr(lang, "平均赢率", "Mean win rate"): r["mean_win_rate"].map(fmt_pct).tolist(),
+        }, index=pd.Index([_band_label(str(b), lang) for b in r["tenure"]], name=tr(lang, "司龄", "Tenure")))
+        return out
 
     def table(self, lang: str = "zh") -> pd.DataFrame:
         """The per-person table for display, with bilingual headers and formatted numbers."""
         need_names = {n["key"]: tr(lang, n["zh"], n["en"]) for n in self.config["needs"]}
         p = self.people
         out = pd.DataFrame({
-            tr(lang, "销售人员", "Salesperson"): p["salesperson"],
             tr(lang, "年销售额", "Annual sales"): p["annual_sales"].map(lambda x: fmt_rmb(x, lang)),
             tr(lang, "高于平均", "Above mean"): p["above_mean"].map(lambda b: "✓" if b else ""),
             tr(lang, "指标完成率", "Quota attainment"): p["attainment"].map(fmt_pct),
             tr(lang, "赢率", "Win rate"): [fmt_pct(w) + ("" if j or pd.isna(w) else "*")
                                           for w, j in zip(p["win_rate"], p["win_rate_judged"].notna())],
             tr(lang, "储备机会", "Pipeline"): p["pipeline"].map(lambda x: fmt_rmb(x, lang)),
-            tr(lang, "覆盖倍数", "Coverage"): p["coverage"].map(lambda x: "–" if pd.isna(x) else f"{x:.1f}×"),
+            tr(lang, "覆盖倍数", "Coverage"): p["coverage"].map(lambda x: fmt_times(x, lang)),
             tr(lang, "需要", "Needs"): p["need"].map(need_names),
             tr(lang, "理由", "Why"): p["reason_zh"] if lang != "en" else p["reason_en"],
         })
+        out.index = pd.Index(p["salesperson"], name=tr(lang, "销售人员", "Salesperson"))
         return out
 
     def findings_frame(self, lang: str = "zh") -> pd.DataFrame:
         dims = {d["key"]: tr(lang, d["zh"], d["en"]) for d in self.config["dimensions"]}
-        return pd.DataFrame([{tr(lang, "维度", "Dimension"): dims.get(f.dimension, f.dimension),
-                              tr(lang, "发现", "Finding"): f.text(lang)} for f in self.findings])
+        out = pd.DataFrame([{tr(lang, "维度", "Dimension"): dims.get(f.dimension, f.dimension),
+                             tr(lang, "发现", "Finding"): f.text(lang)} for f in self.findings],
+                           columns=[tr(lang, "维度", "Dimension"), tr(lang, "发现", "Finding")])
+        return display_table(out)
 
     def summary_text(self, lang: str = "zh") -> str:
         """Two or three sentences for a sales leader (Markdown)."""

@@ -254,14 +254,16 @@ def dashboard(client: Client, milestone: str | None = "quarter", *, rates: Mappi
                                                         "expected_close"])
     if len(no_amt):
         notes.append((f"{len(no_amt)} 个在跟机会没有金额：未计入金额和加权合计。",
-                      f"{len(no_amt)} open deals have no amount: not in the weighted total."))
+                      f"{len(no_amt)} open deal{' has' if len(no_amt) == 1 else 's have'} no amount: not in the weighted total."))
     if won_no_amount:
         notes.append((f"{won_no_amount} 个节点内赢单没有金额：未计入已赢单金额。",
-                      f"{won_no_amount} deals won in the period have no amount: not in won so far."))
+                      f"{won_no_amount} deal{'' if won_no_amount == 1 else 's'} won in the period "
+                      f"{'has' if won_no_amount == 1 else 'have'} no amount: not in won so far."))
     no_date = int((is_open & np.isnat(close)).sum())
     if no_date:
         notes.append((f"{no_date} 个在跟机会没有预计成交日期：不计入节点预计。",
-                      f"{no_date} open deals have no expected close date: not in the milestone's expected amount."))
+                      f"{no_date} open deal{' has' if no_date == 1 else 's have'} no expected close date: not in the milestone's "
+                      "expected amount."))
     n_over = int(overdue.sum())
     if n_over:
         notes.append((f"{n_over} 个在跟机会已过预计成交日期（仍计入节点预计，需要核实）。",

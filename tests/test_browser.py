@@ -435,7 +435,7 @@ def test_winrate_tool_type_a_stage_rate(app_page, client):
     _shot(page, "app-winrate", ".kalib-app")
 
 
-VERDICT_ZH = {"go": "Go（继续）", "review": "Review（复核）", "nogo": "NoGo（放弃）"}
+VERDICT_ZH = {"go": "Go（继续）", "review": "复核", "nogo": "NoGo（放弃）"}
 
 
 def _deal_score(client, scores: dict[str, float]) -> float:

@@ -121,11 +121,16 @@ def test_check_and_the_commands_agree_on_every_subset(demo, monkeypatch):
 def test_check_text_lists_needs_and_what_to_add(demo, monkeypatch):
     c = subset_client(demo, ["revenue"])
     monkeypatch.setattr(kalib.io, "load_client", lambda *a, **k: c)
-    code, out, _ = run_cli(["check", "x"])
+    code, out, _ = run_cli(["check", "x", "--lang", "en"])
     assert code == 0
-    assert "✗ the win-rate model and dashboard 赢率模型与业绩仪表盘 (kalib pipeline): needs the opportunities table " \
+    assert "✗ the win-rate model and dashboard (kalib pipeline): needs the opportunities table " \
            "(销售机会); add an export of the opportunities (deals) from your CRM" in out
-    assert "✓ customer value 客户价值 (kalib accounts)" in out
+    assert "✓ customer value (kalib accounts)" in out
+    code, out, _ = run_cli(["check", "x", "--lang", "zh"])
+    assert code == 0 and "✓ 客户价值（kalib accounts）" in out and "✗ 赢率模型与业绩仪表盘（kalib pipeline）：需要销售机会表" in out
+    from kalib.langscan import find_foreign
+    bad = find_foreign(out, "zh", allow=[c.name, *map(str, c.sources.values())])
+    assert not bad, out
     code, _, err = run_cli(["pipeline", "x", "--lang", "zh"])
     assert code == 2 and "无法提供：需要销售机会表（opportunities）" in err
 
@@ -152,11 +157,11 @@ def test_check_prints_the_stage_mapping_and_where_as_of_comes_from(tmp_path):
     pd.DataFrame(rows, columns=["opportunity_id", "stage", "amount", "created"]).assign(
         customer="A", owner="王").to_csv(folder / "opportunities.csv", index=False)
     (folder / "client.yml").write_text("stages:\n  Prospect: identified\n  Closed Won: won\n", encoding="utf-8")
-    code, out, err = run_cli(["check", str(folder)])
+    code, out, err = run_cli(["check", str(folder), "--lang", "en"])
     assert code == 0, err
     rates = {s["key"]: s["win_rate"] for s in kalib.config.default_config().stages()}
     for raw, key, n in (("Prospect", "identified", 2), ("Closed Won", "won", 1), ("方案", "solution", 1)):
-        assert f"    {raw} → {key} " in out and f"{rates[key]:.0%}; {n} opportunities" in out
+        assert f"    {raw} → {key} " in out and f"{rates[key]:.0%}; {n} opportunit" in out
     assert "as of 2024-05-20: the latest date in the data (opportunities.created)" in out
     code, out, _ = run_cli(["check", "--json", str(folder)])
     d = json.loads(out)
@@ -166,7 +171,7 @@ def test_check_prints_the_stage_mapping_and_where_as_of_comes_from(tmp_path):
                  "方案": ("solution", rates["solution"], 1)}
     (folder / "client.yml").write_text("as_of: 2024-06-30\nstages:\n  Prospect: identified\n  Closed Won: won\n",
                                        encoding="utf-8")
-    code, out, _ = run_cli(["check", str(folder)])
+    code, out, _ = run_cli(["check", str(folder), "--lang", "en"])
     assert "as of 2024-06-30: set in client.yml (as_of)" in out
 
 

@@ -331,8 +331,8 @@ def test_check_notebook_reports_what_is_missing(tmp_path):
 
 def test_method_overview_lists_the_ten_indicators():
     df = course.method_overview(None, "zh", "manufacturing")
-    assert df["#"].tolist() == list(range(1, 11))
-    assert df.iloc[0]["及格线"] == "50%" and df.iloc[6]["及格线"] == "1000.0万元"
+    assert df.index.tolist() == list(range(1, 11)) and df.index.name == "#"
+    assert df.iloc[0]["及格线"] == "50%" and df.iloc[6]["及格线"] == "1,000万元"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))

@@ -168,7 +168,7 @@ def test_what_ifs(ten):
     assert n["win_rate"] == 1.0  # the only closed deal was won
     assert n["deals"] is not None and n["probability"] >= 0.8
     tab = w.table("en")
-    assert list(tab["Scenario"])[0] == "As is" and len(tab) == 3
+    assert list(tab.index)[0] == "As is" and tab.index.name == "Scenario" and len(tab) == 3
     for lang in ("zh", "en"):
         assert w.summary(lang)
     json.dumps(w.to_dict(), ensure_ascii=False, default=str)

@@ -151,11 +151,11 @@ def test_core_product_count_is_exact_for_ten_products():
 
 def test_distances_in_each_unit(tiny):
     r = health_check(tiny)
-    assert r["pipeline_coverage"].distance_text("en") == "1.5× below the pass line; needs 30.0M RMB more pipeline"
-    assert r["pipeline_coverage"].distance_text("zh") == "低于及格线1.5倍，还需要3000.0万元的销售机会"
+    assert r["pipeline_coverage"].distance_text("en") == "1.5× below the pass line; needs RMB 30M more pipeline"
+    assert r["pipeline_coverage"].distance_text("zh") == "低于及格线1.5倍，还需要3,000万元的销售机会"
     assert r["core_product_share"].distance_text("en") == "11.2 points below the pass line"  # 70 - 58.75
     assert r["core_product_share"].vs_pass == pytest.approx(47 / 80 * 100 - 70)
-    assert r["sales_per_rep"].distance_text("en") == "10.0M RMB above the pass line"
+    assert r["sales_per_rep"].distance_text("en") == "RMB 10M above the pass line"
     assert r["top10_share"].distance_text("en") == "23.8 points above the excellent line"
     # renewal has no excellent line: none is mentioned
     assert r["renewal_rate"].excellent is None
@@ -252,8 +252,8 @@ def test_industry_lines_and_missing_excellent_line():
     assert man["nps"].status == "excellent" and ser["nps"].status == "below"   # services should reach 40%
     assert ser["nps"].excellent is None and ser["nps"].vs_excellent is None
     assert man["sales_per_rep"].status == "below" and ser["sales_per_rep"].status == "pass"  # 10M vs 6M
-    assert ser["nps"].distance_text("en") == "15.0 points below the pass line"
-    assert man["sales_per_rep"].distance_text("en") == "3.0M RMB below the pass line"
+    assert ser["nps"].distance_text("en") == "15 points below the pass line"
+    assert man["sales_per_rep"].distance_text("en") == "RMB 3M below the pass line"
 
 
 def test_lines_come_from_the_configuration():
@@ -272,10 +272,10 @@ def test_summary_ranks_gaps_by_relative_distance():
     c = r.counts()
     assert (c["measured"], c["pass"], c["excellent"], c["below"], c["na"]) == (5, 1, 0, 4, 5)
     en, zh = r.summary("en"), r.summary("zh")
-    assert "5 of the 10 indicators could be measured; 1 reach the pass line" in en
-    assert "1. Each salesperson sells 2.0M RMB a year" in en
-    assert "2. Only 40.0% of last period's customers bought again" in en
-    assert "最值得关注的3个差距" in zh and "1. 销售人员人均年销售额只有200.0万元" in zh
+    assert "5 of the 10 indicators could be measured; 1 reaches the pass line" in en
+    assert "1. Each salesperson sells RMB 2M a year" in en
+    assert "2. Only 40% of last period's customers bought again" in en
+    assert "最值得关注的3个差距" in zh and "1. 销售人员人均年销售额只有200万元" in zh
     assert "win rate" not in en.split("The 3 gaps")[1].lower()
     ok = evaluate({"win_rate": 0.5}, "manufacturing").summary("en")
     assert "Every indicator measured reaches the pass line." in ok

@@ -267,13 +267,19 @@ def test_yaml_is_never_executed(tmp_path):
 
 def test_check_command_exit_codes(tmp_path, capsys):
     good = write(tmp_path / "good", {"销售机会.csv": opp_csv()})
-    assert main(["check", str(good)]) == 0
+    assert main(["check", str(good), "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "opportunities" in out and "3 rows" in out and "Monday review" in out
+    assert main(["check", str(good)]) == 0  # Chinese by default, as every command
+    out = capsys.readouterr().out
+    assert "销售机会表（opportunities）：3 行" in out and "周一盘点" in out and "Monday" not in out
     bad = write(tmp_path / "bad", {"销售机会.csv": opp_csv("O1,甲,张三,泵,abc,合格,2024-05-01,,\n")})
     assert main(["check", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "销售机会.csv › row 2 › column '金额'" in err and "Traceback" not in err
+    assert main(["check", str(bad), "--lang", "zh"]) == 2
+    err = capsys.readouterr().err
+    assert "销售机会.csv › 第2行 › 列“金额”：应为金额" in err and "abc" in err
 
 
 # ---------------------------------------------------------------------------

@@ -211,7 +211,7 @@ def test_missing_amounts_are_counted_and_said(toy):
     missing = [r[0] for r in _open() if r[3] is None]
     assert d.no_amount_count == len(missing) == 1
     assert d.no_amount["opportunity_id"].tolist() == missing
-    assert any("1 open deals have no amount: not in the weighted total" in en for _, en in d.notes)
+    assert any("1 open deal has no amount: not in the weighted total" in en for _, en in d.notes)
     assert d.no_close_date_count == sum(r[5] is None for r in _open())
 
 

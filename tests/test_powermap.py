@@ -203,10 +203,12 @@ def test_tables_and_dict():
 
 def test_role_and_style_guides():
     roles, styles = role_guide(lang="zh"), style_guide(lang="en")
-    assert list(roles["角色"]) == [f"{r['zh']} · {r['en']}" for r in RAW["roles"].values()]
+    assert list(roles.index) == [r["zh"] for r in RAW["roles"].values()]  # Chinese only in zh
     assert list(RAW["roles"]) == ["decision_maker", "approver", "evaluator", "user", "influencer", "coach"]
-    assert list(styles["Style"]) == ["Driver", "Analytical", "Amiable", "Expressive"]
-    assert roles.iloc[:, 2].str.len().min() > 0 and styles["Needs"].str.len().min() > 0
+    # in English, each term is introduced with its Chinese name once
+    assert list(styles.index) == [f"{s['en']} ({s['zh']})" for s in RAW["styles"].values()]
+    assert [s["en"] for s in RAW["styles"].values()] == ["Driver", "Analytical", "Amiable", "Expressive"]
+    assert roles.iloc[:, 1].str.len().min() > 0 and styles["Needs"].str.len().min() > 0
     assert all(r.get("needs", {}).get("zh") and r["needs"].get("en") for r in RAW["roles"].values())
     assert all(s["needs"]["zh"] and s["avoid"]["en"] for s in RAW["styles"].values())
 

@@ -136,10 +136,10 @@ def test_sources_are_shown_in_words():
     assert [source_name(s, "en") for s in SOURCES] == ["article", "our reading", "our default"]
     from kalib import Client
     d = dimensions(Client({}), "zh")
-    assert d["source"].tolist() == ["文章"] * 4 and d["about_source"].tolist() == ["我们的解读"] * 4
+    assert d["来源"].tolist() == ["文章"] * 4 and d["内容来源"].tolist() == ["我们的解读"] * 4
     assert set(stage_table(default_config(), "en")["Source"]) == {"our default"}
     from kalib.course import method_overview
-    ov = method_overview(None, "en", "manufacturing").set_index("#")
+    ov = method_overview(None, "en", "manufacturing")
     assert ov.loc[4, "Source"] == "our reading" and ov.loc[5, "Source"] == "article"
 
 

@@ -174,7 +174,7 @@ def test_every_finding_points_to_a_dimension(acme_team, demo_client):
         for f in t.findings:
             assert f.dimension in DIMENSIONS
             assert f.zh and f.en
-        assert set(t.findings_frame("zh").iloc[:, 0]) <= {"销售职业", "人才管理", "领导力与销售文化", "绩效支持"}
+        assert set(t.findings_frame("zh").data.iloc[:, 0]) <= {"销售职业", "人才管理", "领导力与销售文化", "绩效支持"}
 
 
 def test_to_dict_is_json(acme_team):

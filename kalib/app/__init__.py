@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from ..i18n import LANGS, tr
+from ..problems import InputError
 from .server import DEFAULT_PORT, ENV_SETTINGS, HOST, Server, ServerError, free_port, start_app
 
 if TYPE_CHECKING:
@@ -94,10 +95,10 @@ TOOLS: tuple[Tool, ...] = (
 
 def error_html(message: str, *, details: str | None = None, lang: str = "zh") -> str:
     """An error box for the page (the same look and CSS class as :func:`kalib.widgets.guarded`'s)."""
-    head = tr(lang, "错误 Error", "Error")
+    head = tr(lang, "错误", "Error")
     more = ""
     if details:
-        more = (f"<details><summary>{tr(lang, '详情 details', 'details')}</summary>"
+        more = (f"<details><summary>{tr(lang, '详情', 'Details')}</summary>"
                 f"<pre>{html.escape(details)}</pre></details>")
     return ('<div class="kalib-error" style="color:#b00020;border-left:4px solid #b00020;padding:4px 8px">'
             f"<b>{head}:</b> {html.escape(message)}{more}</div>")
@@ -283,8 +284,9 @@ def build_app(client: Client | str | os.PathLike = "demo", lang: str | None = "z
         own = getattr(getattr(loaded, "meta", None), "language", None)
         lang = own if own in LANGS else "zh"
     if load_error is not None:
-        msg = tr(lang, f"客户数据未能加载（{client}）：{load_error}",
-                 f"Could not load the client's data ({client}): {load_error}")
+        why = load_error.text(lang) if isinstance(load_error, InputError) else str(load_error)
+        msg = tr(lang, f"客户数据未能加载（{client}）：{why}",
+                 f"Could not load the client's data ({client}): {why}")
         error_area.value = error_html(msg, lang=lang)
 
     panels = {}

@@ -55,16 +55,20 @@ def print_json(obj: Any) -> None:
     dump(obj, sys.stdout, reasons=True)
 
 
-def print_warnings(client, *, limit: int = 10, file=None) -> None:
+def print_warnings(client, *, limit: int = 10, file=None, lang: str | None = None) -> None:
+    """The loader's warnings, in ``lang`` (default: client.yml's language, else Chinese, as :func:`lang_of`)."""
     file = file if file is not None else sys.stderr
     warns = client.warnings
     if not warns:
         return
-    print(f"{len(warns)} warning(s) while loading:", file=file)
+    lang = lang or client.meta.language or "zh"
+    n = len(warns)
+    print(f"读取时有{n}条提示：" if lang == "zh" else f"{n} warning{'' if n == 1 else 's'} while loading:", file=file)
     for w in warns[:limit]:
-        print(f"  - {w}", file=file)
-    if len(warns) > limit:
-        print(f"  ... and {len(warns) - limit} more (kalib check shows all)", file=file)
+        print(f"  - {w.text(lang)}", file=file)
+    if n > limit:
+        print(f"  ……另有{n - limit}条（kalib check 列出全部）" if lang == "zh"
+              else f"  ... and {n - limit} more (kalib check shows all)", file=file)
 
 
 # ---------------------------------------------------------------------------
@@ -153,6 +157,10 @@ def text_table(head, rows, *, free_last: bool = False) -> str:
     安信  1
     Acme  22
     """
+    if hasattr(rows, "data") and hasattr(rows, "hide"):  # a Styler from i18n.display_table: its frame, no index
+        rows = rows.data
+    elif hasattr(rows, "itertuples") and any(n is not None for n in rows.index.names):
+        rows = rows.reset_index()  # a named index (indicator, salesperson…) is the first column
     if hasattr(rows, "itertuples"):
         head = [str(c) for c in rows.columns] if head is None else head
         rows = list(rows.itertuples(index=False))

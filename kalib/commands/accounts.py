@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         print_json(d)
         return 0
     lang = lang_of(args, client)
-    print_warnings(client)
+    print_warnings(client, lang=lang)
     print(f"{client.name} · {cv.period.label} ({cv.period.start.date()} – {cv.period.end.date()})")
     print()
     for part in ("overview", "concentration", "farming"):

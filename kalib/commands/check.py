@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ..client import Client, InputError, Problem
+from ..i18n import fmt_count, fmt_num, fmt_pct, tr
 from ..schema import TABLES
 from ._common import add_cache_argument, print_json
 
@@ -24,6 +25,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("client", metavar="CLIENT", help="client folder, .xlsx workbook, or 'demo'")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--all-warnings", action="store_true", help="list every warning (default: the first 20)")
+    p.add_argument("--lang", choices=["zh", "en"], default=None,
+                   help="language of the output (default: client.yml's, else Chinese)")
     add_cache_argument(p)
 
 
@@ -62,13 +65,13 @@ def stage_mapping(client: Client) -> list[dict]:
     return out
 
 
-def as_of_text(source: dict) -> str:
+def as_of_text(source: dict, lang: str = "en") -> str:
     """Where the as-of date came from, in words."""
     if source["source"] == "settings":
-        return "set in client.yml (as_of)"
+        return tr(lang, "在 client.yml 中设定（as_of）", "set in client.yml (as_of)")
     if source["source"] == "data":
-        return f"the latest date in the data ({source['column']})"
-    return "today: no date in the data"
+        return tr(lang, f"数据中最新的日期（{source['column']}）", f"the latest date in the data ({source['column']})")
+    return tr(lang, "今天：数据中没有日期", "today: no date in the data")
 
 
 def _nothing_loaded(client: Client, path: str) -> str:
@@ -123,39 +126,64 @@ def run(args: argparse.Namespace) -> int:
             "warnings": [w.to_dict() for w in client.warnings], "analyses": possible(client),
         })
         return 0
-    print(f"{client.name}: loaded from {client.path}")
-    print(f"  industry {client.industry}; currency {client.meta.currency}"
-          + (f" (× {client.meta.fx_to_rmb:g} to RMB)" if client.meta.fx_to_rmb != 1 else ""))
-    print(f"  as of {client.as_of.date()}: {as_of_text(source)}")
-    print("  tables:")
+    lang = args.lang or client.meta.language or "zh"
+    t_ = lambda zh, en: tr(lang, zh, en)  # noqa: E731
+    where = client.path or "–"
+    print(t_(f"{client.name}：读取自 {where}", f"{client.name}: loaded from {where}"))
+    fx = client.meta.fx_to_rmb
+    print(t_(f"  行业：{client.industry_name('zh')}；币种 {client.meta.currency}"
+             + (f"（× {fmt_num(fx, 4)} 换算为人民币）" if fx != 1 else ""),
+             f"  industry {client.industry_name('en').lower()}; currency {client.meta.currency}"
+             + (f" (× {fmt_num(fx, 4)} to RMB)" if fx != 1 else "")))
+    print(t_(f"  数据截至 {client.as_of.date()}：{as_of_text(source, 'zh')}",
+             f"  as of {client.as_of.date()}: {as_of_text(source, 'en')}"))
+    print(t_("  表：", "  tables:"))
     for name, t in TABLES.items():
+        label = t.zh if lang == "zh" else t.en.lower()
         if name in summary and client.has(name):
             s = summary[name]
-            print(f"    {name:<14} {s['rows']:>10,} rows   {t.zh}, from {s['source']}")
+            src = s["source"] or "–"
+            if name in client.derived and not client.sources.get(name):
+                src = t_(f"由{TABLES[client.derived[name]].zh}推算", f"derived from {client.derived[name]}")
+            print(t_(f"    {t.zh}表（{name}）：{fmt_num(s['rows'])} 行，来自 {src}",
+                     f"    {name:<14} {fmt_num(s['rows']):>10} rows   {label}, from {src}"))
         else:
-            print(f"    {name:<14} {'—':>10}        {t.zh}, not given")
+            print(t_(f"    {t.zh}表（{name}）：没有提供", f"    {name:<14} {'—':>10}        {label}, not given"))
     if stages:
-        print("  stages (client's stage → kalib stage, win rate; rows):")
+        print(t_("  阶段（客户的阶段 → kalib 阶段，赢率；行数）：", "  stages (client's stage → kalib stage, win rate; rows):"))
         for d in stages:
-            rate = "–" if d["win_rate"] is None else f"{d['win_rate']:.0%}"
-            rows = f"{d['opportunities']:,} opportunities" + (f", {d['snapshots']:,} snapshot rows"
-                                                              if d["snapshots"] else "")
-            print(f"    {d['client_stage']} → {d['stage']} {d['stage_zh']}, {rate}; {rows}")
+            rate = fmt_pct(d["win_rate"])
+            if lang == "zh":
+                rows = f"{fmt_num(d['opportunities'])}个机会" + (f"，{fmt_num(d['snapshots'])}行快照" if d["snapshots"] else "")
+                print(f"    {d['client_stage']} → {d['stage_zh']}（{d['stage']}），{rate}；{rows}")
+            else:
+                rows = fmt_count(d["opportunities"], "en", "", "opportunity") + (
+                    f", {fmt_count(d['snapshots'], 'en', '', 'snapshot row')}" if d["snapshots"] else "")
+                print(f"    {d['client_stage']} → {d['stage']} ({d['stage_en']}), {rate}; {rows}")
     warns = client.warnings
     if warns:
         limit = None if args.all_warnings else 20
-        print(f"  {len(warns)} warning(s) (loaded anyway):")
+        n = len(warns)
+        print(t_(f"  {n}条提示（仍已读取）：", f"  {n} warning{'' if n == 1 else 's'} (loaded anyway):"))
         for w in warns[:limit]:
-            print(f"    - {w}")
-        if limit and len(warns) > limit:
-            print(f"    ... and {len(warns) - limit} more (--all-warnings)")
+            print(f"    - {w.text(lang)}")
+        if limit and n > limit:
+            print(t_(f"    ……另有{n - limit}条（--all-warnings 列出全部）", f"    ... and {n - limit} more (--all-warnings)"))
     else:
-        print("  no warnings")
-    print("  analyses:")
+        print(t_("  没有提示", "  no warnings"))
+    print(t_("  可以做的分析：", "  analyses:"))
     for a in possible(client):
-        name = f"{a['name_en']} {a['name_zh']}" + (f" (kalib {a['command']})" if a["command"] else "")
-        if a["possible"]:
-            print(f"    ✓ {name}" + (f"; {a['note_en']}" if a["note_en"] else ""))
+        cmd = f"kalib {a['command']}" if a["command"] else ""
+        if lang == "zh":
+            name = a["name_zh"] + (f"（{cmd}）" if cmd else "")
+            if a["possible"]:
+                print(f"    ✓ {name}" + (f"；{a['note_zh']}" if a["note_zh"] else ""))
+            else:
+                print(f"    ✗ {name}：需要{a['needs_zh']}；{a['add_zh']}")
         else:
-            print(f"    ✗ {name}: needs {a['needs_en']}; {a['add_en']}")
+            name = a["name_en"] + (f" ({cmd})" if cmd else "")
+            if a["possible"]:
+                print(f"    ✓ {name}" + (f"; {a['note_en']}" if a["note_en"] else ""))
+            else:
+                print(f"    ✗ {name}: needs {a['needs_en']}; {a['add_en']}")
     return 0

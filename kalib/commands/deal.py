@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(ev.to_dict())
         return 0
-    print_warnings(client)
+    print_warnings(client, lang=lang)
     print(ev.summary(lang))
     return 0
 

@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         print_json(p.to_dict())
         return 0
     lang = lang_of(args, client)
-    print_warnings(client)
+    print_warnings(client, lang=lang)
     print(p.summary(lang))
     print()
     frame = p.to_frame(lang)

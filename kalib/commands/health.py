@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         print_json(result.to_dict())
         return 0
     lang = lang_of(args, client)
-    print_warnings(client)
+    print_warnings(client, lang=lang)
     print(f"{client.name} · {result.period.label} ({result.period.start.date()} – {result.period.end.date()}) · "
           f"{result.industry}")
     print(_table(result, lang))

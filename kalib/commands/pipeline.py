@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         })
         return 0
     lang = lang_of(args, client)
-    print_warnings(client, file=sys.stderr)  # the stream in use now (tests swap it)
+    print_warnings(client, file=sys.stderr, lang=lang)  # the stream in use now (tests swap it)
     if args.rep or args.team:
         print(tr(lang, "筛选：", "Filter: ") + ", ".join((args.rep or []) + (args.team or [])) +
               tr(lang, "（目标 = 他们的年度指标之和）", " (target = the sum of their annual quotas)"))

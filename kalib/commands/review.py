@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         print_json(d)
         return 0
     lang = lang_of(args, client)
-    print_warnings(client, file=sys.stderr)  # the stream in use now (tests swap it)
+    print_warnings(client, file=sys.stderr, lang=lang)  # the stream in use now (tests swap it)
     print(r.summary(lang))
     print()
     print(tr(lang, "从上周到本周（节点内加权管道）：", "From last week to this week (weighted pipeline due by the milestone):"))

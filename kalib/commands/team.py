@@ -32,14 +32,14 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(t.to_dict())
         return 0
-    print_warnings(client)
+    print_warnings(client, lang=lang)
     print(tr(lang, f"团队分析 · {client.name} · {t.period.label}", f"Team analysis · {client.name} · {t.period.label}"))
     print(t.summary_text(lang))
     print()
     print(text_table(None, t.table(lang)))
     print()
     print(tr(lang, "发现（按四个维度）：", "Findings (by the four dimensions):"))
-    for _, row in t.findings_frame(lang).iterrows():
+    for _, row in t.findings_frame(lang).data.iterrows():
         print(f"  [{row.iloc[0]}] {row.iloc[1]}")
     for n in t.notes:
         print(tr(lang, "注：", "Note: ") + n)

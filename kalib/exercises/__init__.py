@@ -111,7 +111,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..client import Client, MissingData
-from ..i18n import check_lang, fmt_pct, fmt_rmb, tr
+from ..i18n import check_lang, fmt_num, fmt_pct, fmt_rmb, fmt_times, tr
 from .feedback import Feedback, feedback_html
 
 if TYPE_CHECKING:
@@ -273,12 +273,10 @@ def _fmt(value: Any, unit: str, lang: str) -> str:
         if unit == "rmb":
             return fmt_rmb(value, lang)
         if unit == "ratio":
-            return f"{value:.1f}" + tr(lang, "倍", "×")
+            return fmt_times(value, lang)
         if unit == "year":
             return str(int(round(value)))
-        if float(value).is_integer():
-            return f"{int(value):,}"
-        return f"{value:,.2f}"
+        return fmt_num(value, 2)
     return str(value)
 
 
@@ -294,7 +292,7 @@ def _gap(gap: float, unit: str, lang: str) -> str:
     >>> _gap(0.031, "share", "zh"), _gap(0.031, "share", "en")
     ('3.1 个百分点', '3.1 percentage points')
     >>> _gap(120_000, "rmb", "zh"), _gap(120_000, "rmb", "en"), _gap(2.5e8, "rmb", "zh")
-    ('12万元', '120,000 RMB', '2.5亿元')
+    ('12万元', 'RMB 120k', '2.5亿元')
     >>> _gap(3, "count", "zh"), _gap(2, "people", "en"), _gap(0.78, "ratio", "zh"), _gap(1, "year", "en")
     ('3 个', '2 people', '0.8倍', '1 year')
     """
@@ -308,7 +306,7 @@ def _gap(gap: float, unit: str, lang: str) -> str:
             if gap >= 1e4:
                 return f"{_trim(gap / 1e4, 1)}万元"
             return f"{gap:,.0f}元"
-        return f"{gap:,.0f} RMB"
+        return fmt_rmb(gap, "en")
     if unit == "ratio":
         return _trim(gap, 1 if gap >= 0.1 else 2) + tr(lang, "倍", "×")
     text = _trim(gap, 0 if float(gap).is_integer() else 2)

@@ -120,7 +120,7 @@ exercises.choice(
     lambda c: f"Should deal {_deal_name(c)} be Go, Review or NoGo?",
     how_zh="按顺序判：先看关口（销售判定），再数严重危险信号，最后才看得分线。",
     how_en="Judge in order: the gate first (the sales judgement), then the serious red flags, the score lines last.",
-    options=[("go", "Go（继续）", "Go"), ("review", "Review（复核）", "Review"), ("nogo", "NoGo（放弃）", "NoGo")],
+    options=[("go", "Go（继续）", "Go"), ("review", "复核", "Review"), ("nogo", "NoGo（放弃）", "NoGo")],
     answer=lambda c: _review(c).verdict,
     hints=[
         hint("你只看了得分。先看关口（销售判定），再数“严重”危险信号，最后才看得分线。",

@@ -22,7 +22,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from ..i18n import fmt_pct, tr
+from ..i18n import fmt_pct, fmt_times, tr
 from ..client import Client
 from . import PanelBase, error_area, figure_png, guarded
 
@@ -81,14 +81,14 @@ def team_panel(client: Client, lang: str = "zh", period: Any = None) -> TeamPane
         }
         t = team_analysis(client.with_config(overrides), period)
         rows = []
-        for _, g in t.groups(lang).iterrows():
-            cells = g.drop(labels=["need"]).tolist()
-            rows.append("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in cells) + "</tr>")
-        heads = [h for h in t.groups(lang).columns if h != "need"]
+        table = t.groups(lang).drop(columns="need").reset_index()
+        for _, g in table.iterrows():
+            rows.append("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in g.tolist()) + "</tr>")
+        heads = list(table.columns)
         groups.value = (
             f"<p>{html.escape(t.summary_text(lang))} "
-            + html.escape(tr(lang, f"赢率线 {fmt_pct(win.value / 100)}，储备线 {cov.value:.1f} 倍。",
-                             f"Win-rate line {fmt_pct(win.value / 100)}, pipeline line {cov.value:.1f}×."))
+            + html.escape(tr(lang, f"赢率线 {fmt_pct(win.value / 100)}，储备线 {fmt_times(cov.value, 'zh')}。",
+                             f"Win-rate line {fmt_pct(win.value / 100)}, pipeline line {fmt_times(cov.value, 'en')}."))
             + "</p><table class='kalib-table'><thead><tr>"
             + "".join(f"<th>{html.escape(h)}</th>" for h in heads) + "</tr></thead><tbody>"
             + "".join(rows) + "</tbody></table>"
