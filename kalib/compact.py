@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["compact_tables", "compact_table", "COMPACT_FROM_ROWS"]
+__all__ = ["compact_tables", "compact_table", "settle_categoricals", "COMPACT_FROM_ROWS"]
 
 #: Tables with at least this many rows get categorical text columns.
 COMPACT_FROM_ROWS = 200_000
@@ -46,12 +46,39 @@ def compact_table(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _as_compacted(s: pd.Series, big: bool) -> pd.Series:
+    """A categorical text column (a big file's, read dictionary-encoded) as :func:`compact_table` would have made
+    it from plain text: its categories those used, sorted; plain text in a small table or where it hardly
+    repeats."""
+    s = s.cat.remove_unused_categories()
+    cats = s.cat.categories
+    if not big or len(cats) > len(s) // 2:
+        return s.astype("str")
+    if not cats.is_monotonic_increasing:
+        s = s.cat.reorder_categories(cats.sort_values())
+    return s
+
+
+def settle_categoricals(df: pd.DataFrame, min_rows: int) -> pd.DataFrame:
+    """``df`` with its categorical text columns as :func:`compact_table` gives them (see :func:`_as_compacted`)."""
+    cols = [c for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)
+            and str(df[c].cat.categories.dtype) == "str"]
+    if not cols:
+        return df
+    out = df.copy(deep=False)
+    for col in cols:
+        out[col] = _as_compacted(df[col], len(df) >= min_rows)
+    out.attrs = dict(df.attrs)
+    return out
+
+
 def compact_tables(frames: dict[str, pd.DataFrame], *, min_rows: int | None = None) -> dict[str, pd.DataFrame]:
     """Each table of at least ``min_rows`` rows (default :data:`COMPACT_FROM_ROWS`) through :func:`compact_table`,
     replaced in ``frames`` itself one table at a time (so a big table's text is held twice only while it is
     converted); returns ``frames``."""
     limit = COMPACT_FROM_ROWS if min_rows is None else min_rows
     for name in list(frames):
+        frames[name] = settle_categoricals(frames[name], limit)
         if len(frames[name]) >= limit:
             frames[name] = compact_table(frames[name])
     return frames
