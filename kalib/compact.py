@@ -30,13 +30,23 @@ __all__ = ["compact_tables", "compact_table", "settle_categoricals", "COMPACT_FR
 COMPACT_FROM_ROWS = 200_000
 
 
+def _repeats(s: pd.Series) -> bool:
+    """Whether ``s`` has at most half as many distinct values as rows.  An id column (every value distinct) is
+    told from its first half and one more row already, which hold more distinct values than half the rows: the
+    distinct values of all the rows are counted (a second table of them in memory) only when that is not so."""
+    half = len(s) // 2
+    if half + 1 < len(s) and s.iloc[:half + 1].nunique(dropna=True) > half:
+        return False
+    return s.nunique(dropna=True) <= half
+
+
 def compact_table(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with its repetitive text columns as categoricals (a new frame sharing the other columns; ``df`` is
     not changed).  Columns are converted one at a time, so the extra memory at any moment is one column's."""
     out = None
     for col in df.columns:
         s = df[col]
-        if isinstance(s.dtype, pd.StringDtype) and s.nunique(dropna=True) <= len(s) // 2:
+        if isinstance(s.dtype, pd.StringDtype) and _repeats(s):
             if out is None:
                 out = df.copy(deep=False)
             out[col] = s.astype("category")

@@ -874,6 +874,9 @@ def load_client(
                                         f"({_listing(path, files)})")
     lookups, col_map = resolve_lookups(settings, raw_tables, read, col_map, where, warnings)
     meta.lookups = lookups
+    targets = settings.get("targets")
+    if not (isinstance(targets, Mapping) and targets.get("file")):
+        read.clear()  # only a targets file is read from here on: the tables' cells are held by raw_tables alone
 
     frames: dict[str, pd.DataFrame] = {}
     sources: dict[str, str] = {}
@@ -887,7 +890,6 @@ def load_client(
             parsed.attrs["source"] = {"file": fname, "sheet": sheet}
             frames[table] = parsed
             sources[table] = fname + (f" › {sheet}" if sheet else "")
-    targets = settings.get("targets")
     if isinstance(targets, Mapping) and targets.get("file"):
         add_targets(targets, read, frames, sources, meta, where, warnings)
     client = normalise(frames, meta, cfg, stage_map=stage_map, path=path, sources=sources, warnings=warnings,
