@@ -22,6 +22,7 @@ True
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["compact_tables", "compact_table", "settle_categoricals", "COMPACT_FROM_ROWS"]
@@ -60,12 +61,20 @@ def _as_compacted(s: pd.Series, big: bool) -> pd.Series:
     """A categorical text column (a big file's, read dictionary-encoded) as :func:`compact_table` would have made
     it from plain text: its categories those used, sorted; plain text in a small table or where it hardly
     repeats."""
-    s = s.cat.remove_unused_categories()
+    codes = s.cat.codes.to_numpy()
+    used = np.bincount(codes[codes >= 0], minlength=len(s.cat.categories)) > 0  # O(rows), no sort
+    if not used.all():
+        s = s.cat.remove_unused_categories()
+        codes = s.cat.codes.to_numpy()
     cats = s.cat.categories
     if not big or len(cats) > len(s) // 2:
         return s.astype("str")
     if not cats.is_monotonic_increasing:
-        s = s.cat.reorder_categories(cats.sort_values())
+        order = np.argsort(np.asarray(cats, dtype=object), kind="stable")  # the order astype("category") gives
+        new = np.empty(len(order) + 1, dtype=codes.dtype)
+        new[order] = np.arange(len(order), dtype=codes.dtype)
+        new[-1] = -1  # missing stays missing
+        s = pd.Series(pd.Categorical.from_codes(new[codes], categories=cats[order]), index=s.index, name=s.name)
     return s
 
 
