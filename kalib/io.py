@@ -51,7 +51,7 @@ from .tables import MAX_LISTED, lookup_names, merge_quotas, normalise_tables, qu
 from .settings import (CLIENT_YML_KEYS, DATE_RANGE, LOOKUP_TABLES, ClientMeta, Located, check_date, check_overrides,
                        meta_from_settings, read_settings)
 
-__all__ = ["load_client", "read_client_yml", "normalise_tables", "find_demo", "CLIENT_YML_KEYS", "MAX_LISTED"]
+__all__ = ["load_client", "client_path", "read_client_yml", "normalise_tables", "find_demo", "CLIENT_YML_KEYS", "MAX_LISTED"]
 
 DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm"}
 IGNORED_SHEETS = {normalise_label(x) for x in ("说明", "readme", "说明readme", "instructions", "使用说明", "填写说明",
@@ -103,6 +103,11 @@ def _extracted(res) -> Path:
             if item.is_file():
                 (out / item.name).write_bytes(item.read_bytes())
     return out
+
+
+def client_path(source: str | os.PathLike) -> Path:
+    """The folder or workbook ``source`` names (``"demo"``: the packaged demo); FileNotFoundError, ValueError."""
+    return _resolve(source)
 
 
 def _resolve(source: str | os.PathLike) -> Path:
