@@ -290,7 +290,7 @@ def parse_rate(s: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
     percentages when any of them exceeds 1, else as fractions.
     Values outside 0–100% are bad.
     """
-    b = blank(s)
+    b = s.isna() if pd.api.types.is_numeric_dtype(s) else blank(s)  # a number is blank only where missing
     if pd.api.types.is_numeric_dtype(s):
         v = s.astype("float64")
         pct = bool((v > 1).any())

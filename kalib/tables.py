@@ -67,6 +67,16 @@ def _ensure_columns(t: Table, df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def _clean_categories(s: pd.Series) -> bool:
+    """Whether a categorical's categories are text that :func:`kalib.parse.parse_text` leaves as it is (the
+    loader's): then parsing its rows again would give the same column."""
+    cats = s.cat.categories
+    if str(cats.dtype) != "str":
+        return False
+    values, _ = P.parse_text(pd.Series(cats))
+    return bool(values.notna().all()) and values.tolist() == cats.tolist()
+
+
 def _coerce(t: Table, df: pd.DataFrame) -> pd.DataFrame:
     """Give in-memory frames (tests, generated data) the loader's dtypes (a big file's repetitive text columns
     stay categoricals: their distinct values are parsed)."""
@@ -92,7 +102,8 @@ def _coerce(t: Table, df: pd.DataFrame) -> pd.DataFrame:
         elif col.kind == "status":
             df[col.name] = P.parse_status(s)[0]
         elif col.kind in _DTYPES and isinstance(s.dtype, pd.CategoricalDtype):
-            df[col.name] = P.by_distinct(P.parse_text, s, categorical=col.kind != "id")[0]
+            if not _clean_categories(s):
+                df[col.name] = P.by_distinct(P.parse_text, s, categorical=col.kind != "id")[0]
         elif col.kind in _DTYPES and str(s.dtype) != "str":
             df[col.name] = P.parse_text(s)[0]
     return df
