@@ -56,10 +56,14 @@ def remembered_result(args: argparse.Namespace, name: str, params: dict[str, Any
     from ..cache import remembered
     from ..io import client_path
 
+    try:
+        path = client_path(args.client)
+    except (OSError, ValueError):  # no such client: the load says so, as without the cache
+        return compute()
     kwargs = _load_kwargs(args)
     options = {"as_of": kwargs.get("as_of"), "period": kwargs.get("period"), "industry": kwargs.get("industry"),
                "overrides": None}  # as load_client keys its entry
-    return remembered(client_path(args.client), options, name, params, source, compute)
+    return remembered(path, options, name, params, source, compute)
 
 
 def lang_of(args: argparse.Namespace, client) -> str:
