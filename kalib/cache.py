@@ -60,7 +60,7 @@ from .client import Client
 from .files import write_atomic
 
 __all__ = ["cache_dir", "enabled", "private_dir", "input_files", "cache_key", "read_entry", "write_entry", "cached_load", "clear",
-           "entries", "last_status", "FORMAT"]
+           "entries", "last_status", "remembered", "FORMAT"]
 
 #: Bumped when the layout of an entry changes.
 FORMAT = 1
@@ -273,8 +273,68 @@ def cached_load(path: Path, options: Mapping[str, Any], load: Callable[[], Clien
     return client
 
 
+def remembered(path: Path, options: Mapping[str, Any], name: str, params: Mapping[str, Any], source: str | Path,
+               compute: Callable[[], tuple[Client, Any]]) -> tuple[Client, Any]:
+    """A command's result for a client (``compute()``: the loaded client and the result), kept beside the client's
+    entry: a second run on unchanged files skips loading the tables at all.
+
+    The result is found by the entry's own key (the same files, client.yml, options and kalib's loading code:
+    anything that invalidates the tables invalidates it), ``name`` and ``params`` (the command's own options),
+    the source of the command's module (``source``) and today's date (a client without dates is analysed as of
+    today).  It is stored in the entry's folder, so removing the entry (a replaced, damaged or cleared one)
+    removes it; its bytes are checked against the SHA-256 written with them.  On a hit the client returned has
+    the entry's settings, warnings and sources but no tables (what a command prints around its result)."""
+    keys = cache_key(path, options) if enabled() else None
+    if keys is None:
+        return compute()
+    _, key = keys
+    d = _entry_dir(key)
+    spec = json.dumps({"name": name, "params": dict(params), "day": time.strftime("%Y-%m-%d"),
+                       "source": hashlib.sha256(Path(source).read_bytes()).hexdigest()},
+                      sort_keys=True, default=str, ensure_ascii=False)
+    f = d / "results" / f"{name}-{hashlib.sha256(spec.encode()).hexdigest()[:32]}.pkl"
+    got = _read_result(d, key, f)
+    if got is not None:
+        _last["status"] = "result"
+        return got
+    client, value = compute()  # loads through the cache: the entry under ``key`` is now there (unless unwritable)
+    if (d / "manifest.json").is_file():
+        with contextlib.suppress(Exception):  # the cache is only a cache
+            data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            f.parent.mkdir(exist_ok=True)
+            write_atomic(f, hashlib.sha256(data).hexdigest().encode() + b"\n" + data)
+    return client, value
+
+
+def _read_result(d: Path, key: str, f: Path) -> tuple[Client, Any] | None:
+    """The result in ``f`` and the entry's client without tables, or None (a miss: a damaged result is removed)."""
+    if not f.is_file() or not (d / "manifest.json").is_file():
+        return None
+    try:
+        man = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+        if man.get("format") != FORMAT or man.get("key") != key:
+            return None
+        rest_bytes = (d / "client.pkl").read_bytes()
+        if len(rest_bytes) != man["rest"]["size"] or hashlib.sha256(rest_bytes).hexdigest() != man["rest"]["sha256"]:
+            return None
+        raw = f.read_bytes()
+        digest, _, data = raw.partition(b"\n")
+        if hashlib.sha256(data).hexdigest().encode() != digest:
+            raise ValueError("the result does not match its checksum")
+        value = pickle.loads(data)
+        rest = pickle.loads(rest_bytes)
+    except Exception:  # anything wrong: a miss, and the result goes (the tables are checked when read)
+        with contextlib.suppress(OSError):
+            f.unlink()
+        return None
+    client = Client._from_normalised({}, rest["meta"], rest["config"], rest["warnings"], rest["path"],
+                                     rest["sources"], rest["derived"])
+    return client, value
+
+
 def last_status() -> str | None:
-    """What the last :func:`cached_load` in this process did: ``hit``, ``stored``, ``miss`` or ``off``."""
+    """What the last :func:`cached_load` in this process did: ``hit``, ``stored``, ``miss`` or ``off`` (or
+    ``result``: :func:`remembered` found the result without loading)."""
     return _last.get("status")
 
 

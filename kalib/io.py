@@ -35,7 +35,7 @@ import os
 import re
 import stat
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,7 @@ from .tables import MAX_LISTED, lookup_names, merge_quotas, normalise_tables, qu
 from .settings import (CLIENT_YML_KEYS, DATE_RANGE, LOOKUP_TABLES, ClientMeta, Located, check_date, check_overrides,
                        meta_from_settings, read_settings)
 
-__all__ = ["load_client", "read_client_yml", "normalise_tables", "find_demo", "CLIENT_YML_KEYS", "MAX_LISTED"]
+__all__ = ["load_client", "client_path", "read_client_yml", "normalise_tables", "find_demo", "CLIENT_YML_KEYS", "MAX_LISTED"]
 
 DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm"}
 IGNORED_SHEETS = {normalise_label(x) for x in ("说明", "readme", "说明readme", "instructions", "使用说明", "填写说明",
@@ -64,6 +64,12 @@ DEMO_PACKAGE_DIR = "demo_data"
 # (overridable in client.yml) replace these.
 LIMITS = {"max_file_mb": 512, "max_cell_chars": 1_000_000, "max_xlsx_uncompressed_mb": 1024,
           "max_shared_strings_mb": 100, "max_zip_ratio": 200}
+
+
+#: CSV files of at least this size have their repetitive columns read dictionary-encoded (see _read_csv).
+DICTIONARY_FROM_BYTES = 16 * 2**20
+#: Text columns whose values seldom repeat (read as plain text even in big files).
+FREE_TEXT = {"name", "note"}
 
 
 # ---------------------------------------------------------------------------
@@ -97,6 +103,11 @@ def _extracted(res) -> Path:
             if item.is_file():
                 (out / item.name).write_bytes(item.read_bytes())
     return out
+
+
+def client_path(source: str | os.PathLike) -> Path:
+    """The folder or workbook ``source`` names (``"demo"``: the packaged demo); FileNotFoundError, ValueError."""
+    return _resolve(source)
 
 
 def _resolve(source: str | os.PathLike) -> Path:
@@ -249,8 +260,13 @@ def _locate_csv_problem(path: Path, enc: str, delim: str, max_cell: int) -> None
         csv.field_size_limit(old)
 
 
-def _read_csv(path: Path, encoding: str | None, limits: Mapping[str, float] = LIMITS) -> pd.DataFrame:
-    """All cells as text; row numbers as a person sees them in column ``_row``."""
+def _read_csv(path: Path, encoding: str | None, limits: Mapping[str, float] = LIMITS,
+              dictionary: Callable[[str], bool] | None = None) -> pd.DataFrame:
+    """All cells as text; row numbers as a person sees them in column ``_row``.
+
+    The columns whose header ``dictionary`` accepts are read dictionary-encoded (a categorical of the same
+    text: each distinct text held once, so a big file's repetitive columns take a fraction of the memory
+    and are parsed once per distinct value, see :func:`kalib.parse.by_distinct`)."""
     enc = _detect_encoding(path, encoding)
     max_cell = int(limits["max_cell_chars"])
     try:
@@ -277,6 +293,7 @@ def _read_csv(path: Path, encoding: str | None, limits: Mapping[str, float] = LI
         csv.field_size_limit(old_limit)
     header = [h.strip().lstrip("\ufeff") for h in header]
     names = [f"c{i}" for i in range(len(header))]
+    encoded = {n for n, h in zip(names, header) if dictionary is not None and dictionary(h)}
     df = None
     try:
         import pyarrow as pa
@@ -287,7 +304,8 @@ def _read_csv(path: Path, encoding: str | None, limits: Mapping[str, float] = LI
             read_options=pacsv.ReadOptions(encoding="utf8" if enc.startswith("utf-8") else enc, skip_rows=1,
                                            column_names=names, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.dictionary(pa.int32(), pa.string())
+                                                               if n in encoded else pa.string() for n in names},
                                                  strings_can_be_null=True,
                                                  # "NaN" stays text: blank for text, an error for an amount.
                                                  null_values=[v for v in P.NULLISH if v.lower() != "nan"]),
@@ -314,12 +332,42 @@ def _read_csv(path: Path, encoding: str | None, limits: Mapping[str, float] = LI
     df.insert(0, "_row", np.arange(2, len(df) + 2, dtype="int64"))
     for col in df.columns[1:]:
         if len(df) and df[col].dtype != "int64":
-            lengths = df[col].str.len()
+            s = df[col]
+            if isinstance(s.dtype, pd.CategoricalDtype):  # each distinct text measured once
+                if not len(s.cat.categories) or s.cat.categories.str.len().max() <= max_cell:
+                    continue
+                s = _plain_text(s)
+            lengths = s.str.len()
             if lengths.max() > max_cell:
                 at = int(lengths.to_numpy().argmax())
                 raise _RowError(int(df["_row"].iloc[at]), f"a cell of {int(lengths.iloc[at]):,} characters, above "
                                                           f"the limit of {max_cell:,}", column=str(col))
     return df
+
+
+def _dictionary_columns(f: Path, table: str | None, col_map: Any, settings: Any) -> Callable[[str], bool] | None:
+    """Which headers of the CSV file ``f`` (read as ``table``) to read dictionary-encoded: in a file of at least
+    :data:`DICTIONARY_FROM_BYTES`, the canonical columns whose values repeat (amounts, dates, stages, names of
+    customers, products and people), not ids or free text.  None (every column plain text) for smaller files and
+    for a client.yml with ``lookups:`` or ``targets:`` (they read other files' cells as text)."""
+    if table is None or settings.get("lookups") or settings.get("targets"):
+        return None
+    try:
+        if f.stat().st_size < DICTIONARY_FROM_BYTES:
+            return None
+    except OSError:
+        return None
+    t = TABLES[table]
+    lookup = header_lookup(t)
+    mapping = col_map.get(table) if isinstance(col_map, Mapping) else None
+    user = {normalise_label(k): v for k, v in mapping.items()} if isinstance(mapping, Mapping) else {}
+
+    def encode(header: str) -> bool:
+        key = normalise_label(header)
+        canon = user.get(key) or lookup.get(key)
+        return canon in t.column_names and t.column(canon).kind != "id" and canon not in FREE_TEXT
+
+    return encode
 
 
 class _RowError(ValueError):
@@ -770,7 +818,8 @@ def load_client(
             if f.suffix.lower() in (".xlsx", ".xlsm"):
                 sheets = _read_xlsx(f, limits, meta.extra.get("decimal") or ".")
             else:
-                sheets = {None: _read_csv(f, meta.extra.get("encoding"), limits)}
+                sheets = {None: _read_csv(f, meta.extra.get("encoding"), limits,
+                                          _dictionary_columns(f, _table_for(rel, files_map), col_map, settings))}
         except _RowError as exc:
             problems.append(Problem(str(exc), file=rel, sheet=exc.sheet, row=exc.row, column=exc.column))
             continue
@@ -834,6 +883,9 @@ def load_client(
                                         f"({_listing(path, files)})")
     lookups, col_map = resolve_lookups(settings, raw_tables, read, col_map, where, warnings)
     meta.lookups = lookups
+    targets = settings.get("targets")
+    if not (isinstance(targets, Mapping) and targets.get("file")):
+        read.clear()  # only a targets file is read from here on: the tables' cells are held by raw_tables alone
 
     frames: dict[str, pd.DataFrame] = {}
     sources: dict[str, str] = {}
@@ -847,7 +899,6 @@ def load_client(
             parsed.attrs["source"] = {"file": fname, "sheet": sheet}
             frames[table] = parsed
             sources[table] = fname + (f" › {sheet}" if sheet else "")
-    targets = settings.get("targets")
     if isinstance(targets, Mapping) and targets.get("file"):
         add_targets(targets, read, frames, sources, meta, where, warnings)
     client = normalise(frames, meta, cfg, stage_map=stage_map, path=path, sources=sources, warnings=warnings,
@@ -873,6 +924,13 @@ def _check_period(meta: ClientMeta, where: Located) -> None:
 def _required_names(t: Table) -> str:
     cols = [c for c in t.columns if c.required]
     return ", ".join(f"{c.zh} ({c.en})" for c in cols) or "(none)"
+
+
+def _plain_text(raw: pd.Series) -> pd.Series:
+    """A column as text cells (a dictionary-encoded one decoded)."""
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        return raw.astype(pd.StringDtype("pyarrow", na_value=np.nan))
+    return raw
 
 
 _KIND_EXPECT = {
@@ -1024,26 +1082,26 @@ def _parse_table(t: Table, frame: pd.DataFrame, fname: str, sheet: str | None, m
         raw = frame[header]
         kind = col.kind
         if kind in ("text", "id", "stage"):
-            values, bad = P.parse_text(raw)
-        elif kind == "money":
-            values, bad = P.parse_money(raw, decimal=decimal)
-            values = values * unit * meta.fx_to_rmb
-        elif kind == "number":
-            values, bad = P.parse_number(raw, decimal=decimal)
-        elif kind == "int":
-            values, bad = P.parse_int(raw, decimal=decimal)
-        elif kind == "rate":
-            values, bad = P.parse_rate(raw, decimal=decimal)
+            parser, kwargs = P.parse_text, {}
+        elif kind in ("money", "number", "int", "rate"):
+            parser = {"money": P.parse_money, "number": P.parse_number, "int": P.parse_int, "rate": P.parse_rate}[kind]
+            kwargs = {"decimal": decimal}
         elif kind == "date":
-            values, bad = P.parse_date(raw, order=order)
+            parser, kwargs = P.parse_date, {"order": order}
         elif kind == "bool":
-            values, bad = P.parse_bool(raw)
+            parser, kwargs = P.parse_bool, {}
         elif kind == "status":
-            values, bad = P.parse_status(raw)
+            parser, kwargs = P.parse_status, {}
         else:  # pragma: no cover
             raise AssertionError(kind)
+        if isinstance(raw.dtype, pd.CategoricalDtype):  # a big file's column read dictionary-encoded
+            values, bad = P.by_distinct(parser, raw, categorical=kind in ("text", "stage", "status"), **kwargs)
+        else:
+            values, bad = parser(raw, **kwargs)
+        if kind == "money":
+            values = values * unit * meta.fx_to_rmb
         if bad.any():
-            _bad_cells(kind, raw, bad, frame["_row"], declared, problems, fname, sheet, str(header))
+            _bad_cells(kind, _plain_text(raw), bad, frame["_row"], declared, problems, fname, sheet, str(header))
         if kind == "money" and t.name in ("opportunities", "snapshots"):
             neg = values.notna() & (values < 0)
             if neg.any():

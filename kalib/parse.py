@@ -41,6 +41,7 @@ __all__ = [
     "decimal_comma_cells",
     "nonfinite_cells",
     "date_out_of_range",
+    "by_distinct",
 ]
 
 UNIT_FACTORS = {"元": 1.0, "千": 1e3, "千元": 1e3, "k": 1e3, "万": 1e4, "万元": 1e4, "百万": 1e6, "m": 1e6,
@@ -113,6 +114,42 @@ def parse_text(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     b = blank(s)
     out = _as_text(s.astype("str")).where(~b)
     return out.astype("str"), pd.Series(False, index=s.index)
+
+
+def by_distinct(parser, s: pd.Series, categorical: bool = False, **kwargs) -> tuple[pd.Series, pd.Series]:
+    """``parser(s, **kwargs)`` for a categorical ``s`` (a big file's column read dictionary-encoded): the
+    parser reads each distinct text once, and the values and the mask of bad cells are spread to the rows.
+
+    Every parser here reads each cell on its own (and :func:`parse_rate` decides between fractions and
+    percentages from whether *any* value exceeds 1), so the result is the same as parsing every row:
+
+    >>> s = pd.Series(["1,250", "x", None, "1,250", "3万"], dtype="category")
+    >>> v, bad = by_distinct(parse_money, s)
+    >>> v.tolist()[:2], v.tolist()[3:], bad.tolist()
+    ([1250.0, nan], [1250.0, 30000.0], [False, True, False, False, False])
+    >>> [x.equals(y) for x, y in zip(by_distinct(parse_text, s), parse_text(s.astype("str")))]
+    [True, True]
+
+    With ``categorical``, the values stay a categorical (of the distinct parsed values, which may be fewer:
+    ``" 甲"`` and ``"甲"`` are one name):
+
+    >>> v, _ = by_distinct(parse_text, pd.Series(["甲", " 甲", None, "乙"], dtype="category"), categorical=True)
+    >>> v.tolist()[::3], v.isna().tolist(), list(v.cat.categories)
+    (['甲', '乙'], [False, False, True, False], ['甲', '乙'])
+    """
+    cats = s.cat.categories
+    distinct = pd.Series(cats.astype(pd.StringDtype("pyarrow", na_value=np.nan)) if cats.dtype != "str" else cats)
+    values, bad = parser(distinct, **kwargs)
+    codes = s.cat.codes.to_numpy()
+    at = np.where(codes < 0, len(cats), codes)  # code -1 (a blank cell): missing, never bad
+    flags = np.append(bad.to_numpy(dtype=bool), False)[at]
+    if categorical:
+        vcodes, uniques = pd.factorize(values)
+        new = np.append(vcodes, -1).astype(vcodes.dtype)[at]
+        out = pd.Categorical.from_codes(new, categories=pd.Index(uniques, dtype=values.dtype))
+    else:
+        out = pd.api.extensions.take(values.array, codes, allow_fill=True)
+    return pd.Series(out, index=s.index), pd.Series(flags, index=s.index)
 
 
 def _numeric_fast(s: pd.Series) -> pd.Series:
@@ -253,7 +290,7 @@ def parse_rate(s: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
     percentages when any of them exceeds 1, else as fractions.
     Values outside 0–100% are bad.
     """
-    b = blank(s)
+    b = s.isna() if pd.api.types.is_numeric_dtype(s) else blank(s)  # a number is blank only where missing
     if pd.api.types.is_numeric_dtype(s):
         v = s.astype("float64")
         pct = bool((v > 1).any())

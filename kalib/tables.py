@@ -53,7 +53,7 @@ _DTYPES = {"text": "str", "id": "str", "stage": "str", "status": "str"}
 
 
 def _ensure_columns(t: Table, df: pd.DataFrame) -> pd.DataFrame:
-    df = df.copy()
+    df = df.copy(deep=False)  # copy-on-write: columns are shared until one is changed
     for col in t.columns:
         if col.name in df.columns:
             continue
@@ -68,9 +68,20 @@ def _ensure_columns(t: Table, df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def _clean_categories(s: pd.Series) -> bool:
+    """Whether a categorical's categories are text that :func:`kalib.parse.parse_text` leaves as it is (the
+    loader's): then parsing its rows again would give the same column."""
+    cats = s.cat.categories
+    if str(cats.dtype) != "str":
+        return False
+    values, _ = P.parse_text(pd.Series(cats))
+    return bool(values.notna().all()) and values.tolist() == cats.tolist()
+
+
 def _coerce(t: Table, df: pd.DataFrame) -> pd.DataFrame:
-    """Give in-memory frames (tests, generated data) the loader's dtypes."""
-    df = df.copy()
+    """Give in-memory frames (tests, generated data) the loader's dtypes (a big file's repetitive text columns
+    stay categoricals: their distinct values are parsed)."""
+    df = df.copy(deep=False)
     for col in t.columns:
         if col.name not in df.columns:
             continue
@@ -87,8 +98,13 @@ def _coerce(t: Table, df: pd.DataFrame) -> pd.DataFrame:
             df[col.name] = P.parse_rate(s)[0]
         elif col.kind == "bool":
             df[col.name] = P.parse_bool(s)[0]
+        elif col.kind == "status" and isinstance(s.dtype, pd.CategoricalDtype):
+            df[col.name] = P.by_distinct(P.parse_status, s, categorical=True)[0]
         elif col.kind == "status":
             df[col.name] = P.parse_status(s)[0]
+        elif col.kind in _DTYPES and isinstance(s.dtype, pd.CategoricalDtype):
+            if not _clean_categories(s):
+                df[col.name] = P.by_distinct(P.parse_text, s, categorical=col.kind != "id")[0]
         elif col.kind in _DTYPES and str(s.dtype) != "str":
             df[col.name] = P.parse_text(s)[0]
     return df
@@ -132,6 +148,25 @@ def _error(out: list[Problem], df: pd.DataFrame, mask: pd.Series, message: str, 
     _report(out, df, mask, message, column, zh=zh)
 
 
+def _text(s: pd.Series) -> pd.Series:
+    """A text column as plain text (a categorical one decoded), so new values can be written into it."""
+    return s.astype("str") if isinstance(s.dtype, pd.CategoricalDtype) else s
+
+
+def _replace(s: pd.Series, mapping: Mapping[Any, Any]) -> pd.Series:
+    """``s`` with each value that ``mapping`` holds replaced by its mapping (the others kept); a categorical stays
+    one, replaced on its distinct values."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = s.cat.categories
+        codes, uniques = pd.factorize(pd.Index([mapping.get(c, c) for c in cats], dtype=cats.dtype))
+        new = np.append(codes, -1).astype(codes.dtype)[s.cat.codes.to_numpy()]  # -1 (missing) stays missing
+        return pd.Series(pd.Categorical.from_codes(new, categories=uniques), index=s.index)
+    out = s.copy()
+    hit = s.isin(mapping.keys())
+    out[hit] = s[hit].map(mapping)
+    return out
+
+
 def _fast_map(s: pd.Series, mapping: Mapping[Any, Any], dtype: str = "str") -> pd.Series:
     """``s.map(mapping)`` through the distinct values (much faster on millions of rows)."""
     codes, uniques = pd.factorize(s)
@@ -172,7 +207,7 @@ def _map_stages(df: pd.DataFrame, cfg: Config, stage_map: Mapping[str, str], pro
             message_zh=f"{len(guessed)}个在跟阶段名称没有在 client.yml 中对应，已按通常的含义读取：{listed_zh}。"
                        f"如果某个名称在这家公司另有含义，请在 client.yml 中对应（stages: {{'{guessed[0][0]}': "
                        f"{guessed[0][1]}}}）"))
-    df = df.copy()
+    df = df.copy(deep=False)
     df["stage_raw"] = raw
     df["stage"] = _fast_map(raw, mapped)
     return df
@@ -194,13 +229,13 @@ def stages_guessed(mapped: Mapping[Any, str | None], cfg: Config,
 
 def _derive_status(df: pd.DataFrame, cfg: Config, problems: list[Problem]) -> pd.DataFrame:
     stage_status = _fast_map(df["stage"], cfg.stage_status())
-    given = df["status"] if "status" in df else pd.Series(pd.NA, index=df.index, dtype="str")
+    given = _text(df["status"]) if "status" in df else pd.Series(pd.NA, index=df.index, dtype="str")
     # An explicit won/lost wins; an explicit open (or 0/false from an IsWon column) defers to the stage.
     status = given.where(given.isin(["won", "lost"]), stage_status)
     conflict = given.isin(["won", "lost"]) & stage_status.isin(["won", "lost"]) & (given != stage_status)
     _error(problems, df, conflict, "status contradicts the stage ({n} row(s)): a deal cannot be both won and lost",
            column="status", zh="状态与销售阶段矛盾（{n}行）：一个机会不能既赢单又丢单")
-    df = df.copy()
+    df = df.copy(deep=False)
     df["status"] = status.astype("str")
     return df
 
@@ -310,8 +345,8 @@ def normalise_tables(frames: dict[str, pd.DataFrame], cfg: Config, meta: ClientM
                 df = out[name]
                 hit = df["customer"].isin(idmap.keys())
                 if hit.any():
-                    df = df.copy()
-                    df.loc[hit, "customer"] = df.loc[hit, "customer"].map(idmap)
+                    df = df.copy(deep=False)
+                    df["customer"] = _replace(df["customer"], idmap)
                     out[name] = df
 
     if problems and raise_after:
@@ -324,7 +359,7 @@ def normalise_tables(frames: dict[str, pd.DataFrame], cfg: Config, meta: ClientM
         rev = out["revenue"]
         fill = rev["amount"].isna() & rev["quantity"].notna() & rev["unit_price"].notna()
         if fill.any():
-            rev = rev.copy()
+            rev = rev.copy(deep=False)
             rev.loc[fill, "amount"] = rev.loc[fill, "quantity"] * rev.loc[fill, "unit_price"]
         _error(problems, rev, rev["amount"].isna(),
                "revenue row(s) with no amount (and no quantity × unit price): {n}", column="amount",
@@ -376,7 +411,7 @@ def normalise_tables(frames: dict[str, pd.DataFrame], cfg: Config, meta: ClientM
         same = ov.notna() & (((ov - stage_rate).abs() < 1e-9) | (o["status"] != "open"))
         zero_open = ov.notna() & (ov == 0) & (o["status"] == "open") & (stage_rate > 0)
         if (same | zero_open).any():
-            o = o.copy()
+            o = o.copy(deep=False)
             _warn(warnings, o, zero_open,
                   "{n} open opportunity(ies) carry a win rate of 0% while their stage is open: read as no "
                   "override (close the deal as lost or abandoned if it is dead)", column="win_rate_override",
@@ -385,7 +420,7 @@ def normalise_tables(frames: dict[str, pd.DataFrame], cfg: Config, meta: ClientM
             out["opportunities"] = o
         closed_no_date = (o["status"] != "open") & o["closed_date"].isna()
         if closed_no_date.any():
-            o = o.copy()
+            o = o.copy(deep=False)
             fill = o["expected_close"].where(closed_no_date)
             o.loc[closed_no_date, "closed_date"] = fill[closed_no_date]
             _warn(warnings, o, closed_no_date & fill.notna(),
@@ -405,24 +440,23 @@ def normalise_tables(frames: dict[str, pd.DataFrame], cfg: Config, meta: ClientM
             known = prod.isin(canon.values())
             fixable = prod.notna() & ~known
             if fixable.any():
-                fixed = prod[fixable].map(lambda p: canon.get(normalise_label(p)))
-                ok = fixed.notna()
-                if ok.any():
-                    df = df.copy()
-                    df.loc[fixed[ok].index, "product"] = fixed[ok]
-                    mask = pd.Series(False, index=df.index)
-                    mask[fixed[ok].index] = True
-                    _warn(warnings, df, mask,
+                # matched on the distinct names: a big table's millions of rows name a few hundred products
+                spelled = {u: canon.get(normalise_label(u)) for u in prod[fixable].unique()}
+                fix = {u: v for u, v in spelled.items() if v is not None}
+                hit = fixable & prod.isin(list(fix))
+                if hit.any():
+                    df = df.copy(deep=False)
+                    df["product"] = _replace(prod, fix)
+                    first = prod[hit].iloc[0]
+                    _warn(warnings, df, hit,
                           "{n} product name(s) differ in spelling from the product list and were matched to it "
-                          f"(e.g. {prod[fixed[ok].index[0]]!r} → {fixed[ok].iloc[0]!r})", column="product",
+                          f"(e.g. {first!r} → {fix[first]!r})", column="product",
                           zh=f"{{n}}个产品名称与产品清单的写法不同，已对应到清单中的产品"
-                             f"（例如 {prod[fixed[ok].index[0]]!r} → {fixed[ok].iloc[0]!r}）")
-                unknown = fixed.isna()
+                             f"（例如 {first!r} → {fix[first]!r}）")
+                unknown = fixable & ~hit
                 if unknown.any():
-                    mask = pd.Series(False, index=df.index)
-                    mask[fixed[unknown].index] = True
-                    names = ", ".join(repr(x) for x in prod[mask].drop_duplicates().iloc[:5])
-                    _warn(warnings, df, mask,
+                    names = ", ".join(repr(x) for x in prod[unknown].drop_duplicates().iloc[:5])
+                    _warn(warnings, df, unknown,
                           "{n} row(s) name products that are not in the product list (" + names + "): kept as given",
                           column="product", zh="{n}行的产品不在产品清单中（" + names + "）：按原样保留")
                 out[name] = df
@@ -499,7 +533,8 @@ def apply_lookups(out: dict[str, pd.DataFrame], lookups: Mapping[str, Mapping[st
             hit = values.isin(mapping.keys())
             if not hit.any():
                 continue
-            df = df.copy()
+            df = df.copy(deep=False)
+            values = _text(values)
             df[col] = _fast_map(values.where(hit), mapping).where(hit, values).astype(values.dtype)
             miss = values.notna() & ~hit
             if miss.any():
@@ -580,7 +615,7 @@ def date_undated_closed(o: pd.DataFrame, meta: ClientMeta, frames: Mapping[str, 
                         warnings: list[Problem]) -> pd.DataFrame:
     """Closed deals with no closed nor expected-close date, dated at the end of the period client.yml's
     ``undated_closed`` names (flagged in ``closed_date_assumed``), so they count in that period's win rate."""
-    o = o.copy()
+    o = o.copy(deep=False)
     o["closed_date_assumed"] = False
     undated = (o["status"] != "open") & o["closed_date"].isna() & o["expected_close"].isna()
     if not undated.any():
@@ -618,7 +653,7 @@ def value_at_list_price(o: pd.DataFrame, products: pd.DataFrame | None, meta: Cl
                         warnings: list[Problem]) -> pd.DataFrame:
     """Open deals without amount valued at their product's list price when client.yml says
     ``amount_from_list_price: true``; every such deal is flagged in ``amount_estimated``."""
-    o = o.copy()
+    o = o.copy(deep=False)
     o["amount_estimated"] = False
     if not meta.amount_from_list_price:
         return o

@@ -139,7 +139,7 @@ def test_the_cli_loads_once_and_cache_clear_empties_it(cache_dir, folder, capsys
     assert cache.last_status() == "stored"
     capsys.readouterr()
     assert main(["health", str(folder), "--json"]) == 0
-    assert cache.last_status() == "hit"
+    assert cache.last_status() == "result"  # the health result kept beside the entry: no tables loaded
     assert json.loads(capsys.readouterr().out) == cold
     assert main(["cache", "info", "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
@@ -156,8 +156,44 @@ def test_a_second_kalib_health_process_hits_the_cache(cache_dir, folder):
             "main(['health', sys.argv[1], '--json'])\nprint(cache.last_status(), file=sys.stderr)\n")
     runs = [subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True, text=True, check=True)
             for _ in range(2)]
-    assert [r.stderr.strip().splitlines()[-1] for r in runs] == ["stored", "hit"]
+    assert [r.stderr.strip().splitlines()[-1] for r in runs] == ["stored", "result"]
     assert runs[0].stdout == runs[1].stdout
+
+
+def _health(args, capsys):
+    code = main(["health", *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err, cache.last_status()
+
+
+@pytest.mark.parametrize("args", [["--json"], ["--lang", "en"], ["--json", "--period", "2023", "--industry", "services"]],
+                         ids=["json", "text", "options"])
+def test_a_remembered_health_result_prints_what_a_fresh_run_prints(cache_dir, folder, capsys, args):
+    fresh = _health([str(folder), *args, "--no-cache"], capsys)
+    stored = _health([str(folder), *args], capsys)
+    again = _health([str(folder), *args], capsys)
+    assert (stored[3], again[3]) == ("stored", "result")
+    assert fresh[:3] == stored[:3] == again[:3]
+    assert fresh[0] == 0 and ("warning" in fresh[2]) is ("--json" not in args)  # the demo's, from the entry
+    other = _health([str(folder), "--json", "--period", "2022"], capsys)  # other options: not this result
+    assert other[3] == "stored" and other[1] != _health([str(folder), "--json"], capsys)[1]
+
+
+def test_a_remembered_health_result_goes_with_a_changed_file_or_damage(cache_dir, folder, capsys):
+    _health([str(folder), "--json"], capsys)
+    f = folder / "销售机会.csv"
+    f.write_bytes(f.read_bytes().replace(b",481000,", b",481001,", 1))  # one amount, same size
+    changed = _health([str(folder), "--json"], capsys)
+    assert changed[3] == "stored"
+    assert changed[1] == _health([str(folder), "--json", "--no-cache"], capsys)[1]
+    results = list((cache.entries()[0] / "results").iterdir())
+    assert len(cache.entries()) == 1 and len(results) == 1
+    data = bytearray(results[0].read_bytes())
+    data[-10] ^= 0xFF  # a flipped byte in the result: never served
+    results[0].write_bytes(bytes(data))
+    damaged = _health([str(folder), "--json"], capsys)
+    assert damaged[3] == "hit" and damaged[1] == changed[1]
+    assert _health([str(folder), "--json"], capsys)[3] == "result"  # written again
 
 
 @pytest.mark.skipif(not hasattr(__import__("os"), "getuid"), reason="POSIX permissions")

@@ -18,6 +18,7 @@ import pytest
 duckdb = pytest.importorskip("duckdb")
 
 from kalib import compact, demo  # noqa: E402
+from kalib import io as kio  # noqa: E402
 from kalib.cli import main  # noqa: E402
 from kalib.io import load_client  # noqa: E402
 
@@ -45,10 +46,13 @@ def _kalib_values(folder: Path, capsys) -> dict:
     return {i["key"]: i["value"] for i in json.loads(capsys.readouterr().out)["indicators"]}
 
 
-@pytest.mark.parametrize("compacted", [False, True], ids=["plain", "compacted"])
-def test_the_indicators_equal_duckdb_sql_to_the_last_digit(big_folder, capsys, monkeypatch, compacted):
+@pytest.mark.parametrize("compacted,dictionary", [(False, False), (True, False), (True, True)],
+                         ids=["plain", "compacted", "dictionary-read"])
+def test_the_indicators_equal_duckdb_sql_to_the_last_digit(big_folder, capsys, monkeypatch, compacted, dictionary):
     folder, meta = big_folder
     monkeypatch.setattr(compact, "COMPACT_FROM_ROWS", 1_000 if compacted else 10**12)
+    # dictionary-read: every file read as a big one is (repetitive columns dictionary-encoded, kalib.io)
+    monkeypatch.setattr(kio, "DICTIONARY_FROM_BYTES", 0 if dictionary else 10**15)
     rev = load_client(folder, cache=False).tables["revenue"]
     assert (str(rev["customer"].dtype) == "category") is compacted
     ours = _kalib_values(folder, capsys)

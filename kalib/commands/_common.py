@@ -7,7 +7,7 @@ import contextlib
 import sys
 from typing import Any
 
-__all__ = ["add_client_argument", "add_cache_argument", "load_from_args", "print_json", "print_warnings", "neutralise", "SafeText",
+__all__ = ["add_client_argument", "add_cache_argument", "load_from_args", "remembered_result", "print_json", "print_warnings", "neutralise", "SafeText",
            "safe_output", "display_width", "text_table", "check_out_folder"]
 
 
@@ -31,9 +31,7 @@ def add_cache_argument(p: argparse.ArgumentParser) -> None:
                    help="load from the files, without the cache of loaded clients (see 'kalib cache')")
 
 
-def load_from_args(args: argparse.Namespace):
-    from ..io import load_client
-
+def _load_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
     if getattr(args, "as_of", None):
         kwargs["as_of"] = args.as_of
@@ -41,7 +39,31 @@ def load_from_args(args: argparse.Namespace):
         kwargs["industry"] = args.industry
     if getattr(args, "period", None):
         kwargs["period"] = args.period
-    return load_client(args.client, cache=not getattr(args, "no_cache", False), **kwargs)
+    return kwargs
+
+
+def load_from_args(args: argparse.Namespace):
+    from ..io import load_client
+
+    return load_client(args.client, cache=not getattr(args, "no_cache", False), **_load_kwargs(args))
+
+
+def remembered_result(args: argparse.Namespace, name: str, params: dict[str, Any], source: str, compute):
+    """``compute()`` (the loaded client and a command's result), or the result a run with the same client files
+    and options stored beside the client's cache entry (:func:`kalib.cache.remembered`; not with --no-cache)."""
+    if getattr(args, "no_cache", False):
+        return compute()
+    from ..cache import remembered
+    from ..io import client_path
+
+    try:
+        path = client_path(args.client)
+    except (OSError, ValueError):  # no such client: the load says so, as without the cache
+        return compute()
+    kwargs = _load_kwargs(args)
+    options = {"as_of": kwargs.get("as_of"), "period": kwargs.get("period"), "industry": kwargs.get("industry"),
+               "overrides": None}  # as load_client keys its entry
+    return remembered(path, options, name, params, source, compute)
 
 
 def lang_of(args: argparse.Namespace, client) -> str:

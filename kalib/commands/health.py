@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_client_argument, lang_of, load_from_args, print_json, print_warnings, text_table
+from ._common import (add_client_argument, lang_of, load_from_args, print_json, print_warnings, remembered_result,
+                      text_table)
 
 NAME = "health"
 HELP = "the ten health indicators: value, pass and excellent lines, status, distance"
@@ -41,9 +42,15 @@ def run(args: argparse.Namespace) -> int:
     from ..capabilities import require
     from ..health import health_check
 
-    client = load_from_args(args)
-    require(client, "health", getattr(args, "period", None), lang_of(args, client))
-    result = health_check(client, period=getattr(args, "period", None), industry=getattr(args, "industry", None))
+    def compute():
+        client = load_from_args(args)
+        require(client, "health", getattr(args, "period", None), lang_of(args, client))
+        return client, health_check(client, period=getattr(args, "period", None),
+                                    industry=getattr(args, "industry", None))
+
+    # a second run on unchanged files: the result kept beside the client's cache entry, no tables loaded
+    client, result = remembered_result(args, "health", {"period": getattr(args, "period", None),
+                                                        "industry": getattr(args, "industry", None)}, __file__, compute)
     if args.json:
         print_json(result.to_dict())
         return 0
