@@ -175,10 +175,8 @@ def inputs(case: str) -> dict:
     out["rv"] = get(lambda: review(c, milestone="quarter"))
     out["cal"] = get(lambda: calibrate(c))
     out["pf"] = get(lambda: portfolio(c, strict=False))
-    if case == "empty":
-        out["ev"] = evaluate_deal(None, config=c.config)
-    else:
-        out["ev"] = review_deal(c, default_opportunity(c))
+    deal = None if case == "empty" else default_opportunity(c)
+    out["ev"] = review_deal(c, deal) if deal is not None else evaluate_deal(None, config=c.config)
     out["pm"] = out["ev"].power_map
     out["team"] = get(lambda: team_analysis(c, per))
     return out
@@ -225,27 +223,40 @@ CHART_IDS = (
 # -- what the renderer drew --------------------------------------------------------------
 
 def drawn_texts(fig) -> tuple[list, tuple[float, float]]:
-    """Draw ``fig`` on an Agg canvas; the Text artists the renderer drew, and the figure's size in pixels."""
+    """Draw ``fig`` on an Agg canvas; (text, window extent) of every Text the renderer drew, and the
+    figure's size in pixels."""
+    from matplotlib.text import Text
+
     canvas = FigureCanvasAgg(fig)
     renderer = canvas.get_renderer()
+    current: list = []
     seen: dict[int, object] = {}
-    orig = renderer.draw_text
+    orig_text_draw, orig_draw_text = Text.draw, renderer.draw_text
+
+    def text_draw(self, rend):
+        current.append(self)
+        try:
+            return orig_text_draw(self, rend)
+        finally:
+            current.pop()
 
     def draw_text(gc, x, y, s, prop, angle, ismath=False, mtext=None):
-        if mtext is not None and s.strip():
-            seen.setdefault(id(mtext), mtext)
-        return orig(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
+        if current and s.strip():
+            seen.setdefault(id(current[-1]), current[-1])
+        return orig_draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
 
     renderer.draw_text = draw_text
-    canvas.draw()
-    out = []
-    for t in seen.values():
-        bb = t.get_window_extent(renderer)
-        out.append((t.get_text(), bb))
+    Text.draw = text_draw
+    try:
+        canvas.draw()
+    finally:
+        Text.draw = orig_text_draw
+    out = [(t.get_text(), t.get_window_extent(renderer)) for t in seen.values()]
     return out, (renderer.width, renderer.height)
 
 
 TOL = 1.0  # pixels
+MAX_INCHES = (12.0, 12.0)  # a chart fits on a page
 
 
 def overlaps(texts, size) -> list[str]:
@@ -271,7 +282,7 @@ CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 WORD = re.compile(r"[A-Za-z]{3,}")
 ZH_ALLOWED = {"RMB", "KPI", "NPS", "HHI", "NoGo", "Brier", "CRM"}
 NEG_ZERO = re.compile(r"(?<![\w.])[-−‐‒–]0(?:\.0+)?(?![\d.])")
-OFFSET = re.compile(r"\d[eE][+-]?\d|×\s*10|\b1e\d")
+OFFSET = re.compile(r"\d[eE][+-]?\d|×\s*10|\b1e\d|\^\{|\\mathdefault")
 NAN = re.compile(r"\bnan\b", re.IGNORECASE)
 
 
@@ -292,14 +303,14 @@ def data_strings(case: str) -> tuple[tuple[str, ...], frozenset]:
 
 def strip_data(text: str, case: str) -> str:
     names, prefixes = data_strings(case)
-    for n in names:
-        if n in text:
-            text = text.replace(n, " ")
     # A name shortened to fit ("欧阳诸葛…"): drop the longest known prefix before each ellipsis.
     while "…" in text:
         i = text.index("…")
-        cut = next((j for j in range(max(0, i - 40), i) if text[j:i] in prefixes), i)
+        cut = next((j for j in range(max(0, i - 60), i) if text[j:i] in prefixes), i)
         text = text[:cut] + " " + text[i + 1:]
+    for n in names:
+        if n in text:
+            text = text.replace(n, " ")
     return text
 
 
@@ -333,13 +344,17 @@ def chart_problems(chart: str, case: str, lang: str) -> list[str] | None:
     n_before = len(plt.get_fignums())
     fig = fn(objs, lang)
     assert len(plt.get_fignums()) == n_before, "a chart must not register a figure with pyplot"
+    problems = []
+    w, h = fig.get_size_inches()
+    if w > MAX_INCHES[0] or h > MAX_INCHES[1]:
+        problems.append(f"figure of {w:.1f}×{h:.1f} inches: larger than a page ({MAX_INCHES[0]}×{MAX_INCHES[1]})")
     texts, size = drawn_texts(fig)
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
             off = axis.get_offset_text()
             if off.get_visible() and off.get_text().strip():
                 texts.append((f"[offset text] {off.get_text()}", off.get_window_extent()))
-    return overlaps(texts, size) + text_problems(texts, lang, case)
+    return problems + overlaps(texts, size) + text_problems(texts, lang, case)
 
 
 @pytest.mark.parametrize("case", CASES)
