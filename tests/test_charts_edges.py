@@ -146,7 +146,7 @@ def inputs(case: str) -> dict:
     from kalib.accounts import customer_value
     from kalib.calibration import calibrate
     from kalib.deals import default_opportunity, evaluate_deal, portfolio, review_deal
-    from kalib.forecast import what_ifs
+    from kalib.forecast import simulate
     from kalib.health import health_check
     from kalib.pipeline import dashboard
     from kalib.review import review
@@ -170,8 +170,7 @@ def inputs(case: str) -> dict:
     out["health"] = get(lambda: health_check(c, period=per))
     out["cv"] = get(lambda: customer_value(c, period=per))
     out["dash"] = get(lambda: dashboard(c, "quarter"))
-    wi = get(lambda: what_ifs(c, "quarter"))
-    out["fc"] = wi.base if wi is not None else None
+    out["fc"] = get(lambda: simulate(c, "quarter", trials=2000))
     out["rv"] = get(lambda: review(c, milestone="quarter"))
     out["cal"] = get(lambda: calibrate(c))
     out["pf"] = get(lambda: portfolio(c, strict=False))

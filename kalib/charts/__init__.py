@@ -328,15 +328,15 @@ _OFFSETS = ((5, 4, "left", "bottom"), (5, -4, "left", "top"), (-5, 4, "right", "
             (9, 0, "left", "center"), (-9, 0, "right", "center"))
 
 
-def label_points(ax, xs, ys, labels, priority=None, limit: int = 12, fontsize: float = 8, width: int = 18,
+def label_points(ax, xs, ys, labels, priority=None, limit: int = 12, fontsize: float = 8, width: int | None = 18,
                  avoid: list | None = None, **text_kw) -> list:
     """Name at most ``limit`` points, the most important first, with no label over another text.
 
     Each label tries eight places around its point and is left out when none is free (inside
     the axes, clear of every text already drawn).  Call it after ``fig.tight_layout()``: labels
     are anchored in points from their data point.  ``priority`` (higher first) defaults to
-    the order given; names are shortened to ``width`` (:func:`short_name`).  Returns the labels
-    drawn.
+    the order given; names are shortened to ``width`` (:func:`short_name`; None: as given).
+    Returns the labels drawn.
     """
     import numpy as np
 
@@ -354,7 +354,7 @@ def label_points(ax, xs, ys, labels, priority=None, limit: int = 12, fontsize: f
             break
         if not (np.isfinite(xs[i]) and np.isfinite(ys[i])):
             continue
-        text = short_name(labels[i], width)
+        text = short_name(labels[i], width) if width else str(labels[i])
         for dx, dy, ha, va in _OFFSETS:
             a = ax.annotate(text, (xs[i], ys[i]), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
                             fontsize=fontsize, **text_kw)
