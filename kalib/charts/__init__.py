@@ -165,16 +165,25 @@ def chart_lang(lang: str = "zh") -> Iterator[str]:
 # The chart's own money formatter (the same rules as the text's): Chinese in 万/亿, English
 # in M/B, thousands separators, no trailing ".0", never "-0".
 
-def money_unit(largest: float, lang: str) -> tuple[float, str]:
+def money_unit(largest: float, lang: str, smallest: float | None = None) -> tuple[float, str]:
     """The (divisor, suffix) for amounts up to ``largest`` (absolute) in ``lang``.
+
+    With ``smallest`` (the smallest amount that must read well), a unit in which it would
+    be below 0.1 gives way to the next smaller one (20万 rather than 0.002亿).
 
     >>> money_unit(3e8, "zh"), money_unit(5e6, "zh"), money_unit(2e9, "en"), money_unit(800, "en")
     ((100000000.0, '亿'), (10000.0, '万'), (1000000000.0, 'B'), (1.0, ''))
+    >>> money_unit(3e8, "zh", smallest=2e5)
+    (10000.0, '万')
     """
     a = abs(float(largest)) if largest == largest else 0.0
-    if lang == "zh":
-        return (1e8, "亿") if a >= 1e8 else (1e4, "万") if a >= 1e4 else (1.0, "")
-    return (1e9, "B") if a >= 1e9 else (1e6, "M") if a >= 1e5 else (1.0, "")
+    units = ((1e8, "亿"), (1e4, "万"), (1.0, "")) if lang == "zh" else ((1e9, "B"), (1e6, "M"), (1.0, ""))
+    floor = (1e8, 1e4, 0.0) if lang == "zh" else (1e9, 1e5, 0.0)
+    k = next(i for i, f in enumerate(floor) if a >= f)
+    if smallest is not None and smallest == smallest and smallest > 0:
+        while k < 2 and abs(smallest) / units[k][0] < 0.1:
+            k += 1
+    return units[k]
 
 
 def _number(v: float, decimals: int) -> str:
@@ -210,11 +219,15 @@ class MoneyFormatter(Formatter):
 
     def __init__(self, lang: str, unit: tuple[float, str] | None = None, log: bool = False):
         self.lang, self.unit, self.log = lang, unit, log
+        self.ticks: list[float] = []
+
+    def set_locs(self, locs):
+        self.ticks = [float(v) for v in locs]
 
     def current_unit(self) -> tuple[float, str]:
         if self.unit is not None:
             return self.unit
-        return money_unit(max([abs(v) for v in self.locs] or [0.0]), self.lang)
+        return money_unit(max([abs(v) for v in self.ticks] or [0.0]), self.lang)
 
     def __call__(self, x, pos=None):
         div, suffix = self.current_unit()
@@ -222,7 +235,7 @@ class MoneyFormatter(Formatter):
         if self.log:
             d = _decimals(v)
         else:
-            locs = sorted(self.locs)
+            locs = sorted(self.ticks)
             step = min((b - a for a, b in zip(locs, locs[1:]) if b > a), default=abs(x) or 1.0) / div
             d = 0 if step >= 1 else min(3, int(math.ceil(-math.log10(step) - 1e-9)))
         text = _number(v, d)

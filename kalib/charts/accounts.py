@@ -103,7 +103,8 @@ def tier_chart(cv, lang: str = "zh") -> Figure:
         ax1, ax2 = fig.subplots(1, 2, sharey=True)
         y = np.arange(n)
         colors = [TIER_COLORS[min(i, len(TIER_COLORS) - 1)] for i in range(n)]
-        unit = money_unit(max([float(t["revenue"].max() or 0.0)] + [float(v or 0.0) for v in t["min"]]), lang)
+        mins = [float(v) for v in t["min"] if v == v and v]
+        unit = money_unit(max([float(t["revenue"].max() or 0.0)] + mins), lang, smallest=min(mins, default=None))
         names = [f"{r.tier_zh if lang == 'zh' else r.tier_en}\n≥ {fmt_money(r.min, lang, unit)}"
                  for r in t.itertuples()]
         ax1.barh(y, t["customers"], color=colors, edgecolor="black", linewidth=0.5)

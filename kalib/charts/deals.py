@@ -347,8 +347,14 @@ def stage_chart(evaluation: Any = None, lang: str = "zh", *, config: Config | No
         ax.bar(steps, rates, color=colors, width=0.7, alpha=0.85)
         for s in stages:
             ax.text(s["step"], s["win_rate"] + 0.02, fmt_pct(s["win_rate"]), ha="center", fontsize=8)
-        ax.set_xticks(steps, [f"{s['step']}\n{textwrap.fill(s[lang], 12)}" for s in stages], fontsize=8)
+        wrap = 6 if lang == "zh" else 12
+        ax.set_xticks(steps, [f"{s['step']}\n{textwrap.fill(s[lang], wrap, break_long_words=False)}" for s in stages],
+                      fontsize=8)
         ax.set_ylim(0, 1.25)
+        from matplotlib.ticker import PercentFormatter
+
+        ax.set_yticks(np.linspace(0, 1, 6))
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         ax.set_ylabel(tr(lang, "赢率", "Win rate"))
         if gate_steps:
             ax.text(gate_steps[0], 0.02, "Go/NoGo", ha="center", va="bottom", fontsize=7.5, color="white", weight="bold")

@@ -25,7 +25,7 @@ Examples
 ...     "expected_close": pd.to_datetime(["2024-06-20", "2024-08-15"])})}, as_of="2024-05-31")
 >>> fig = stage_chart(dashboard(c), lang="en")
 >>> fig.axes[0].get_title()
-'Open pipeline by stage'
+'Open pipeline by stage (RMB)'
 """
 
 from __future__ import annotations

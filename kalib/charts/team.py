@@ -30,7 +30,7 @@ from . import PALETTE, chart_lang, fmt_money, label_points, money_axis, no_data,
 __all__ = ["sales_chart", "needs_chart", "ramp_chart", "concentration_chart", "NEED_STYLE", "MAX_BARS", "MAX_LABELS"]
 
 #: At most this many salespeople get a bar in :func:`sales_chart` (the best); the table lists everyone.
-MAX_BARS = 30
+MAX_BARS = 40
 #: At most this many points are named in a scatter chart; the table beside it names everyone.
 MAX_LABELS = 12
 
@@ -60,7 +60,7 @@ def sales_chart(t, lang: str = "zh", top: int = MAX_BARS) -> Figure:
         total = len(people)
         p = people.head(top).iloc[::-1]
         n = len(p)
-        fig = Figure(figsize=(8, max(2.5, 0.3 * n + 1.4)))
+        fig = Figure(figsize=(8, max(2.5, 0.26 * n + 1.5)))
         if not n:
             return no_data(fig, tr(lang, "没有销售人员的销售额", "No sales by salesperson"))
         ax = fig.subplots()
@@ -94,7 +94,7 @@ def sales_chart(t, lang: str = "zh", top: int = MAX_BARS) -> Figure:
         if more:
             title += tr(lang, f"\n前 {n} 名；另有 {more} 人见表格", f"\nthe best {n}; {more} more in the table")
         ax.set_title(title, fontsize=11)
-        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+        ax.legend(loc="lower right", fontsize=8, frameon=True, framealpha=0.9, edgecolor="none")
         fig.tight_layout()
         return fig
 
