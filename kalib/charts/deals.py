@@ -420,7 +420,7 @@ def portfolio_chart(portfolio: Any, lang: str = "zh", *, label: int = 8, ax=None
             ax.scatter(ev.loc[over, "score"], y[over], facecolor="none", edgecolor="black", s=230, linewidth=1.1, zorder=4)
         ax.set_xlim(0, 100)
         top_y = float(y.max()) if len(y) and y.notna().any() else 0.0
-        ax.set_ylim(0, max(top_y, 1.0) * 1.12)
+        ax.set_ylim(0, max(top_y, 1e4) * 1.12)
         unit = money_axis(ax, lang, "y")
         ax.set_xlabel(tr(lang, "九要素得分（0–100）", "Nine-factor score (0–100)"))
         ax.set_ylabel(tr(lang, "加权金额（元）", "Weighted amount (RMB)"))
@@ -436,7 +436,7 @@ def portfolio_chart(portfolio: Any, lang: str = "zh", *, label: int = 8, ax=None
                      fontsize=10, loc="left")
         fig.tight_layout()
         if not len(ev):
-            ax.text(50, max(top_y, 1.0) * 0.56, tr(lang, "没有已评估（九要素打分）的机会", "No deal has been scored on the "
+            ax.text(50, max(top_y, 1e4) * 0.56, tr(lang, "没有已评估（九要素打分）的机会", "No deal has been scored on the "
                                                   "nine factors yet"), ha="center", va="center", color="#555555")
         ok = ev["weighted_amount"].notna() & ev["score"].notna()
         label_points(ax, ev.loc[ok, "score"], y[ok], [str(o) for o in ev.loc[ok, "opportunity_id"]],

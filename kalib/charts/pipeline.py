@@ -292,6 +292,9 @@ def waterfall_chart(review, lang: str = "zh", width: float = 10.0) -> Figure:
         names = [tr(lang, "上周", "Last week")] + [wrap(tr(lang, *CHANGES[s])) for s in w["step"]] + \
             [tr(lang, "本周", "This week")]
         fig = Figure(figsize=(width, 4.4))
+        if not len(w) and not review.start and not review.end:
+            return no_data(fig, tr(lang, f"节点 {review.period.label} 内没有加权管道：上周和本周都为 0",
+                                   f"No weighted pipeline due by {review.period.label}: zero last week and this week"))
         ax = fig.add_subplot()
         levels = np.r_[review.start, review.start + np.cumsum(w["value"].to_numpy())]
         lo, hi = float(min(levels.min(), review.end)), float(max(levels.max(), review.end))

@@ -87,7 +87,7 @@ def sales_chart(t, lang: str = "zh", top: int = MAX_BARS) -> Figure:
             ax.axvline(line7, color=PALETTE["below"], linestyle=":", linewidth=1.2,
                        label=tr(lang, f"指标7及格线 {fmt_money(line7, lang, unit)}",
                                 f"indicator 7 pass line {fmt_money(line7, lang, unit)}"))
-        ax.set_yticks(y, [short_name(x, 18) for x in p["salesperson"]], fontsize=8 if n > 15 else 9)
+        ax.set_yticks(y, [short_name(x, 20) for x in p["salesperson"]], fontsize=8 if n > 15 else 9)
         ax.set_xlabel(tr(lang, "年销售额（元）", "Annual sales (RMB)"))
         more = total - n
         title = tr(lang, f"销售人员年销售额 · {t.period.label}", f"Annual sales per salesperson · {t.period.label}")
@@ -163,10 +163,10 @@ def needs_chart(t, lang: str = "zh") -> Figure:
         ax.set_title(title, fontsize=11)
         ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
         fig.tight_layout()
-        labels = [short_name(r.salesperson, 16) + (f" ({r.coverage:.0f}×→)" if r.coverage > cap else "")
+        labels = [short_name(r.salesperson, 20) + (f" ({r.coverage:.0f}×→)" if r.coverage > cap else "")
                   for r in shown.itertuples()]
         label_points(ax, shown["x"], shown["win_rate"] * 100, labels, priority=shown["annual_sales"].fillna(0),
-                     limit=MAX_LABELS, fontsize=7 if len(shown) > 15 else 8, width=24)
+                     limit=MAX_LABELS, fontsize=7 if len(shown) > 15 else 8, width=26)
         return fig
 
 
@@ -204,7 +204,7 @@ def ramp_chart(t, lang: str = "zh") -> Figure:
         ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
         fig.tight_layout()
         label_points(ax, p["tenure_months"] / 12, p["sales_rate"], list(p["salesperson"]),
-                     priority=p["sales_rate"].fillna(0), limit=MAX_LABELS, fontsize=7 if len(p) > 15 else 8, width=16)
+                     priority=p["sales_rate"].fillna(0), limit=MAX_LABELS, fontsize=7 if len(p) > 15 else 8, width=20)
         return fig
 
 
