@@ -230,7 +230,7 @@ def drawn_texts(fig) -> tuple[list, tuple[float, float]]:
     renderer = canvas.get_renderer()
     current: list = []
     seen: dict[int, object] = {}
-    orig_text_draw, orig_draw_text = Text.draw, renderer.draw_text
+    orig_text_draw = Text.draw
 
     def text_draw(self, rend):
         current.append(self)
@@ -242,8 +242,15 @@ def drawn_texts(fig) -> tuple[list, tuple[float, float]]:
     def draw_text(gc, x, y, s, prop, angle, ismath=False, mtext=None):
         if current and s.strip():
             seen.setdefault(id(current[-1]), current[-1])
-        return orig_draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
 
+    # Lay everything out as for a real drawing, but paint nothing (only positions matter here).
+    def nothing(*args, **kwargs):
+        return None
+
+    for name in ("draw_path", "draw_markers", "draw_path_collection", "draw_image", "draw_gouraud_triangles",
+                 "draw_quad_mesh", "draw_tex"):
+        if hasattr(renderer, name):
+            setattr(renderer, name, nothing)
     renderer.draw_text = draw_text
     Text.draw = text_draw
     try:
@@ -300,17 +307,20 @@ def data_strings(case: str) -> tuple[tuple[str, ...], frozenset]:
     return tuple(sorted(vals, key=len, reverse=True)), prefixes
 
 
+@lru_cache(maxsize=None)
+def _names_pattern(case: str):
+    names, _ = data_strings(case)
+    return re.compile("|".join(re.escape(n) for n in names))
+
+
 def strip_data(text: str, case: str) -> str:
-    names, prefixes = data_strings(case)
+    _names, prefixes = data_strings(case)
     # A name shortened to fit ("欧阳诸葛…"): drop the longest known prefix before each ellipsis.
     while "…" in text:
         i = text.index("…")
         cut = next((j for j in range(max(0, i - 60), i) if text[j:i] in prefixes), i)
         text = text[:cut] + " " + text[i + 1:]
-    for n in names:
-        if n in text:
-            text = text.replace(n, " ")
-    return text
+    return _names_pattern(case).sub(" ", text)
 
 
 def text_problems(texts, lang: str, case: str) -> list[str]:
@@ -330,6 +340,20 @@ def text_problems(texts, lang: str, case: str) -> list[str]:
             if words:
                 problems.append(f"English in a Chinese chart: {words} in {s!r}")
     return problems
+
+
+MONEY_SUFFIX = {"zh": re.compile(r"\d(万|亿)"), "en": re.compile(r"\d(M|B)\b")}
+OWN_SCALES = {"health.scorecard"}  # one indicator per row, each on its own scale and in its own unit
+
+
+def unit_problems(texts, lang: str) -> list[str]:
+    """Money in one unit per chart: not 万 beside 亿, nor M beside B."""
+    found: dict[str, str] = {}
+    for s, _bb in texts:
+        for m in MONEY_SUFFIX[lang].finditer(s):
+            found.setdefault(m.group(1), s)
+    return [f"money in {len(found)} units in one chart: " + ", ".join(f"{u} in {s!r}" for u, s in found.items())] \
+        if len(found) > 1 else []
 
 
 def chart_problems(chart: str, case: str, lang: str) -> list[str] | None:
@@ -353,6 +377,8 @@ def chart_problems(chart: str, case: str, lang: str) -> list[str] | None:
             off = axis.get_offset_text()
             if off.get_visible() and off.get_text().strip():
                 texts.append((f"[offset text] {off.get_text()}", off.get_window_extent()))
+    if chart not in OWN_SCALES:
+        problems += unit_problems(texts, lang)
     return problems + overlaps(texts, size) + text_problems(texts, lang, case)
 
 
@@ -404,6 +430,12 @@ def test_the_checks_catch_overlap_outside_and_wrong_language():
     en = text_problems(texts, "en", "demo")
     assert any(p.startswith("Chinese in an English chart") for p in en)
     assert ax.yaxis.get_offset_text().get_text() == "1e6"  # matplotlib's own offset, which charts must not show
+
+
+def test_the_unit_check_catches_mixed_units():
+    assert unit_problems([("3,200万", None), ("1.2亿", None)], "zh")
+    assert unit_problems([("12.3M", None), ("1.2B", None)], "en")
+    assert not unit_problems([("3,200万", None), ("+12万", None), ("RMB", None)], "zh")
 
 
 def test_data_names_are_not_chart_text():
