@@ -219,7 +219,7 @@ def concentration_chart(t, lang: str = "zh") -> Figure:
             return no_data(fig, tr(lang, "没有销售额", "No sales"))
         x = np.arange(0, len(s) + 1) / len(s) * 100
         y = np.concatenate([[0], np.cumsum(s) / total * 100])
-        ax.plot(x, y, marker="o", color=PALETTE["primary"], label=tr(lang, "实际", "actual"))
+        ax.plot(x, y, marker="o" if len(s) <= 60 else None, color=PALETTE["primary"], label=tr(lang, "实际", "actual"))
         ax.plot([0, 100], [0, 100], color="grey", linestyle=":", label=tr(lang, "完全平均", "perfectly even"))
         k = t.summary["top_n"]
         if k:
