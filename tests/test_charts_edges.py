@@ -342,7 +342,8 @@ def text_problems(texts, lang: str, case: str) -> list[str]:
     return problems
 
 
-MONEY_SUFFIX = {"zh": re.compile(r"\d(万|亿)"), "en": re.compile(r"\d(M|B)\b")}
+# 3,200元 / 1.2万元 / 3.3亿 ; 3,200 RMB / 450k RMB / 12.3M / 2.5B
+MONEY_SUFFIX = {"zh": re.compile(r"\d(万|亿|元)"), "en": re.compile(r"\d(?:(k|M|B)\b| (RMB))")}
 OWN_SCALES = {"health.scorecard"}  # one indicator per row, each on its own scale and in its own unit
 
 
@@ -351,7 +352,7 @@ def unit_problems(texts, lang: str) -> list[str]:
     found: dict[str, str] = {}
     for s, _bb in texts:
         for m in MONEY_SUFFIX[lang].finditer(s):
-            found.setdefault(m.group(1), s)
+            found.setdefault(next(g for g in m.groups() if g), s)
     return [f"money in {len(found)} units in one chart: " + ", ".join(f"{u} in {s!r}" for u, s in found.items())] \
         if len(found) > 1 else []
 
@@ -435,6 +436,8 @@ def test_the_checks_catch_overlap_outside_and_wrong_language():
 def test_the_unit_check_catches_mixed_units():
     assert unit_problems([("3,200万", None), ("1.2亿", None)], "zh")
     assert unit_problems([("12.3M", None), ("1.2B", None)], "en")
+    assert unit_problems([("5,000元", None), ("+1.2万元", None)], "zh")
+    assert unit_problems([("3,200 RMB", None), ("12.3M RMB", None)], "en")
     assert not unit_problems([("3,200万", None), ("+12万", None), ("RMB", None)], "zh")
 
 
