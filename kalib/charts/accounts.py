@@ -32,11 +32,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import PercentFormatter
 
-from ..health import format_line
-from ..i18n import fmt_pct, fmt_rmb, tr
-from . import PALETTE, STATUS_STYLE, chart_lang
+from ..i18n import fmt_pct, tr
+from . import PALETTE, STATUS_STYLE, chart_lang, fmt_money, money_axis, money_unit, no_data, short_name
 
 __all__ = ["pareto_chart", "tier_chart", "size_value_chart", "value_trend_chart", "TIER_COLORS"]
 
@@ -53,6 +52,8 @@ def pareto_chart(cv, lang: str = "zh") -> Figure:
     with chart_lang(lang) as lang:
         p = cv.pareto()
         fig = Figure(figsize=(7.5, 4.6))
+        if not len(p):
+            return no_data(fig, tr(lang, f"{_period(cv)} 没有客户收入", f"No customer revenue in {_period(cv)}"))
         ax = fig.add_subplot()
         x = np.concatenate([[0.0], p["cum_customers"].to_numpy()])
         y = np.concatenate([[0.0], p["cum_share"].to_numpy()])
@@ -73,8 +74,10 @@ def pareto_chart(cv, lang: str = "zh") -> Figure:
             m = conc["customers_for_80pct"]
             ax.axhline(0.8, color="black", linewidth=0.8, linestyle="--")
             ax.axvline(m / n, color="black", linewidth=0.8, linestyle="--")
-            ax.text(m / n + 0.01, 0.05, tr(lang, f"{m}个客户（{fmt_pct(m / n)}）贡献80%",
-                                           f"{m} customers ({fmt_pct(m / n)}) make 80%"), fontsize=9)
+            right = m / n > 0.55
+            ax.text(m / n + (-0.01 if right else 0.01), 0.77, tr(lang, f"{m}个客户（{fmt_pct(m / n)}）贡献80%",
+                                                              f"{m} customers ({fmt_pct(m / n)}) make 80%"),
+                    fontsize=9, va="top", ha="right" if right else "left")
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1.02)
         ax.xaxis.set_major_formatter(PercentFormatter(1.0))
@@ -86,7 +89,7 @@ def pareto_chart(cv, lang: str = "zh") -> Figure:
             if hhi is not None else ""
         ax.set_title(tr(lang, f"客户收入帕累托曲线 · {_period(cv)}", f"Pareto curve of customer revenue · {_period(cv)}")
                      + (f"\n{sub}" if sub else ""), fontsize=11)
-        ax.legend(loc="lower right", fontsize=8.5, frameon=False)
+        ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.14), ncol=2, fontsize=8.5, frameon=False)
         fig.tight_layout()
         return fig
 
@@ -100,14 +103,16 @@ def tier_chart(cv, lang: str = "zh") -> Figure:
         ax1, ax2 = fig.subplots(1, 2, sharey=True)
         y = np.arange(n)
         colors = [TIER_COLORS[min(i, len(TIER_COLORS) - 1)] for i in range(n)]
-        names = [f"{r.tier_zh if lang == 'zh' else r.tier_en}\n≥ {format_line(r.min, 'rmb', lang)}"
+        mins = [float(v) for v in t["min"] if v == v and v]
+        unit = money_unit(max([float(t["revenue"].max() or 0.0)] + mins), lang, smallest=min(mins, default=None))
+        names = [f"{r.tier_zh if lang == 'zh' else r.tier_en}\n≥ {fmt_money(r.min, lang, unit)}"
                  for r in t.itertuples()]
         ax1.barh(y, t["customers"], color=colors, edgecolor="black", linewidth=0.5)
         ax2.barh(y, t["revenue_share"].fillna(0.0), color=colors, edgecolor="black", linewidth=0.5)
         for i, r in enumerate(t.itertuples()):
             ax1.text(r.customers, i, f" {r.customers}", va="center", fontsize=9)
             ax2.text(0 if pd.isna(r.revenue_share) else r.revenue_share, i,
-                     f" {fmt_pct(r.revenue_share)} · {fmt_rmb(r.revenue, lang)}", va="center", fontsize=9)
+                     f" {fmt_pct(r.revenue_share)} · {fmt_money(r.revenue, lang, unit)}", va="center", fontsize=9)
         ax1.set_yticks(y, names)
         ax1.invert_yaxis()
         ax1.set_xlabel(tr(lang, "客户数", "Customers"))
@@ -115,8 +120,8 @@ def tier_chart(cv, lang: str = "zh") -> Figure:
         ax2.xaxis.set_major_formatter(PercentFormatter(1.0))
         ax1.set_xlim(0, max(1, t["customers"].max()) * 1.25)
         ax2.set_xlim(0, min(1.0, max(0.05, float(t["revenue_share"].max() or 0))) * 1.6)
-        fig.suptitle(tr(lang, f"客户价值分级 · {_period(cv)}（按每年给我们带来的价值，门槛为默认值）",
-                        f"Customer value tiers · {_period(cv)} (by yearly value to us; default thresholds)"),
+        fig.suptitle(tr(lang, f"客户价值分级 · {_period(cv)}（按每年给我们带来的价值，元；门槛为默认值）",
+                        f"Customer value tiers · {_period(cv)} (by yearly value to us, RMB; default thresholds)"),
                      fontsize=11, x=0.02, ha="left")
         fig.tight_layout()
         return fig
@@ -139,10 +144,8 @@ def size_value_chart(cv, lang: str = "zh", label: int = 4) -> Figure:
         size = pd.to_numeric(t["employees"], errors="coerce")
         ok = size.notna() & (size > 0) & (t["value"] > 0)
         if not ok.any():
-            ax.text(0.5, 0.5, tr(lang, "没有客户规模（员工人数）数据", "No customer sizes (employees) in the data"),
-                    ha="center", va="center", transform=ax.transAxes)
-            ax.set_axis_off()
-            return fig
+            return no_data(fig, tr(lang, "没有客户规模（员工人数）数据或客户收入",
+                                   "No customer sizes (employees) or no customer revenue in the data"))
         try:
             sv = cv.size_vs_value()
         except MissingData:
@@ -183,9 +186,14 @@ def size_value_chart(cv, lang: str = "zh", label: int = 4) -> Figure:
                     transform=ax.get_yaxis_transform(), va="bottom", fontsize=7.5, color="#555555")
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: fmt_rmb(v, lang)))
+        money_axis(ax, lang, "y")
+        from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+        ax.xaxis.set_major_locator(LogLocator(base=10))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel(tr(lang, "客户员工人数（对数刻度）", "Customer's employees (log scale)"))
-        ax.set_ylabel(tr(lang, "每年给我们的价值（对数刻度）", "Value to us per year (log scale)"))
+        ax.set_ylabel(tr(lang, "每年给我们的价值（元，对数刻度）", "Value to us per year (RMB, log scale)"))
         missing = int((~size.notna() & (t["value"] > 0)).sum())
         note = tr(lang, f"；{missing}个客户无员工人数，未画出", f"; {missing} customers without employees not shown") \
             if missing else ""
@@ -193,7 +201,7 @@ def size_value_chart(cv, lang: str = "zh", label: int = 4) -> Figure:
                         f"Customer size against value to us · {_period(cv)}{note}"), fontsize=11)
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
         if named:
-            ax.text(1.02, 0.0, "\n".join(f"{k}  {name}" for k, (name, _c) in enumerate(named, 1)),
+            ax.text(1.02, 0.0, "\n".join(f"{k}  {short_name(name, 24)}" for k, (name, _c) in enumerate(named, 1)),
                     transform=ax.transAxes, fontsize=8, va="bottom", ha="left")
         fig.tight_layout()
         return fig
@@ -205,9 +213,11 @@ def value_trend_chart(cv, lang: str = "zh", top: int = 15) -> Figure:
         t = cv.table.loc[cv.table["revenue"] > 0].head(top).iloc[::-1]
         n = len(t)
         fig = Figure(figsize=(8.5, 0.36 * max(n, 3) + 1.4))
+        if not n:
+            return no_data(fig, tr(lang, f"{_period(cv)} 没有客户收入", f"No customer revenue in {_period(cv)}"))
         ax = fig.add_subplot()
         y = np.arange(n)
-        unit, div = (tr(lang, "万元", "M RMB"), 1e4 if lang == "zh" else 1e6)
+        div = 1.0
         trend_color = {"growing": STATUS_STYLE["excellent"]["color"], "declining": STATUS_STYLE["below"]["color"],
                        "new": PALETTE["accent"], "stable": PALETTE["secondary"]}
         ax.barh(y, t["value"] / div, color=[trend_color.get(k, PALETTE["secondary"]) for k in t["trend"]],
@@ -220,10 +230,11 @@ def value_trend_chart(cv, lang: str = "zh", top: int = 15) -> Figure:
         for i, r in enumerate(t.itertuples()):
             g = "" if pd.isna(r.growth) else f" {r.growth:+.0%}"
             ax.text(r.value / div, i, f" {words.get(r.trend, r.trend)}{g}", va="center", fontsize=8)
-        ax.set_yticks(y, [str(c) for c in t["customer"]], fontsize=8)
-        ax.set_xlabel(tr(lang, f"每年价值（{unit}）", f"Value per year ({unit})"))
+        ax.set_yticks(y, [short_name(c, 24) for c in t["customer"]], fontsize=8)
+        ax.set_xlabel(tr(lang, "每年价值（元）", "Value per year (RMB)"))
         ax.set_xlim(0, max(float((t["value"] / div).max()), float((prev / div).max() if prev.notna().any() else 0))
                     * 1.25 if n else 1)
+        money_axis(ax, lang, "x")
         ax.set_title(tr(lang, f"前{n}大客户的价值与趋势 · {_period(cv)}",
                         f"Value and trend of the {n} largest customers · {_period(cv)}"), fontsize=11)
         ax.legend(loc="lower right", fontsize=8, frameon=False)

@@ -21,10 +21,10 @@ from typing import Any
 import numpy as np
 
 from ..config import Config, default_config
-from ..i18n import fmt_pct, fmt_rmb, tr
-from . import PALETTE, STATUS_STYLE, chart_lang
+from ..i18n import fmt_pct, tr
+from . import PALETTE, STATUS_STYLE, chart_lang, fmt_money, label_points, money_axis, short_name, text_width
 
-__all__ = ["factor_profile_chart", "power_map_chart", "stage_chart", "portfolio_chart", "VERDICT_STYLE"]
+__all__ = ["factor_profile_chart", "power_map_chart", "stage_chart", "portfolio_chart", "VERDICT_STYLE", "VERDICT_NAMES"]
 
 VERDICT_STYLE = {
     "go": {"color": PALETTE["excellent"], "marker": "*", "size": 160},
@@ -32,6 +32,9 @@ VERDICT_STYLE = {
     "nogo": {"color": PALETTE["below"], "marker": "v", "size": 80},
     "not_evaluated": {"color": PALETTE["na"], "marker": "x", "size": 40},
 }
+# The verdicts as a chart names them: Go/NoGo is the method's own term in both languages.
+VERDICT_NAMES = {"go": ("Go（继续）", "Go"), "review": ("复核", "Review"), "nogo": ("NoGo（放弃）", "NoGo"),
+                 "not_evaluated": ("未评估", "Not evaluated")}
 STANCE_COLOR = {"opponent": PALETTE["below"], "neutral": "#8c8c8c", "supporter": PALETTE["excellent"], None: "#bdbdbd"}
 
 
@@ -66,8 +69,9 @@ def factor_profile_chart(evaluation: Any, lang: str = "zh", *, ax=None):
         lo, hi = float(d["scale"]["min"]), float(d["scale"]["max"])
         gate_min = float(d["go_nogo"]["gate_min"])
         prof = evaluation.profile(lang)
+        own = ax is None
         if ax is None:
-            fig = Figure(figsize=(7.6, 4.6))
+            fig = Figure(figsize=(7.6, 4.8))
             ax = fig.subplots()
         else:
             fig = ax.figure
@@ -93,9 +97,15 @@ def factor_profile_chart(evaluation: Any, lang: str = "zh", *, ax=None):
         ax.axvline(3, color="#999999", lw=0.8, ls="--", zorder=0)
         ax.set_xlabel(tr(lang, f"评分（{lo:g}–{hi:g}；右侧为权重）", f"Score ({lo:g}–{hi:g}; weights beside the names)"))
         sc = tr(lang, "未评估", "not evaluated") if evaluation.score is None else f"{evaluation.score:.0f}/100"
-        ax.set_title(tr(lang, f"九大成功要素 · {_short(evaluation.title(lang))}\n{evaluation.verdict_label(lang)} · 得分 {sc}",
-                        f"Nine success factors · {_short(evaluation.title(lang))}\n{evaluation.verdict_label(lang)} · score {sc}"),
-                     fontsize=10, loc="left")
+        verdict = tr(lang, *VERDICT_NAMES.get(evaluation.verdict, (evaluation.verdict, evaluation.verdict)))
+        head = tr(lang, "九大成功要素 · ", "Nine success factors · ")
+        room = int(fig.get_size_inches()[0] * 12) - text_width(head)
+        title = tr(lang, f"{head}{short_name(evaluation.title(lang), room)}\n{verdict} · 得分 {sc}",
+                   f"{head}{short_name(evaluation.title(lang), room)}\n{verdict} · score {sc}")
+        if own:
+            fig.suptitle(title, fontsize=10, x=0.01, ha="left")
+        else:
+            ax.set_title(title, fontsize=10, loc="left")
         fig.tight_layout()
         return fig
 
@@ -174,6 +184,7 @@ def power_map_chart(pm: Any, lang: str = "zh", *, view: str = "matrix", title: s
             usable = p[p["attitude"].notna() & p["influence"].notna()]
             pts = _spread(list(zip(usable["attitude"].astype(float), usable["influence"].astype(float))))
             r_max = float(st["relationship"]["max"])
+            names: list[str] = []
             for (x, y, k), (_, r) in zip(pts, usable.iterrows()):
                 rel = 0.0 if r["relationship"] != r["relationship"] else float(r["relationship"])
                 size = 90 + 520 * rel / r_max
@@ -184,9 +195,7 @@ def power_map_chart(pm: Any, lang: str = "zh", *, view: str = "matrix", title: s
                            linewidth=2.4 if is_dm else 1.6, linestyle="-" if met else "--", alpha=0.9, zorder=3)
                 role = roles.get(r["role"], {}).get(lang, "") if r["role"] else ""
                 star = "★ " if is_dm else ""
-                ax.annotate(f"{star}{r['person']}" + (f"\n{role}" if role else ""), (x, y),
-                            xytext=(9, 4) if k % 2 == 0 else (-9, -4), ha="left" if k % 2 == 0 else "right",
-                            va="bottom" if k % 2 == 0 else "top", textcoords="offset points", fontsize=8, zorder=4)
+                names.append(f"{star}{short_name(r['person'], 14)}" + (f"\n{role}" if role else ""))
             missing = len(p) - len(usable)
             if missing:
                 ax.text(a_hi + 0.5, i_lo - 0.45, tr(lang, f"另有 {missing} 人缺少态度或影响力", f"{missing} more without attitude or influence"),
@@ -211,6 +220,14 @@ def power_map_chart(pm: Any, lang: str = "zh", *, view: str = "matrix", title: s
         ttl = title or tr(lang, "决策权力图：影响力 × 态度（大小 = 关系强度）", "Decision power map: influence × attitude (size = relationship)")
         ax.set_title(ttl, fontsize=10, loc="left")
         fig.tight_layout()
+        if pm.evaluated and len(usable):
+            drawn = label_points(ax, [x for x, _, _ in pts], [y for _, y, _ in pts], names,
+                                 priority=usable["influence"].astype(float).to_numpy(), limit=len(names), width=None,
+                                 zorder=4)
+            if len(drawn) < len(names):
+                ax.text(a_lo - 0.5, i_lo - 0.45, tr(lang, f"{len(names) - len(drawn)} 人未标名（见表格）",
+                                                    f"{len(names) - len(drawn)} not named (see the table)"),
+                        fontsize=8, color="#555555")
         return fig
 
 
@@ -262,11 +279,14 @@ def _org_chart(pm: Any, lang: str, *, title: str | None = None, ax=None):
         width = max([x for x, _ in pos.values()], default=0) + 1
         depth = max([d for _, d in pos.values()], default=0) + 1
         if ax is None:
-            fig = Figure(figsize=(max(6.0, 1.7 * width), max(3.0, 1.0 * depth + 0.8)))
+            fig = Figure(figsize=(min(12.0, max(6.0, 1.7 * width)), min(10.0, max(3.0, 1.0 * depth + 0.8))))
             ax = fig.subplots()
         else:
             fig = ax.figure
         ax.set_axis_off()
+        # Box labels cut to the box: a box is 0.9 of a unit; a Chinese character at 8.5 pt is about 8.5 pt wide.
+        unit_pt = fig.get_size_inches()[0] * 72 * 0.95 / max(width, 1)
+        fit = max(6, int(unit_pt * 0.85 / 4.6))
         if not pm.evaluated:
             ax.text(0.5, 0.5, tr(lang, "未评估：没有列出决策人", "Not evaluated: no stakeholders listed"),
                     ha="center", va="center", fontsize=11, color="#555555", transform=ax.transAxes)
@@ -289,8 +309,11 @@ def _org_chart(pm: Any, lang: str, *, title: str | None = None, ax=None):
             star = "★ " if r["role"] == "decision_maker" else ""
             title_txt = r["title"] if isinstance(r["title"], str) else ""
             infl = "" if r["influence"] != r["influence"] else f" · {tr(lang, '影响', 'infl.')} {r['influence']:g}"
-            ax.text(x, y + 0.1, f"{star}{r['person']}", ha="center", va="center", fontsize=8.5, weight="bold", zorder=3)
-            ax.text(x, y - 0.12, f"{title_txt}\n{role}{infl}".strip(), ha="center", va="center", fontsize=7, zorder=3)
+            ax.text(x, y + 0.1, short_name(f"{star}{r['person']}", fit), ha="center", va="center", fontsize=8.5,
+                    weight="bold", zorder=3)
+            ax.text(x, y - 0.12, "\n".join(short_name(line, int(fit * 1.2)) for line in (title_txt, f"{role}{infl}")
+                                           if line.strip()),
+                    ha="center", va="center", fontsize=7, zorder=3)
         ax.set_xlim(-0.6, width - 0.4)
         ax.set_ylim(-depth + 0.4, 0.6)
         ttl = title or tr(lang, "决策权力图：汇报关系（颜色 = 态度，边框粗细 = 关系强度，虚线 = 未见过）",
@@ -324,8 +347,14 @@ def stage_chart(evaluation: Any = None, lang: str = "zh", *, config: Config | No
         ax.bar(steps, rates, color=colors, width=0.7, alpha=0.85)
         for s in stages:
             ax.text(s["step"], s["win_rate"] + 0.02, fmt_pct(s["win_rate"]), ha="center", fontsize=8)
-        ax.set_xticks(steps, [f"{s['step']}\n{textwrap.fill(s[lang], 12)}" for s in stages], fontsize=8)
+        wrap = 6 if lang == "zh" else 12
+        ax.set_xticks(steps, [f"{s['step']}\n{textwrap.fill(s[lang], wrap, break_long_words=False)}" for s in stages],
+                      fontsize=8)
         ax.set_ylim(0, 1.25)
+        from matplotlib.ticker import PercentFormatter
+
+        ax.set_yticks(np.linspace(0, 1, 6))
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         ax.set_ylabel(tr(lang, "赢率", "Win rate"))
         if gate_steps:
             ax.text(gate_steps[0], 0.02, "Go/NoGo", ha="center", va="bottom", fontsize=7.5, color="white", weight="bold")
@@ -364,7 +393,7 @@ def portfolio_chart(portfolio: Any, lang: str = "zh", *, label: int = 8, ax=None
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
-    from ..deals import VERDICTS, deals_section
+    from ..deals import deals_section
 
     with chart_lang(lang) as lang:
         t = portfolio.table
@@ -380,7 +409,7 @@ def portfolio_chart(portfolio: Any, lang: str = "zh", *, label: int = 8, ax=None
         ax.axvspan(float(g["go_min"]), 100, color=PALETTE["excellent"], alpha=0.07, zorder=0)
         ax.axvline(float(g["nogo_below"]), color=PALETTE["below"], lw=0.8, ls="--")
         ax.axvline(float(g["go_min"]), color=PALETTE["excellent"], lw=0.8, ls="--")
-        y = ev["weighted_amount"].astype(float) / 1e4
+        y = ev["weighted_amount"].astype(float)
         for v, sty in VERDICT_STYLE.items():
             m = ev["verdict"] == v
             if m.any():
@@ -389,24 +418,27 @@ def portfolio_chart(portfolio: Any, lang: str = "zh", *, label: int = 8, ax=None
         over = ev["over_staged"] == True  # noqa: E712
         if over.any():
             ax.scatter(ev.loc[over, "score"], y[over], facecolor="none", edgecolor="black", s=230, linewidth=1.1, zorder=4)
-        top = ev.sort_values("weighted_amount", ascending=False).head(label)
-        for i, (_, r) in enumerate(top.iterrows()):
-            if r["weighted_amount"] == r["weighted_amount"]:
-                ax.annotate(str(r["opportunity_id"]), (r["score"], r["weighted_amount"] / 1e4),
-                            xytext=(7, 3) if i % 2 == 0 else (7, -9), textcoords="offset points", fontsize=7.5)
         ax.set_xlim(0, 100)
-        ax.set_ylim(bottom=0)
+        top_y = float(y.max()) if len(y) and y.notna().any() else 0.0
+        ax.set_ylim(0, max(top_y, 1e4) * 1.12)
+        unit = money_axis(ax, lang, "y")
         ax.set_xlabel(tr(lang, "九要素得分（0–100）", "Nine-factor score (0–100)"))
-        ax.set_ylabel(tr(lang, "加权金额（万元）", "Weighted amount (10k RMB)"))
+        ax.set_ylabel(tr(lang, "加权金额（元）", "Weighted amount (RMB)"))
         handles = [Line2D([], [], marker=VERDICT_STYLE[v]["marker"], ls="", color=VERDICT_STYLE[v]["color"],
-                          markersize=8, label=tr(lang, VERDICTS[v][0], VERDICTS[v][1])) for v in ("go", "review", "nogo")]
+                          markersize=8, label=tr(lang, *VERDICT_NAMES[v])) for v in ("go", "review", "nogo")]
         handles.append(Line2D([], [], marker="o", ls="", markerfacecolor="none", markeredgecolor="black", markersize=11,
                               label=tr(lang, "圈 = 阶段虚高", "ring = over-staged")))
-        ax.legend(handles=handles, loc="upper left", fontsize=8, frameon=False)
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
         n_na = int((~t["evaluated"]).sum())
-        tot = fmt_rmb(float(ev["weighted_amount"].sum()), lang)
+        tot = fmt_money(float(ev["weighted_amount"].sum()), lang, unit)
         ax.set_title(tr(lang, f"机会组合：{len(ev)} 个已评估（加权 {tot}），{n_na} 个未评估未画出",
                         f"Deal portfolio: {len(ev)} evaluated (weighted {tot}); {n_na} not evaluated, not shown"),
                      fontsize=10, loc="left")
         fig.tight_layout()
+        if not len(ev):
+            ax.text(50, max(top_y, 1e4) * 0.56, tr(lang, "没有已评估（九要素打分）的机会", "No deal has been scored on the "
+                                                  "nine factors yet"), ha="center", va="center", color="#555555")
+        ok = ev["weighted_amount"].notna() & ev["score"].notna()
+        label_points(ax, ev.loc[ok, "score"], y[ok], [str(o) for o in ev.loc[ok, "opportunity_id"]],
+                     priority=y[ok], limit=label, fontsize=7.5)
         return fig

@@ -13,7 +13,7 @@ Examples
 >>> t = team_analysis(Client.from_frames({"revenue": rev}), "2024")
 >>> fig = sales_chart(t, "en")
 >>> fig.axes[0].get_xlabel()
-'Annual sales (M RMB)'
+'Annual sales (RMB)'
 """
 
 from __future__ import annotations
@@ -25,9 +25,14 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..i18n import fmt_pct, tr
-from . import PALETTE, chart_lang
+from . import PALETTE, chart_lang, fmt_money, label_points, money_axis, no_data, short_name
 
-__all__ = ["sales_chart", "needs_chart", "ramp_chart", "concentration_chart", "NEED_STYLE"]
+__all__ = ["sales_chart", "needs_chart", "ramp_chart", "concentration_chart", "NEED_STYLE", "MAX_BARS", "MAX_LABELS"]
+
+#: At most this many salespeople get a bar in :func:`sales_chart` (the best); the table lists everyone.
+MAX_BARS = 40
+#: At most this many points are named in a scatter chart; the table beside it names everyone.
+MAX_LABELS = 12
 
 # Colour + marker per need group, so the chart reads in greyscale too.
 NEED_STYLE = {
@@ -44,35 +49,52 @@ def _need_names(t, lang: str) -> dict[str, str]:
     return {n["key"]: tr(lang, n["zh"], n["en"]) for n in t.config["needs"]}
 
 
-def sales_chart(t, lang: str = "zh") -> Figure:
-    """Annual sales per salesperson (bars, highest on top), the team average, quotas and the indicator 7 line."""
+def sales_chart(t, lang: str = "zh", top: int = MAX_BARS) -> Figure:
+    """Annual sales per salesperson (bars, highest on top), the team average, quotas and the indicator 7 line.
+
+    With more than ``top`` salespeople, the ``top`` best are drawn and the chart says how many
+    more there are (the team table lists everyone).
+    """
     with chart_lang(lang) as lang:
-        p = t.people.iloc[::-1]
+        people = t.people.sort_values("annual_sales", ascending=False, kind="stable")
+        total = len(people)
+        p = people.head(top).iloc[::-1]
         n = len(p)
-        fig = Figure(figsize=(8, max(2.5, 0.3 * n + 1.2)))
+        fig = Figure(figsize=(8, max(2.5, 0.26 * n + 1.5)))
+        if not n:
+            return no_data(fig, tr(lang, "没有销售人员的销售额", "No sales by salesperson"))
         ax = fig.subplots()
         y = np.arange(n)
-        above = p["above_mean"].to_numpy()
-        ax.barh(y[above], p["annual_sales"].to_numpy()[above] / 1e6, color=PALETTE["primary"],
-                label=tr(lang, "高于平均", "above the average"))
-        ax.barh(y[~above], p["annual_sales"].to_numpy()[~above] / 1e6, color=PALETTE["light"],
-                edgecolor=PALETTE["secondary"], hatch="//", label=tr(lang, "不高于平均", "not above the average"))
+        sales = p["annual_sales"].to_numpy(dtype=float)
+        above = p["above_mean"].to_numpy(dtype=bool)
         q = p["quota"].to_numpy(dtype=float)
+        mean = float(t.summary["mean_annual_sales"] or 0.0)
+        line7 = t.lines.get("sales_per_rep")
+        right = max([float(np.nanmax(sales)) if n else 0.0, float(np.nanmax(q)) if (~np.isnan(q)).any() else 0.0,
+                     mean, float(line7 or 0.0), 1.0])
+        ax.set_xlim(0, right * 1.08)
+        unit = money_axis(ax, lang, "x")
+        ax.barh(y[above], sales[above], color=PALETTE["primary"], label=tr(lang, "高于平均", "above the average"))
+        ax.barh(y[~above], sales[~above], color=PALETTE["light"], edgecolor=PALETTE["secondary"], hatch="//",
+                label=tr(lang, "不高于平均", "not above the average"))
         has_q = ~np.isnan(q)
         if has_q.any():
-            ax.scatter(q[has_q] / 1e6, y[has_q], marker="|", s=300, color=PALETTE["accent"], zorder=3,
+            ax.scatter(q[has_q], y[has_q], marker="|", s=300, color=PALETTE["accent"], zorder=3,
                        label=tr(lang, "年度指标", "annual quota"))
-        mean = t.summary["mean_annual_sales"] / 1e6
         ax.axvline(mean, color="black", linestyle="--", linewidth=1,
-                   label=tr(lang, f"平均 {mean:.1f}M", f"average {mean:.1f}M"))
-        line7 = t.lines.get("sales_per_rep")
+                   label=tr(lang, f"平均 {fmt_money(mean, lang, unit)}", f"average {fmt_money(mean, lang, unit)}"))
         if line7:
-            ax.axvline(line7 / 1e6, color=PALETTE["below"], linestyle=":", linewidth=1.2,
-                       label=tr(lang, f"指标7及格线 {line7 / 1e6:.0f}M", f"indicator 7 pass line {line7 / 1e6:.0f}M"))
-        ax.set_yticks(y, p["salesperson"].tolist())
-        ax.set_xlabel(tr(lang, "年销售额（百万元）", "Annual sales (M RMB)"))
-        ax.set_title(tr(lang, f"销售人员年销售额 · {t.period.label}", f"Annual sales per salesperson · {t.period.label}"))
-        ax.legend(loc="lower right", fontsize=8, frameon=False)
+            ax.axvline(line7, color=PALETTE["below"], linestyle=":", linewidth=1.2,
+                       label=tr(lang, f"指标7及格线 {fmt_money(line7, lang, unit)}",
+                                f"indicator 7 pass line {fmt_money(line7, lang, unit)}"))
+        ax.set_yticks(y, [short_name(x, 20) for x in p["salesperson"]], fontsize=8 if n > 15 else 9)
+        ax.set_xlabel(tr(lang, "年销售额（元）", "Annual sales (RMB)"))
+        more = total - n
+        title = tr(lang, f"销售人员年销售额 · {t.period.label}", f"Annual sales per salesperson · {t.period.label}")
+        if more:
+            title += tr(lang, f"\n前 {n} 名；另有 {more} 人见表格", f"\nthe best {n}; {more} more in the table")
+        ax.set_title(title, fontsize=11)
+        ax.legend(loc="lower right", fontsize=8, frameon=True, framealpha=0.9, edgecolor="none")
         fig.tight_layout()
         return fig
 
@@ -86,15 +108,13 @@ def needs_chart(t, lang: str = "zh") -> Figure:
     """
     with chart_lang(lang) as lang:
         p = t.people
-        fig = Figure(figsize=(7.5, 5))
+        fig = Figure(figsize=(9, 5))
         ax = fig.subplots()
         names = _need_names(t, lang)
         has = p["coverage"].notna() & p["win_rate"].notna()
         if not has.any():
-            ax.text(0.5, 0.5, tr(lang, "没有机会数据：无法显示赢率和储备", "No opportunity data: win rate and pipeline "
-                                 "are not available"), ha="center", va="center", transform=ax.transAxes)
-            ax.set_axis_off()
-            return fig
+            return no_data(fig, tr(lang, "没有机会数据：无法显示赢率和储备",
+                                   "No opportunity data: win rate and pipeline are not available"))
         # Far outliers (e.g. a new hire with a small quota) are drawn at the edge, with their value.
         p = p.copy()
         cl0 = t.lines.get("pipeline_coverage") or 3.0
@@ -114,60 +134,77 @@ def needs_chart(t, lang: str = "zh") -> Figure:
                            facecolors="none", edgecolors=style["color"], marker=style["marker"], zorder=3)
         if p.loc[has, "win_rate_judged"].isna().any():
             ax.scatter([], [], s=80, facecolors="none", edgecolors="grey", marker="o",
-                       label=tr(lang, f"空心：成交单少于 {t.lines['min_closed_deals']} 单，赢率不评判",
-                                f"hollow: fewer than {t.lines['min_closed_deals']} closed deals, win rate not judged"))
-        for _, r in p.loc[has].iterrows():
-            label = str(r["salesperson"]) + (f" ({r['coverage']:.0f}×→)" if r["coverage"] > cap else "")
-            ax.annotate(label, (r["x"], r["win_rate"] * 100), xytext=(4, 4), textcoords="offset points",
-                        fontsize=7 if has.sum() > 15 else 8)
+                       label=tr(lang, f"空心：成交单少于 {t.lines['min_closed_deals']} 单，\n赢率不评判",
+                                f"hollow: fewer than {t.lines['min_closed_deals']} closed\ndeals, win rate not judged"))
         wl, cl = t.lines.get("win_rate"), t.lines.get("pipeline_coverage")
         if wl is not None:
             ax.axhline(wl * 100, color="grey", linestyle="--", linewidth=1)
-            ax.text(ax.get_xlim()[1], wl * 100, tr(lang, f" 赢率线 {fmt_pct(wl)}", f" win-rate line {fmt_pct(wl)}"),
-                    va="bottom", ha="right", fontsize=8, color="grey")
         if cl is not None:
             ax.axvline(cl, color="grey", linestyle="--", linewidth=1)
-            ax.text(cl, ax.get_ylim()[1], tr(lang, f" 储备线 {cl:g}×", f" pipeline line {cl:g}×"),
-                    va="top", ha="left", fontsize=8, color="grey")
+        x1 = max(float(p.loc[has, "x"].max()), (cl or 0.0) * 1.2, 1.0) * 1.05
+        ax.set_xlim(min(0.0, float(p.loc[has, "x"].min())), x1)
+        ax.set_ylim(-3, 103)
+        if wl is not None:
+            ax.text(0.99, wl * 100, tr(lang, f"赢率线 {fmt_pct(wl)}", f"win-rate line {fmt_pct(wl)}"),
+                    va="bottom", ha="right", fontsize=8, color="grey", transform=ax.get_yaxis_transform())
+        if cl is not None:
+            ax.text(cl, 0.99, tr(lang, f" 储备线 {cl:g}× ", f" pipeline line {cl:g}× "), va="top",
+                    ha="left" if cl < x1 * 0.7 else "right", fontsize=8, color="grey",
+                    transform=ax.get_xaxis_transform())
         ax.set_xlabel(tr(lang, "储备覆盖倍数（在跟机会金额 ÷ 个人年度目标）",
                          "Pipeline coverage (open amount ÷ own annual target)"))
         ax.set_ylabel(tr(lang, "赢率（%）", "Win rate (%)"))
-        ax.set_title(tr(lang, "谁需要什么：储备与赢率", "Who needs what: pipeline and win rate"))
-        ax.legend(fontsize=8, frameon=False, loc="best")
+        shown = p.loc[has]
+        n_named = min(MAX_LABELS, len(shown))
+        title = tr(lang, "谁需要什么：储备与赢率", "Who needs what: pipeline and win rate")
+        if len(shown) > n_named:
+            title += tr(lang, f"（标出销售额最高的 {n_named} 人，全部见表格）",
+                        f" (the {n_named} largest sellers named; everyone in the table)")
+        ax.set_title(title, fontsize=11)
+        ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
         fig.tight_layout()
+        labels = [short_name(r.salesperson, 20) + (f" ({r.coverage:.0f}×→)" if r.coverage > cap else "")
+                  for r in shown.itertuples()]
+        label_points(ax, shown["x"], shown["win_rate"] * 100, labels, priority=shown["annual_sales"].fillna(0),
+                     limit=MAX_LABELS, fontsize=7 if len(shown) > 15 else 8, width=26)
         return fig
 
 
 def ramp_chart(t, lang: str = "zh") -> Figure:
-    """Sales per year employed against tenure (years), with the mean of each tenure band."""
+    """Sales per year employed against tenure (years), with the mean of each tenure band.
+
+    The :data:`MAX_LABELS` largest sellers are named (the team table lists everyone).
+    """
     with chart_lang(lang) as lang:
         p = t.people.loc[t.people["tenure_months"].notna()]
-        fig = Figure(figsize=(7.5, 4.5))
-        ax = fig.subplots()
+        fig = Figure(figsize=(8.5, 4.6))
         if not len(p):
-            ax.text(0.5, 0.5, tr(lang, "没有入职日期：无法显示上手期", "No hire dates: ramp-up is not available"),
-                    ha="center", va="center", transform=ax.transAxes)
-            ax.set_axis_off()
-            return fig
-        ax.scatter(p["tenure_months"] / 12, p["sales_rate"] / 1e6, color=PALETTE["primary"], zorder=3,
-                   label=tr(lang, "销售人员", "salesperson"))
-        for _, r in p.iterrows():
-            ax.annotate(str(r["salesperson"]), (r["tenure_months"] / 12, r["sales_rate"] / 1e6), xytext=(4, 3),
-                        textcoords="offset points", fontsize=7 if len(p) > 15 else 8)
+            return no_data(fig, tr(lang, "没有入职日期：无法显示上手期", "No hire dates: ramp-up is not available"))
+        ax = fig.subplots()
+        ax.scatter(p["tenure_months"] / 12, p["sales_rate"], color=PALETTE["primary"], zorder=3,
+                   s=12 if len(p) > 100 else 36, label=tr(lang, "销售人员", "salesperson"))
         edges = list(t.config["tenure_bands_months"]) + [max(float(p["tenure_months"].max()) + 1, 12.0)]
         for (lo, hi), (_, band) in zip(zip(edges[:-1], edges[1:]), t.ramp.iterrows()):
             if band["people"] and not math.isnan(band["mean_sales_rate"]) and hi > lo:
-                ax.hlines(band["mean_sales_rate"] / 1e6, lo / 12, hi / 12, color=PALETTE["accent"], linewidth=2.5)
+                ax.hlines(band["mean_sales_rate"], lo / 12, hi / 12, color=PALETTE["accent"], linewidth=2.5)
         ax.plot([], [], color=PALETTE["accent"], linewidth=2.5, label=tr(lang, "各司龄段平均", "mean per tenure band"))
         new = t.lines.get("new_hire_months")
         if new:
             ax.axvspan(0, new / 12, color=PALETTE["light"], alpha=0.5, zorder=0,
                        label=tr(lang, "上手期", "ramp-up period"))
+        ax.set_ylim(bottom=min(0.0, float(p["sales_rate"].min())))
+        money_axis(ax, lang, "y")
         ax.set_xlabel(tr(lang, "司龄（年）", "Tenure (years)"))
-        ax.set_ylabel(tr(lang, "在岗年化销售额（百万元）", "Sales per year employed (M RMB)"))
-        ax.set_title(tr(lang, "按司龄看销售额（上手期）", "Sales by tenure (ramp-up)"))
-        ax.legend(fontsize=8, frameon=False)
+        ax.set_ylabel(tr(lang, "在岗年化销售额（元）", "Sales per year employed (RMB)"))
+        n_named = min(MAX_LABELS, len(p))
+        title = tr(lang, "按司龄看销售额（上手期）", "Sales by tenure (ramp-up)")
+        if len(p) > n_named:
+            title += tr(lang, f"：标出前 {n_named} 名，全部见表格", f": the best {n_named} named, everyone in the table")
+        ax.set_title(title, fontsize=11)
+        ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
         fig.tight_layout()
+        label_points(ax, p["tenure_months"] / 12, p["sales_rate"], list(p["salesperson"]),
+                     priority=p["sales_rate"].fillna(0), limit=MAX_LABELS, fontsize=7 if len(p) > 15 else 8, width=20)
         return fig
 
 
@@ -179,12 +216,10 @@ def concentration_chart(t, lang: str = "zh") -> Figure:
         ax = fig.subplots()
         total = s.sum()
         if len(s) == 0 or total <= 0:
-            ax.text(0.5, 0.5, tr(lang, "没有销售额", "No sales"), ha="center", va="center", transform=ax.transAxes)
-            ax.set_axis_off()
-            return fig
+            return no_data(fig, tr(lang, "没有销售额", "No sales"))
         x = np.arange(0, len(s) + 1) / len(s) * 100
         y = np.concatenate([[0], np.cumsum(s) / total * 100])
-        ax.plot(x, y, marker="o", color=PALETTE["primary"], label=tr(lang, "实际", "actual"))
+        ax.plot(x, y, marker="o" if len(s) <= 60 else None, color=PALETTE["primary"], label=tr(lang, "实际", "actual"))
         ax.plot([0, 100], [0, 100], color="grey", linestyle=":", label=tr(lang, "完全平均", "perfectly even"))
         k = t.summary["top_n"]
         if k:
