@@ -369,7 +369,7 @@ def need_reasons(people: pd.DataFrame, lines: dict[str, Any], lang: str = "zh") 
     >>> p = pd.DataFrame({"need": ["role_model"], "attainment": [1.23], "win_rate": [0.62], "win_rate_judged": [0.62],
     ...                   "won": [5], "lost": [3], "coverage": [1.2], "overdue_share": [0.0], "closed": [8]})
     >>> need_reasons(p, {"win_rate": 0.33, "pipeline_coverage": 3.0}, "en").iloc[0]
-    'quota attainment 123%, win rate 62% (5 won, 3 lost; line 33%); also: pipeline 1.2× the yearly target, below the 3.0× line: next year needs new deals'
+    'quota attainment 123%, win rate 62% (5 won, 3 lost; line 33%); also: pipeline 1.2× the yearly target, below the 3× line: next year needs new deals'
     """
     win_line, cov_line = lines.get("win_rate"), lines.get("pipeline_coverage")
     overdue_alert = lines.get("overdue_alert")
@@ -397,10 +397,13 @@ def need_reasons(people: pd.DataFrame, lines: dict[str, Any], lang: str = "zh") 
         c = num(col("coverage", i))
         if c is None:
             return ""
-        line = (f"，低于 {cov_line:.1f}× 线" if z else f", below the {cov_line:.1f}× line") \
+        lang_ = "zh" if z else "en"
+        cl = fmt_times(cov_line, lang_) if cov_line is not None else ""
+        line = (f"，低于 {cl} 线" if z else f", below the {cl} line") \
             if cov_line is not None and c < cov_line else (
-            (f"，达到 {cov_line:.1f}× 线" if z else f", at or above the {cov_line:.1f}× line") if cov_line is not None else "")
-        return (f"储备 {c:.1f}× 年度目标{line}" if z else f"pipeline {c:.1f}× the yearly target{line}")
+            (f"，达到 {cl} 线" if z else f", at or above the {cl} line") if cov_line is not None else "")
+        return (f"储备为年度目标的 {fmt_times(c, lang_)}{line}" if z
+                else f"pipeline {fmt_times(c, lang_)} the yearly target{line}")
 
     def late_text(i: Any) -> str:
         sh = num(col("overdue_share", i))

@@ -134,7 +134,7 @@ def test_groups_on_acme(acme_team):
     assert p.at["张强", "attainment"] >= acme_team.lines["role_model_attainment"]
     assert p.at["张强", "win_rate_judged"] >= acme_team.lines["win_rate"]
     assert need["张强"] == "role_model"
-    assert "储备" in p.at["张强", "reason_zh"] and f"{p.at['张强', 'coverage']:.1f}×" in p.at["张强", "reason_zh"]
+    assert "储备" in p.at["张强", "reason_zh"] and f"{p.at['张强', 'coverage']:.1f}倍" in p.at["张强", "reason_zh"]
     assert set(acme_team.people["dimension"]) <= DIMENSIONS
 
 
