@@ -3,8 +3,9 @@
 The article gives the nine success factors (九大成功要素) in one line each and
 says *NoGo is often more important than Go* (NoGo比Go的决定往往更重要).  This
 module turns them into an evaluation a coach can defend, one small named rule
-at a time, every number from ``method.yaml`` (section ``deals``, all
-``source: default``):
+at a time, every number from ``method.yaml`` (section ``deals``, each with
+its ``source``: kalib's defaults, and our reading of the article for the
+weight of sales efficiency):
 
 1. **The scorecard** (:func:`factor_guide`): each factor is scored on the
    configured scale (default 1-5) against anchored level descriptions and
@@ -36,7 +37,7 @@ Examples
 >>> ev = evaluate_deal({"process": 4, "buying_factors": 4, "pricing": 4, "power_map": 4, "decision_style": 3,
 ...                     "theme": 4, "negotiation": 3, "efficiency": 3, "qualification": 4}, stage="solution")
 >>> ev.verdict, round(ev.score, 1)
-('go', 69.5)
+('go', 69.0)
 >>> ev = evaluate_deal({"qualification": 2, "process": 5}, stage="qualified")
 >>> ev.verdict, ev.gate.passed
 ('nogo', False)
@@ -97,6 +98,8 @@ __all__ = [
     "evaluate_deal",
     "portfolio",
     "default_opportunity",
+    "shown_score",
+    "score_text",
 ]
 
 FACTOR_KEYS: tuple[str, ...] = tuple(k for k, _, _ in FACTORS)
@@ -149,6 +152,23 @@ def _get(mapping: Mapping[Any, Any], key: Any) -> Any:
 
 def _num(x: float) -> str:
     return f"{x:g}"
+
+
+def shown_score(score: float | None) -> float | None:
+    """A deal score as every view shows it: rounded to one decimal (None stays None).  The course's exercises
+    take this number too, so what a trainee reads and what an answer expects cannot differ."""
+    return None if score is None or score != score else round(float(score) + 0.0, 1)
+
+
+def score_text(score: float | None, na: str = "–") -> str:
+    """A deal score as text: one decimal, none when it is a whole number (``45``, ``44.5``); ``na`` when
+    not evaluated.
+
+    >>> score_text(44.5), score_text(45.0), score_text(36.41304), score_text(None)
+    ('44.5', '45', '36.4', '–')
+    """
+    v = shown_score(score)
+    return na if v is None else f"{v:g}"
 
 
 # ---------------------------------------------------------------------------
@@ -934,7 +954,8 @@ def decide(score: float | None, gate: Gate, flags: list[Flag], scored: int,
                          f"Gate failed: {gname[1]} {_num(gate.score)} < {_num(gate.min)} "
                          f"(the deal is not known to be real or winnable).")]
     if score < nogo_below:
-        return "nogo", [(f"得分 {score:.0f} 低于 {_num(nogo_below)}。", f"Score {score:.0f} is below {_num(nogo_below)}.")]
+        return "nogo", [(f"得分 {score_text(score)} 低于 {_num(nogo_below)}。",
+                         f"Score {score_text(score)} is below {_num(nogo_below)}.")]
     if len(serious) >= int(g["nogo_serious_flags"]):
         return "nogo", [(f"{len(serious)} 个严重危险信号（≥ {g['nogo_serious_flags']}）："
                          + "；".join(f.zh for f in serious) + "。",
@@ -952,10 +973,10 @@ def decide(score: float | None, gate: Gate, flags: list[Flag], scored: int,
     if reasons:
         return "review", reasons
     if score >= go_min:
-        return "go", [(f"得分 {score:.0f} ≥ {_num(go_min)}，过了关口，没有严重危险信号。",
-                       f"Score {score:.0f} ≥ {_num(go_min)}, gate passed, no serious red flag.")]
-    return "review", [(f"得分 {score:.0f} 在 {_num(nogo_below)} 与 {_num(go_min)} 之间。",
-                       f"Score {score:.0f} is between {_num(nogo_below)} and {_num(go_min)}.")]
+        return "go", [(f"得分 {score_text(score)} ≥ {_num(go_min)}，过了关口，没有严重危险信号。",
+                       f"Score {score_text(score)} ≥ {_num(go_min)}, gate passed, no serious red flag.")]
+    return "review", [(f"得分 {score_text(score)} 在 {_num(nogo_below)} 与 {_num(go_min)} 之间。",
+                       f"Score {score_text(score)} is between {_num(nogo_below)} and {_num(go_min)}.")]
 
 
 @dataclass(frozen=True)
@@ -1109,7 +1130,7 @@ class DealEvaluation:
 
     def headline(self, lang: str = "zh") -> str:
         """One line: verdict, score, stage."""
-        sc = tr(lang, "未评估", "not evaluated") if self.score is None else f"{self.score:.0f}/100"
+        sc = tr(lang, "未评估", "not evaluated") if self.score is None else f"{score_text(self.score)}/100"
         return tr(lang, f"{self.verdict_label(lang)}：得分 {sc}（已评 {self.scored}/9 个要素）",
                   f"{self.verdict_label(lang)}: score {sc} ({self.scored}/9 factors scored)")
 
@@ -1381,7 +1402,7 @@ class Portfolio:
             tr(lang, "阶段", "Stage"): t[f"stage_{lang}"].fillna("–"),
             tr(lang, "金额", "Amount"): t["amount"].map(lambda v: fmt_rmb(v, lang)),
             tr(lang, "加权金额", "Weighted"): t["weighted_amount"].map(lambda v: fmt_rmb(v, lang)),
-            tr(lang, "得分", "Score"): t["score"].map(lambda v: na if pd.isna(v) else f"{v:.0f}"),
+            tr(lang, "得分", "Score"): t["score"].map(lambda v: na if pd.isna(v) else score_text(v)),
             tr(lang, "结论", "Verdict"): t["verdict"].map(lambda v: _t(lang, VERDICTS[v])),
             tr(lang, "严重信号", "Serious flags"): t["serious_flags"],
             tr(lang, "阶段虚高", "Over-staged"): t["over_staged"].map(
