@@ -60,7 +60,7 @@ import numpy as np
 import pandas as pd
 
 from .client import Client
-from .config import Config, default_config, normalise_label
+from .config import Config, default_config, normalise_label, source_name
 from .i18n import fmt_pct, fmt_rmb, tr
 from .powermap import CHECK_NAMES, PowerMap, power_map
 from .schema import FACTORS
@@ -281,12 +281,14 @@ def factor_table(config: Config | None = None, lang: str = "zh") -> pd.DataFrame
     """The nine factors to read: name, weight (%), gate mark and the TAS question, headers in ``lang``.
 
     >>> factor_table(lang="en").columns.tolist()
-    ['Factor', 'Weight', 'Gate', 'TAS question']
+    ['Factor', 'Weight', 'Source', 'Gate', 'TAS question']
     """
     g = factor_guide(config, lang)
+    d = deals_section(config or _default())
     return pd.DataFrame({
         tr(lang, "要素", "Factor"): g["factor"].to_numpy(),
         tr(lang, "权重", "Weight"): [fmt_pct(x) for x in g["weight"]],
+        tr(lang, "来源", "Source"): [source_name(str(d["factors"][k].get("source", "default")), lang) for k in g.index],
         tr(lang, "关口", "Gate"): ["✓" if x else "" for x in g["gate"]],
         tr(lang, "TAS 问题", "TAS question"): g["question"].to_numpy(),
     }, index=pd.RangeIndex(1, len(g) + 1))
@@ -386,7 +388,7 @@ def steps_markdown(config: Config | None = None, lang: str = "zh") -> str:
 
 
 def rules_markdown(config: Config | None = None, lang: str = "zh") -> str:
-    """How a deal is scored and judged, in words, with this configuration's numbers (all defaults).
+    """How a deal is scored and judged, in words, with this configuration's numbers and their sources.
 
     >>> "60" in rules_markdown(lang="en") and "gate" in rules_markdown(lang="en")
     True
@@ -403,13 +405,15 @@ def rules_markdown(config: Config | None = None, lang: str = "zh") -> str:
     at = {v: f"{100 * (v - lo) / (hi - lo):g}" for v in (mid, good)}
     if lang == "zh":
         return "\n".join([
-            f"- **评分**：每个要素按 {lo}–{hi} 分打分（{scale}），每一分都有锚定的描述和引导问题；空白 = 未评分，**不是 0 分**。",
+            f"- **评分**：每个要素按 {lo}–{hi} 分打分（{scale}），每一分都有分数说明（评分标准）和引导问题；空白 = 未评分，**不是 0 分**。",
             f"- **得分**：已评要素的加权平均，换算到 0–100：100 × Σ 权重 ×（分 − {lo}）/ {hi - lo} ÷ Σ 权重。全部 {mid} 分 = {at[mid]}，全部 {good} 分 = {at[good]}。",
             f"- **关口**：{gz}低于 {g['gate_min']} 分（项目不真实或赢不了），直接 **NoGo**。",
             f"- **NoGo**：得分低于 {g['nogo_below']}，或有 {g['nogo_serious_flags']} 个或更多「{sev['serious']['zh']}」危险信号。",
             f"- **Go**：过了关口，得分不低于 {g['go_min']}，至少评了 {g['min_scored']} 个要素，且没有「{sev['serious']['zh']}」危险信号。",
             "- **Review**：其余情况：说明原因，补齐证据后再判。",
-            f"- 所有数字都是 kalib 的默认值（source: default），可在 `client.yml` 的 `overrides: deals:` 下按客户调整。",
+            f"- 这些数字的来源：{FACTOR_NAMES['efficiency'][0]}的权重是"
+            f"{source_name(str(d['factors']['efficiency'].get('source', 'default')), 'zh')}，其余都是"
+            f"{source_name('default', 'zh')}（见下面要素表的“来源”一列）；都可以在 `client.yml` 的 `overrides: deals:` 下按客户调整。",
         ])
     return "\n".join([
         f"- **Scoring**: each factor is scored {lo}–{hi} ({scale}), every level with an anchored description and "
@@ -422,8 +426,10 @@ def rules_markdown(config: Config | None = None, lang: str = "zh") -> str:
         f"- **Go**: gate passed, score at least {g['go_min']}, at least {g['min_scored']} factors scored, and no "
         f"'{sev['serious']['en']}' red flag.",
         "- **Review**: anything else, with the reasons; get the evidence and judge again.",
-        "- Every number is a kalib default (source: default); change it per client under `overrides: deals:` in "
-        "`client.yml`.",
+        f"- Where these numbers come from: the weight of {FACTOR_NAMES['efficiency'][1].lower()} is "
+        f"{source_name(str(d['factors']['efficiency'].get('source', 'default')), 'en')}, the rest are "
+        f"{source_name('default', 'en')}s (the factor table's 'Source' column); change any of them per client under "
+        "`overrides: deals:` in `client.yml`.",
     ])
 
 
