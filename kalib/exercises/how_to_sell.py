@@ -102,36 +102,7 @@ def _note(c) -> str:
 
 
 # ---------------------------------------------------------------------------
-# 1. the gate
-# ---------------------------------------------------------------------------
-exercises.choice(
-    "02.01-gate-factor",
-    "九大成功要素中，哪一个是关口：它不过关，其他要素再好也是 NoGo？",
-    "Which of the nine success factors is the gate: if it fails, the deal is NoGo however good the rest?",
-    how_zh="第九要素“销售判定”先回答：项目是真的吗？我们赢得下来吗？答案是否，其他要素再好也不用看。",
-    how_en="The ninth factor, the sales judgement, asks first: is the project real, and can we win it? If "
-           "not, the other factors do not matter.",
-    options=_factor_options,
-    answer=lambda c: _cfg(c).section("deals")["go_nogo"]["gate_factor"],
-    hints=[
-        hint("决策权力图权重最高，但权重高不等于关口。关口回答的是：这个项目是真的吗？值得做吗？",
-             "The power map weighs the most, but a heavy weight is not a gate. The gate answers: is the deal real, "
-             "and is it worth pursuing?", when="power_map"),
-        hint("销售进程说的是我们是否引领客户的决策流程；关口要先回答项目真不真、能不能赢。",
-             "The sales process is about leading the customer's decision process; the gate first asks whether the "
-             "deal is real and winnable.", when="process"),
-        hint("想想文章的第九条：“不断判定项目真假、是否继续销售，NoGo比Go的决定往往更重要”。",
-             "Recall the article's ninth factor: 'keep judging whether the project is real and whether to go on; "
-             "a NoGo is often more important than a Go'."),
-    ],
-    explain_zh="销售判定（第九要素）是关口：项目不真实或赢不了，投入越多损失越大。",
-    explain_en="Qualification (the ninth factor) is the gate: on a deal that is not real or not winnable, every "
-               "extra effort is a loss.",
-)
-
-
-# ---------------------------------------------------------------------------
-# 2. is the deal led by the customer? (factor 1, the sales process)
+# 1. is the deal led by the customer? (factor 1, the sales process)
 # ---------------------------------------------------------------------------
 def _process_answer(c) -> str:
     """``led`` when the deal raises the led-by-customer flag (its process score at or below the rule's
@@ -220,58 +191,7 @@ exercises.judgement(
 
 
 # ---------------------------------------------------------------------------
-# 3. the score (computed once: the number the review shows)
-# ---------------------------------------------------------------------------
-def _plain_mean_x20(c) -> float:
-    s = [v for v in _review(c).scores.values() if v is not None]
-    return sum(s) / len(s) * 20
-
-
-def _unweighted(c) -> float:
-    d = _cfg(c).section("deals")["scale"]
-    lo, hi = d["min"], d["max"]
-    s = [v for v in _review(c).scores.values() if v is not None]
-    return 100 * (sum(s) / len(s) - lo) / (hi - lo)
-
-
-def _shown_score(c) -> float:
-    from ..deals import shown_score
-
-    return shown_score(_review(c).score)
-
-
-exercises.numeric(
-    "02.01-deal-score",
-    lambda c: f"按上面的评分和权重，机会 {_deal_name(c)} 的九要素得分（0–100）是多少？",
-    lambda c: f"With the scores and weights above, what is the nine-factor score (0–100) of deal {_deal_name(c)}?",
-    how_zh="把上面要素表里“贡献分”一列加起来：每个已评要素贡献 权重 ×（分 − 1）÷ 4，折成 0–100 分。",
-    how_en="Add up the 'Points' column of the factor table above: each rated factor adds weight × (score − "
-           "1) ÷ 4, scaled to 0–100.",
-    answer=_shown_score,
-    unit="number",
-    tol=0.0,
-    abs_tol=0.6,
-    hints=[
-        hint("你把平均分乘以 20。得分从最低分算起：(分 − 1) ÷ 4，全是 1 分是 0，不是 20。",
-             "You multiplied the average by 20. The score starts from the lowest level: (score − 1) ÷ 4, so all "
-             "at 1 is 0, not 20.", when=_plain_mean_x20),
-        hint("你没有用权重。每个要素的 (分 − 1) ÷ 4 要乘以它的权重，再除以已评要素的权重之和。",
-             "You left out the weights: multiply each factor's (score − 1) ÷ 4 by its weight, then divide by the "
-             "sum of the weights of the scored factors.", when=_unweighted),
-        hint("只算已评分的要素：未评分的不是 0 分，它的权重也不计入分母。",
-             "Count only the scored factors: a factor not scored is not 0, and its weight leaves the denominator."),
-        hint("看上面的要素表：“贡献分”一列就是每个要素贡献的分数（九个都评了时），加起来就是得分。",
-             "Look at the factor table above: the 'Points' column is what each factor adds (when all nine are "
-             "scored); they add up to the score."),
-    ],
-    explain_zh="得分 = 100 × Σ 权重 × (分 − 1)/4 ÷ Σ 权重（只算已评要素）：本例为 {answer}，与评审结论里的得分是同一个数。",
-    explain_en="Score = 100 × Σ weight × (score − 1)/4 ÷ Σ weight, over the scored factors: here {answer}, the same "
-               "number the review shows.",
-)
-
-
-# ---------------------------------------------------------------------------
-# 4. whom to see next (the power map)
+# 2. whom to see next (the power map)
 # ---------------------------------------------------------------------------
 @per_client
 def _next(c):
@@ -395,7 +315,7 @@ exercises.judgement(
 
 
 # ---------------------------------------------------------------------------
-# 5. Go or NoGo, and why
+# 3. Go or NoGo, and why
 # ---------------------------------------------------------------------------
 def _score_only_verdict(c) -> str:
     """The verdict one gets by looking at the score alone (forgetting the gate and the flags)."""
@@ -481,4 +401,84 @@ exercises.judgement(
     answer=lambda c: _review(c).verdict,
     how_zh="按顺序判：先看关口（销售判定），再数严重危险信号，最后才看得分线。",
     how_en="Judge in order: the gate first (the sales judgement), then the serious red flags, the score lines last.",
+)
+
+
+# ---------------------------------------------------------------------------
+# 4. the gate
+# ---------------------------------------------------------------------------
+exercises.choice(
+    "02.01-gate-factor",
+    "九大成功要素中，哪一个是关口：它不过关，其他要素再好也是 NoGo？",
+    "Which of the nine success factors is the gate: if it fails, the deal is NoGo however good the rest?",
+    how_zh="第九要素“销售判定”先回答：项目是真的吗？我们赢得下来吗？答案是否，其他要素再好也不用看。",
+    how_en="The ninth factor, the sales judgement, asks first: is the project real, and can we win it? If "
+           "not, the other factors do not matter.",
+    options=_factor_options,
+    answer=lambda c: _cfg(c).section("deals")["go_nogo"]["gate_factor"],
+    hints=[
+        hint("决策权力图权重最高，但权重高不等于关口。关口回答的是：这个项目是真的吗？值得做吗？",
+             "The power map weighs the most, but a heavy weight is not a gate. The gate answers: is the deal real, "
+             "and is it worth pursuing?", when="power_map"),
+        hint("销售进程说的是我们是否引领客户的决策流程；关口要先回答项目真不真、能不能赢。",
+             "The sales process is about leading the customer's decision process; the gate first asks whether the "
+             "deal is real and winnable.", when="process"),
+        hint("想想文章的第九条：“不断判定项目真假、是否继续销售，NoGo比Go的决定往往更重要”。",
+             "Recall the article's ninth factor: 'keep judging whether the project is real and whether to go on; "
+             "a NoGo is often more important than a Go'."),
+    ],
+    explain_zh="销售判定（第九要素）是关口：项目不真实或赢不了，投入越多损失越大。",
+    explain_en="Qualification (the ninth factor) is the gate: on a deal that is not real or not winnable, every "
+               "extra effort is a loss.",
+)
+
+
+# ---------------------------------------------------------------------------
+# 5. the score (computed once: the number the review shows)
+# ---------------------------------------------------------------------------
+def _plain_mean_x20(c) -> float:
+    s = [v for v in _review(c).scores.values() if v is not None]
+    return sum(s) / len(s) * 20
+
+
+def _unweighted(c) -> float:
+    d = _cfg(c).section("deals")["scale"]
+    lo, hi = d["min"], d["max"]
+    s = [v for v in _review(c).scores.values() if v is not None]
+    return 100 * (sum(s) / len(s) - lo) / (hi - lo)
+
+
+def _shown_score(c) -> float:
+    from ..deals import shown_score
+
+    return shown_score(_review(c).score)
+
+
+exercises.numeric(
+    "02.01-deal-score",
+    lambda c: f"按上面的评分和权重，机会 {_deal_name(c)} 的九要素得分（0–100）是多少？",
+    lambda c: f"With the scores and weights above, what is the nine-factor score (0–100) of deal {_deal_name(c)}?",
+    how_zh="把上面要素表里“贡献分”一列加起来：每个已评要素贡献 权重 ×（分 − 1）÷ 4，折成 0–100 分。",
+    how_en="Add up the 'Points' column of the factor table above: each rated factor adds weight × (score − "
+           "1) ÷ 4, scaled to 0–100.",
+    answer=_shown_score,
+    unit="number",
+    tol=0.0,
+    abs_tol=0.6,
+    hints=[
+        hint("你把平均分乘以 20。得分从最低分算起：(分 − 1) ÷ 4，全是 1 分是 0，不是 20。",
+             "You multiplied the average by 20. The score starts from the lowest level: (score − 1) ÷ 4, so all "
+             "at 1 is 0, not 20.", when=_plain_mean_x20),
+        hint("你没有用权重。每个要素的 (分 − 1) ÷ 4 要乘以它的权重，再除以已评要素的权重之和。",
+             "You left out the weights: multiply each factor's (score − 1) ÷ 4 by its weight, then divide by the "
+             "sum of the weights of the scored factors.", when=_unweighted),
+        hint("只算已评分的要素：未评分的不是 0 分，它的权重也不计入分母。",
+             "Count only the scored factors: a factor not scored is not 0, and its weight leaves the denominator."),
+        hint("看上面的要素表：“贡献分”一列就是每个要素贡献的分数（九个都评了时），加起来就是得分。",
+             "Look at the factor table above: the 'Points' column is what each factor adds (when all nine are "
+             "scored); they add up to the score."),
+    ],
+    explain_zh="得分 = 100 × Σ 权重 × (分 − 1)/4 ÷ Σ 权重（只算已评要素）：本例为 {answer}，与评审结论里的得分是同一个数。",
+    explain_en="Score = 100 × Σ weight × (score − 1)/4 ÷ Σ weight, over the scored factors: here {answer}, the same "
+               "number the review shows.",
 )
