@@ -3,8 +3,9 @@
 The article gives the nine success factors (九大成功要素) in one line each and
 says *NoGo is often more important than Go* (NoGo比Go的决定往往更重要).  This
 module turns them into an evaluation a coach can defend, one small named rule
-at a time, every number from ``method.yaml`` (section ``deals``, all
-``source: default``):
+at a time, every number from ``method.yaml`` (section ``deals``, each with
+its ``source``: kalib's defaults, and our reading of the article for the
+weight of sales efficiency):
 
 1. **The scorecard** (:func:`factor_guide`): each factor is scored on the
    configured scale (default 1-5) against anchored level descriptions and
@@ -36,7 +37,7 @@ Examples
 >>> ev = evaluate_deal({"process": 4, "buying_factors": 4, "pricing": 4, "power_map": 4, "decision_style": 3,
 ...                     "theme": 4, "negotiation": 3, "efficiency": 3, "qualification": 4}, stage="solution")
 >>> ev.verdict, round(ev.score, 1)
-('go', 69.5)
+('go', 69.0)
 >>> ev = evaluate_deal({"qualification": 2, "process": 5}, stage="qualified")
 >>> ev.verdict, ev.gate.passed
 ('nogo', False)
@@ -59,7 +60,7 @@ import numpy as np
 import pandas as pd
 
 from .client import Client
-from .config import Config, default_config, normalise_label
+from .config import Config, default_config, normalise_label, source_name
 from .i18n import fmt_num, fmt_pct, fmt_rmb, tr
 from .powermap import CHECK_NAMES, PowerMap, power_map
 from .schema import FACTORS
@@ -97,6 +98,8 @@ __all__ = [
     "evaluate_deal",
     "portfolio",
     "default_opportunity",
+    "shown_score",
+    "score_text",
 ]
 
 FACTOR_KEYS: tuple[str, ...] = tuple(k for k, _, _ in FACTORS)
@@ -149,6 +152,23 @@ def _get(mapping: Mapping[Any, Any], key: Any) -> Any:
 
 def _num(x: float) -> str:
     return f"{x:g}"
+
+
+def shown_score(score: float | None) -> float | None:
+    """A deal score as every view shows it: rounded to one decimal (None stays None).  The course's exercises
+    take this number too, so what a trainee reads and what an answer expects cannot differ."""
+    return None if score is None or score != score else round(float(score) + 0.0, 1)
+
+
+def score_text(score: float | None, na: str = "–") -> str:
+    """A deal score as text: one decimal, none when it is a whole number (``45``, ``44.5``); ``na`` when
+    not evaluated.
+
+    >>> score_text(44.5), score_text(45.0), score_text(36.41304), score_text(None)
+    ('44.5', '45', '36.4', '–')
+    """
+    v = shown_score(score)
+    return na if v is None else f"{v:g}"
 
 
 # ---------------------------------------------------------------------------
@@ -261,14 +281,16 @@ def factor_table(config: Config | None = None, lang: str = "zh") -> pd.DataFrame
     """The nine factors to read: name, weight (%), gate mark and the TAS question, headers in ``lang``.
 
     >>> factor_table(lang="en").columns.tolist()
-    ['Factor', 'Weight', 'Gate', 'TAS question']
+    ['Factor', 'Weight', 'Source', 'Gate', 'TAS question']
     """
     g = factor_guide(config, lang)
     names = g["factor"].to_numpy() if lang == "zh" else \
         [f"{name} ({FACTOR_NAMES[k][0]})" for k, name in zip(g.index, g["factor"])]
+    d = deals_section(config or _default())
     return pd.DataFrame({
         tr(lang, "要素", "Factor"): names,
         tr(lang, "权重", "Weight"): [fmt_pct(x) for x in g["weight"]],
+        tr(lang, "来源", "Source"): [source_name(str(d["factors"][k].get("source", "default")), lang) for k in g.index],
         tr(lang, "关口", "Gate"): ["✓" if x else "" for x in g["gate"]],
         tr(lang, "TAS 问题", "TAS question"): g["question"].to_numpy(),
     }, index=pd.RangeIndex(1, len(g) + 1, name="#"))
@@ -368,7 +390,7 @@ def steps_markdown(config: Config | None = None, lang: str = "zh") -> str:
 
 
 def rules_markdown(config: Config | None = None, lang: str = "zh") -> str:
-    """How a deal is scored and judged, in words, with this configuration's numbers (all defaults).
+    """How a deal is scored and judged, in words, with this configuration's numbers and their sources.
 
     >>> "60" in rules_markdown(lang="en") and "gate" in rules_markdown(lang="en")
     True
@@ -385,13 +407,15 @@ def rules_markdown(config: Config | None = None, lang: str = "zh") -> str:
     at = {v: f"{100 * (v - lo) / (hi - lo):g}" for v in (mid, good)}
     if lang == "zh":
         return "\n".join([
-            f"- **评分**：每个要素按 {lo}–{hi} 分打分（{scale}），每一分都有锚定的描述和引导问题；空白 = 未评分，**不是 0 分**。",
+            f"- **评分**：每个要素按 {lo}–{hi} 分打分（{scale}），每一分都有分数说明（评分标准）和引导问题；空白 = 未评分，**不是 0 分**。",
             f"- **得分**：已评要素的加权平均，换算到 0–100：100 × Σ 权重 ×（分 − {lo}）/ {hi - lo} ÷ Σ 权重。全部 {mid} 分 = {at[mid]}，全部 {good} 分 = {at[good]}。",
             f"- **关口**：{gz}低于 {g['gate_min']} 分（项目不真实或赢不了），直接 **NoGo**。",
             f"- **NoGo**：得分低于 {g['nogo_below']}，或有 {g['nogo_serious_flags']} 个或更多「{sev['serious']['zh']}」危险信号。",
             f"- **Go**：过了关口，得分不低于 {g['go_min']}，至少评了 {g['min_scored']} 个要素，且没有「{sev['serious']['zh']}」危险信号。",
             "- **Review**：其余情况：说明原因，补齐证据后再判。",
-            f"- 所有数字都是 kalib 的默认值（source: default），可在 `client.yml` 的 `overrides: deals:` 下按客户调整。",
+            f"- 这些数字的来源：{FACTOR_NAMES['efficiency'][0]}的权重是"
+            f"{source_name(str(d['factors']['efficiency'].get('source', 'default')), 'zh')}，其余都是"
+            f"{source_name('default', 'zh')}（见下面要素表的“来源”一列）；都可以在 `client.yml` 的 `overrides: deals:` 下按客户调整。",
         ])
     return "\n".join([
         f"- **Scoring**: each factor is scored {lo}–{hi} ({scale}), every level with an anchored description and "
@@ -404,8 +428,10 @@ def rules_markdown(config: Config | None = None, lang: str = "zh") -> str:
         f"- **Go**: gate passed, score at least {g['go_min']}, at least {g['min_scored']} factors scored, and no "
         f"'{sev['serious']['en']}' red flag.",
         "- **Review**: anything else, with the reasons; get the evidence and judge again.",
-        "- Every number is a kalib default (source: default); change it per client under `overrides: deals:` in "
-        "`client.yml`.",
+        f"- Where these numbers come from: the weight of {FACTOR_NAMES['efficiency'][1].lower()} is "
+        f"{source_name(str(d['factors']['efficiency'].get('source', 'default')), 'en')}, the rest are "
+        f"{source_name('default', 'en')}s (the factor table's 'Source' column); change any of them per client under "
+        "`overrides: deals:` in `client.yml`.",
     ])
 
 
@@ -936,7 +962,8 @@ def decide(score: float | None, gate: Gate, flags: list[Flag], scored: int,
                          f"Gate failed: {gname[1]} {_num(gate.score)} < {_num(gate.min)} "
                          f"(the deal is not known to be real or winnable).")]
     if score < nogo_below:
-        return "nogo", [(f"得分 {score:.0f} 低于 {_num(nogo_below)}。", f"Score {score:.0f} is below {_num(nogo_below)}.")]
+        return "nogo", [(f"得分 {score_text(score)} 低于 {_num(nogo_below)}。",
+                         f"Score {score_text(score)} is below {_num(nogo_below)}.")]
     if len(serious) >= int(g["nogo_serious_flags"]):
         return "nogo", [(f"{len(serious)} 个严重危险信号（≥ {g['nogo_serious_flags']}）："
                          + "；".join(f.zh for f in serious) + "。",
@@ -954,10 +981,10 @@ def decide(score: float | None, gate: Gate, flags: list[Flag], scored: int,
     if reasons:
         return "review", reasons
     if score >= go_min:
-        return "go", [(f"得分 {score:.0f} ≥ {_num(go_min)}，过了关口，没有严重危险信号。",
-                       f"Score {score:.0f} ≥ {_num(go_min)}, gate passed, no serious red flag.")]
-    return "review", [(f"得分 {score:.0f} 在 {_num(nogo_below)} 与 {_num(go_min)} 之间。",
-                       f"Score {score:.0f} is between {_num(nogo_below)} and {_num(go_min)}.")]
+        return "go", [(f"得分 {score_text(score)} ≥ {_num(go_min)}，过了关口，没有严重危险信号。",
+                       f"Score {score_text(score)} ≥ {_num(go_min)}, gate passed, no serious red flag.")]
+    return "review", [(f"得分 {score_text(score)} 在 {_num(nogo_below)} 与 {_num(go_min)} 之间。",
+                       f"Score {score_text(score)} is between {_num(nogo_below)} and {_num(go_min)}.")]
 
 
 @dataclass(frozen=True)
@@ -1111,7 +1138,7 @@ class DealEvaluation:
 
     def headline(self, lang: str = "zh") -> str:
         """One line: verdict, score, stage."""
-        sc = tr(lang, "未评估", "not evaluated") if self.score is None else f"{self.score:.0f}/100"
+        sc = tr(lang, "未评估", "not evaluated") if self.score is None else f"{score_text(self.score)}/100"
         return tr(lang, f"{self.verdict_label(lang)}：得分 {sc}（已评 {self.scored}/9 个要素）",
                   f"{self.verdict_label(lang)}: score {sc} ({self.scored}/9 factors scored)")
 
@@ -1383,7 +1410,7 @@ class Portfolio:
             tr(lang, "阶段", "Stage"): t[f"stage_{lang}"].fillna("–"),
             tr(lang, "金额", "Amount"): t["amount"].map(lambda v: fmt_rmb(v, lang)),
             tr(lang, "加权金额", "Weighted"): t["weighted_amount"].map(lambda v: fmt_rmb(v, lang)),
-            tr(lang, "得分", "Score"): t["score"].map(lambda v: na if pd.isna(v) else f"{v:.0f}"),
+            tr(lang, "得分", "Score"): t["score"].map(lambda v: na if pd.isna(v) else score_text(v)),
             tr(lang, "结论", "Verdict"): t["verdict"].map(lambda v: _t(lang, VERDICTS[v])),
             tr(lang, "严重信号", "Serious flags"): t["serious_flags"],
             tr(lang, "阶段虚高", "Over-staged"): t["over_staged"].map(

@@ -35,7 +35,7 @@ from typing import Any
 import pandas as pd
 
 from .checkup import due_date
-from .deals import FACTOR_KEYS, FACTOR_NAMES, DealEvaluation, deals_section
+from .deals import FACTOR_KEYS, FACTOR_NAMES, DealEvaluation, deals_section, score_text
 from .i18n import fmt_pct, fmt_rmb, tr
 from .powermap import CHECK_NAMES
 
@@ -127,7 +127,7 @@ def deal_sheet_html(ev: DealEvaluation, lang: str = "zh", *, review_date: Any = 
             + "</p>"]
 
     # -- the verdict -----------------------------------------------------
-    sc = L("未评估", "not evaluated") if ev.score is None else f"{ev.score:.0f}/100"
+    sc = L("未评估", "not evaluated") if ev.score is None else f"{score_text(ev.score)}/100"
     reasons = "".join(f"<li>{_e(tr(lang, *r))}</li>" for r in ev.reasons)
     verdict = (f"<div class='verdict' style='border-color:{colour}'><span class='v' style='color:{colour}'>"
                f"{_e(ev.verdict_label(lang))}</span> · {_e(L('得分', 'score'))} <b>{_e(sc)}</b> · "

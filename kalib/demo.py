@@ -187,6 +187,11 @@ _ROLE_TITLES = {
     "coach": ("设备科副科长", "项目经理", "采购专员"),
 }
 _STYLES = ("driver", "analytical", "amiable", "expressive")
+# Mean factor score of a key deal that will be won, and of one that will not.  The open key deals are the big
+# ones a team keeps working on: about a third of them come out NoGo.
+_KEY_DEAL_MEANS = (3.9, 3.0)
+# Mean attitude (−2 … +2) of the people in the buying centre of a deal that will be won, and of one that will not.
+_KEY_DEAL_LEAN = (1.1, 0.1)
 
 # Coaches' notes on key deals: for strong deals, and for weak ones.
 _NOTES_STRONG = (
@@ -407,6 +412,9 @@ def generate(
 
     # -- key deals: scores and stakeholders -----------------------------------
     scores, people = _key_deals(rng, frames["opportunities"], hidden, reps, n_key_deals, state_day)
+    story = _story_deal(frames["opportunities"], frames["revenue"], scores, last_year)
+    if story is not None:
+        scores, people = _tell_story(scores, people, story)
     frames["deal_scores"] = scores
     frames["stakeholders"] = people
 
@@ -428,6 +436,8 @@ def generate(
         "date_format": "ymd",
         "amount_unit": "元",
     }
+    if story is not None:
+        meta["course"] = {"story_customer": story[1], "story_opportunity": story[0]}
     return frames, meta
 
 
@@ -1067,7 +1077,7 @@ def _key_deals(rng, opps: pd.DataFrame, hidden: pd.DataFrame, reps: pd.DataFrame
     will_win = hidden.set_index("opportunity_id").loc[ids, "will_win"].to_numpy()
     k = len(ids)
     # the nine factors: better for the deals that will be won; some blanks
-    mean = np.where(will_win, 3.6, 2.6)[:, None] + rng.normal(0, 0.35, (k, 1))
+    mean = np.where(will_win, *_KEY_DEAL_MEANS)[:, None] + rng.normal(0, 0.35, (k, 1))
     raw = np.clip(np.round(mean + rng.normal(0, 0.9, (k, len(score_cols)))), 1, 5)
     raw[rng.random((k, len(score_cols))) < 0.08] = np.nan
     team_of = dict(zip(reps["salesperson"], reps["team"]))
@@ -1104,17 +1114,84 @@ def _key_deals(rng, opps: pd.DataFrame, hidden: pd.DataFrame, reps: pd.DataFrame
                     "user": by_role["evaluator"][0], "influencer": None, "coach": by_role["evaluator"][-1]}[role]
             influence = {"approver": rng.integers(4, 6), "decision_maker": 5, "evaluator": rng.integers(3, 5),
                          "user": rng.integers(2, 4), "influencer": rng.integers(2, 5), "coach": rng.integers(1, 4)}[role]
-            lean = 0.6 if win else -0.3
+            lean = _KEY_DEAL_LEAN[0] if win else _KEY_DEAL_LEAN[1]
             attitude = int(np.clip(np.round(rng.normal(lean + (1.2 if role == "coach" else 0), 0.9)), -2, 2))
             relation = int(np.clip(np.round(rng.normal(1.6 if win else 1.0, 0.8) + (1 if role == "coach" else 0)), 0, 3))
             met = bool(rng.random() < (0.85 if win else 0.45)) if role in ("decision_maker", "approver") else bool(
                 rng.random() < 0.9)
+            if not met:  # nobody of ours has met them: no relationship to speak of
+                relation = 0
+            elif attitude <= -1:  # an opponent is not an ally
+                relation = min(relation, 1)
             rows.append((oid, person, title, role, float(influence), float(attitude), float(relation), boss,
                          _STYLES[int(rng.integers(0, 4))], met))
     people = pd.DataFrame(rows, columns=["opportunity_id", "person", "title", "role", "influence", "attitude",
                                          "relationship", "reports_to", "style", "met"])
     for c in ("opportunity_id", "person", "title", "role", "reports_to", "style"):
         people[c] = people[c].astype("str")
+    return scores, people
+
+
+# The story deal (the course follows it from notebook to notebook): what its review should say.  Led by the
+# customer (the expected close has passed and the customer sets the pace), the decision maker never met, the
+# price range given but not yet accepted on its value: a real deal of a key customer, reported at a stage its
+# evidence does not support.  Scores by factor; people by role, in the order of the generated buying centre.
+_STORY_SCORES = {"process": 2, "buying_factors": 3, "pricing": 3, "power_map": 2, "decision_style": 2, "theme": 3,
+                 "negotiation": 3, "efficiency": 3, "qualification": 4}
+_STORY_NOTE = "客户一再推迟决策，评估节奏由客户掌握；分管副总还没有见过"
+# role -> (influence, attitude, relationship, met, style); the first person of a role gets the first tuple
+_STORY_PEOPLE = {
+    "approver": [(5, 1, 2, True, "amiable")],
+    "decision_maker": [(5, 0, 0, False, "driver")],
+    "evaluator": [(4, 0, 1, True, "analytical"), (3, 1, 2, True, "expressive")],
+    "user": [(3, 1, 2, True, "expressive"), (2, 1, 2, True, "driver")],
+    "influencer": [(3, 1, 1, True, "analytical")],
+    "coach": [(3, 2, 3, True, "driver")],
+}
+
+
+def _story_deal(opps: pd.DataFrame, revenue: pd.DataFrame, scores: pd.DataFrame,
+                last_year: int) -> tuple[str, str] | None:
+    """The deal the course follows, as (opportunity id, customer): among the open deals with factor scores at
+    the latest stage they reach, the one of a top-10 customer (by last year's revenue) whose revenue fell the
+    most; None when no such deal (or no fall) exists."""
+    if not len(scores):
+        return None
+    year = pd.to_datetime(revenue["date"]).dt.year
+    by = revenue.assign(_y=year).groupby(["customer", "_y"])["amount"].sum().unstack(fill_value=0.0)
+    if last_year not in by.columns or last_year - 1 not in by.columns:
+        return None
+    top = by[last_year].sort_values(ascending=False).head(10)
+    fall = (by.loc[top.index, last_year] / by.loc[top.index, last_year - 1].where(lambda v: v > 0) - 1).dropna()
+    fall = fall[fall < 0]
+    o = opps[opps["opportunity_id"].isin(set(scores["opportunity_id"])) & opps["customer"].isin(set(fall.index))]
+    if not len(o):
+        return None
+    o = o.assign(_fall=o["customer"].map(fall)).sort_values(["_fall", "amount", "opportunity_id"],
+                                                                ascending=[True, False, True])
+    return str(o["opportunity_id"].iloc[0]), str(o["customer"].iloc[0])
+
+
+def _tell_story(scores: pd.DataFrame, people: pd.DataFrame, story: tuple[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The story deal's scores, note and buying centre set to what its story says (see ``_STORY_SCORES``)."""
+    oid = story[0]
+    scores, people = scores.copy(), people.copy()
+    row = scores["opportunity_id"] == oid
+    for k, v in _STORY_SCORES.items():
+        scores.loc[row, k] = float(v)
+    scores.loc[row, "note"] = _STORY_NOTE
+    seen: dict[str, int] = {}
+    for i in people.index[people["opportunity_id"] == oid]:
+        role = people.at[i, "role"]
+        n = seen.get(role, 0)
+        seen[role] = n + 1
+        options = _STORY_PEOPLE.get(role) or []
+        if not options:
+            continue
+        influence, attitude, relation, met, style = options[min(n, len(options) - 1)]
+        people.loc[i, ["influence", "attitude", "relationship"]] = [float(influence), float(attitude), float(relation)]
+        people.at[i, "met"] = met
+        people.at[i, "style"] = style
     return scores, people
 
 
@@ -1188,6 +1265,7 @@ def client_yml(meta: dict[str, Any], *, files: dict[str, str] | None = None, com
         "language": "报告语言 · report language: zh | en",
         "date_format": "日期顺序 · order of day, month, year in ambiguous dates: ymd | mdy | dmy",
         "amount_unit": "金额单位 · unit of the amounts in the files: 元 | 万 | 亿 ...",
+        "course": "课程跟踪的客户和机会 · the customer and the deal the course follows",
     }
     for key, value in meta.items():
         if key not in doc and key in ("columns", "stages", "files", "overrides"):

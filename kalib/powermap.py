@@ -68,6 +68,8 @@ __all__ = [
     "role_guide",
     "style_guide",
     "power_map_settings",
+    "NextPerson",
+    "next_person",
 ]
 
 PEOPLE_COLUMNS = ("person", "title", "role", "influence", "attitude", "relationship", "reports_to", "style", "met")
@@ -666,6 +668,113 @@ def power_map(
 
 
 # ---------------------------------------------------------------------------
+# whom to see next
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NextPerson:
+    """The person a seller should see next on a deal, and why (``rule`` names the reason)."""
+
+    person: str
+    rule: str
+    zh: str
+    en: str
+    route: str | None = None  # who can open the door: the coach, or someone high up who trusts us
+
+    def text(self, lang: str = "zh") -> str:
+        return tr(lang, self.zh, self.en)
+
+
+NEXT_PERSON_RULES = ("decision_maker_not_met", "high_influence_opponent", "decision_maker_weak",
+                     "high_influence_distant")
+"""The reasons :func:`next_person` looks for, in order: the article's "sell to the decision makers" first."""
+
+
+def _describe(p: Mapping[str, Any], st: Mapping[str, Any], lang: str) -> str:
+    role = st["roles"].get(p["role"]) if p["role"] else None
+    r = role[lang] if role else tr(lang, "角色不明", "role unknown")
+    title = f"{p['title']}，" if lang == "zh" and _has(p.get("title")) else (f"{p['title']}, " if _has(p.get("title")) else "")
+    return f"{p['person']}（{title}{r}）" if lang == "zh" else f"{p['person']} ({title}{r})"
+
+
+def _route(pm: "PowerMap", target: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """Who can take us to ``target``: a coach on our side, else the person with the strongest relationship
+    whom we have met (not the target)."""
+    st = pm.settings
+    people = [p for p in pm.records if p["person"] != target["person"] and _met(p)]
+    coach = [p for p in people if p["role"] == "coach" and not _le(p["attitude"], st["opponent_max"])]
+    if coach:
+        return max(coach, key=lambda p: (p["relationship"] if _has(p["relationship"]) else -1))
+    strong = [p for p in people if _ge(p["relationship"], st["strong_relationship_min"])]
+    if strong:
+        return max(strong, key=lambda p: (p["relationship"], p["influence"] if _has(p["influence"]) else 0))
+    return None
+
+
+def next_person(pm: "PowerMap") -> NextPerson | None:
+    """The person to see next on a deal, read from its power map (None when the map is empty or every
+    high-influence person is already covered).
+
+    In order (:data:`NEXT_PERSON_RULES`): a decision maker nobody has met (the most influential first);
+    a high-influence opponent; a decision maker we have met but who does not trust us yet; a high-influence
+    person we are distant from.  The article's fourth factor: sell to the decision makers, do not spend
+    relationships in the wrong place.
+
+    >>> import pandas as pd
+    >>> pm = power_map(pd.DataFrame({"person": ["王总", "李工", "张经理"], "role": ["决策者", "评估者", "教练"],
+    ...                               "influence": [5, 3, 2], "attitude": [0, 1, 2], "relationship": [0, 2, 3],
+    ...                               "met": [False, True, True]}))
+    >>> n = next_person(pm); n.person, n.rule, n.route
+    ('王总', 'decision_maker_not_met', '张经理')
+    """
+    if not pm.evaluated:
+        return None
+    st = pm.settings
+    recs = pm.records
+
+    def infl(p: Mapping[str, Any]) -> float:
+        return float(p["influence"]) if _has(p["influence"]) else 0.0
+
+    dms = _dms(recs)
+    candidates: list[tuple[str, list]] = [
+        ("decision_maker_not_met", [p for p in dms if not _met(p)]),
+        ("high_influence_opponent", [p for p in recs if _ge(p["influence"], st["high_influence_min"])
+                                     and _le(p["attitude"], st["opponent_max"])]),
+        ("decision_maker_weak", [p for p in dms if _met(p) and not _ge(p["relationship"], st["strong_relationship_min"])]),
+        ("high_influence_distant", [p for p in recs if _ge(p["influence"], st["high_influence_min"])
+                                    and not _ge(p["relationship"], st["strong_relationship_min"])]),
+    ]
+    for rule, people in candidates:
+        if not people:
+            continue
+        p = max(people, key=infl)
+        who_zh, who_en = _describe(p, st, "zh"), _describe(p, st, "en")
+        via = _route(pm, p)
+        if rule == "decision_maker_not_met":
+            via_zh = f"可以请{_describe(via, st, 'zh')}引见。" if via else "先找到能引见的人（教练或信任我们的高层）。"
+            via_en = (f" {_describe(via, st, 'en')} can introduce us." if via else
+                      " First find someone who can introduce us (a coach, or an executive who trusts us).")
+        else:
+            via_zh = f"可以请{_describe(via, st, 'zh')}帮忙了解对方的想法、安排拜访。" if via else ""
+            via_en = f" {_describe(via, st, 'en')} can help: what they think, and a meeting." if via else ""
+        zh, en = {
+            "decision_maker_not_met": (f"{who_zh}影响力 {infl(p):g}，我们还没有人见过。要对决策者进行销售，先见到决策者。",
+                                       f"{who_en}, influence {infl(p):g}: nobody of ours has met them. Sell to the "
+                                       f"decision maker, so meet them first."),
+            "high_influence_opponent": (f"{who_zh}影响力 {infl(p):g}，却反对我们：弄清反对的原因，由合适的人去化解。",
+                                        f"{who_en} has influence {infl(p):g} and opposes us: find out why, and have "
+                                        f"the right person address it."),
+            "decision_maker_weak": (f"{who_zh}见过，但还不信任我们：把与决策者的关系做牢。",
+                                    f"{who_en} is the decision maker, met but not yet trusting us: make the "
+                                    f"relationship strong."),
+            "high_influence_distant": (f"{who_zh}影响力 {infl(p):g}，我们与之关系还很弱：关系要用在有影响力的人身上。",
+                                       f"{who_en} has influence {infl(p):g} and our relationship is weak: put "
+                                       f"relationships where the influence is."),
+        }[rule]
+        return NextPerson(str(p["person"]), rule, zh + via_zh, en + via_en, None if via is None else str(via["person"]))
+    return None
+
+
+# ---------------------------------------------------------------------------
 # teaching tables
 # ---------------------------------------------------------------------------
 def role_guide(config: Config | None = None, lang: str = "zh") -> pd.DataFrame:
@@ -681,7 +790,7 @@ def role_guide(config: Config | None = None, lang: str = "zh") -> pd.DataFrame:
         tr(lang, "蓝表（Blue Sheet）中的叫法", "Blue Sheet"):
             [r.get("blue_sheet_zh") or r.get("blue_sheet", "") if lang == "zh" else r.get("blue_sheet", "")
              for r in roles.values()],
-        tr(lang, "他/她需要什么", "What they need from us"): [r["needs"][lang] for r in roles.values()],
+        tr(lang, "对方需要什么", "What they need from us"): [r["needs"][lang] for r in roles.values()],
     }).set_index(tr(lang, "角色", "Role"))
 
 

@@ -250,6 +250,14 @@ def client_schema(config: Config | None = None) -> dict[str, Any]:
                                                            "(default: the latest year in the headers)"}},
                     "description": "a targets file with one column per month and one row per person, "
                                    "read as yearly quotas"},
+        "course": {"type": ["object", "null"], "additionalProperties": False,
+                   "properties": {"story_customer": {**_TEXT, "description": "the customer whose story the course "
+                                                                              "follows (its name as in the data)"},
+                                  "story_opportunity": {"type": ["string", "integer", "null"],
+                                                        "description": "the deal the course reviews (its "
+                                                                       "opportunity id)"}},
+                   "description": "the course's featured customer and deal (default: the top diamond customer and "
+                                  "the largest open evaluated deal)"},
     }
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "client.yml",
             "type": "object", "properties": props, "additionalProperties": False}
@@ -259,7 +267,7 @@ def client_schema(config: Config | None = None) -> dict[str, Any]:
 CLIENT_YML_KEYS = frozenset({
     "name", "industry", "currency", "fx_to_rmb", "employees", "sales_target", "period", "as_of", "fiscal_year_start",
     "language", "date_format", "amount_unit", "encoding", "decimal", "allow_links", "columns", "stages", "files", "overrides",
-    "notes", "lookups", "duplicates", "undated_closed", "amount_from_list_price", "targets",
+    "notes", "lookups", "duplicates", "undated_closed", "amount_from_list_price", "targets", "course",
 })
 
 
@@ -664,6 +672,8 @@ class ClientMeta:
     amount_from_list_price: bool = False
     #: customers / products / salespeople -> {code: display name}, applied to every table naming them.
     lookups: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: The course's featured customer and deal: ``story_customer``, ``story_opportunity`` (either may be absent).
+    course: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.industry not in INDUSTRIES:
@@ -675,6 +685,9 @@ class ClientMeta:
         unknown = set(self.lookups) - set(LOOKUP_TABLES)
         if unknown:
             raise ValueError(f"lookups name {', '.join(sorted(unknown))}; they can name {', '.join(LOOKUP_TABLES)}")
+        unknown = set(self.course) - set(COURSE_KEYS)
+        if unknown:
+            raise ValueError(f"course names {', '.join(sorted(unknown))}; it can name {', '.join(COURSE_KEYS)}")
 
 
 def meta_from_settings(data: Mapping[str, Any], default_name: str, problems: list) -> ClientMeta:
@@ -744,4 +757,27 @@ def meta_from_settings(data: Mapping[str, Any], default_name: str, problems: lis
         duplicates=data.get("duplicates") or DUPLICATES[0],
         undated_closed=str(data["undated_closed"]) if data.get("undated_closed") is not None else None,
         amount_from_list_price=data.get("amount_from_list_price") is True,
+        course=course_settings(data.get("course"), where),
     )
+
+
+#: The keys of client.yml's ``course:`` (the course's featured customer and deal).
+COURSE_KEYS = ("story_customer", "story_opportunity")
+
+
+def course_settings(value: Any, where: Any = None) -> dict[str, str]:
+    """``course:`` of client.yml as ``{story_customer, story_opportunity}`` (blank values left out; a blank
+    name is told at its line when ``where`` locates problems)."""
+    out: dict[str, str] = {}
+    for key in COURSE_KEYS:
+        v = (value or {}).get(key) if isinstance(value, Mapping) else None
+        if v is None:
+            continue
+        text = str(v).strip()
+        if not text:
+            if where is not None:
+                where.add(("course", key), f"course.{key} is blank: name the {key.removeprefix('story_')} or "
+                                           f"leave the line out")
+            continue
+        out[key] = text
+    return out

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pytest
 
+from kalib.deals import score_text
+
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
 SHOTS = ARTIFACTS / "screenshots"
@@ -477,7 +479,7 @@ def test_deal_tool_move_the_qualification_score(app_page, client):
     top = float(client.config.section("deals")["scale"]["max"])
     at_top = evaluate_deal({**scores, g["gate_factor"]: top}, people, opportunity_id=deal_id, info=start.info,
                            config=client.config)
-    expect(verdict).to_contain_text(f"{_deal_score(client, scores):.0f}/100")
+    expect(verdict).to_contain_text(f"{score_text(_deal_score(client, scores))}/100")
     expect(verdict).to_contain_text(VERDICT_ZH[start.verdict])
     expect(verdict).not_to_contain_text("没过关口")
 
@@ -507,7 +509,7 @@ def test_deal_tool_move_the_qualification_score(app_page, client):
     page.keyboard.press("End")
     new_score = _deal_score(client, {**scores, g["gate_factor"]: top})
     expect(slider.locator(".widget-readout")).to_have_text(f"{top:.0f}", timeout=STEP_MS)
-    expect(verdict).to_contain_text(f"{new_score:.0f}/100", timeout=STEP_MS)
+    expect(verdict).to_contain_text(f"{score_text(new_score)}/100", timeout=STEP_MS)
     expect(verdict).not_to_contain_text("没过关口")
     expect(verdict).to_contain_text(VERDICT_ZH[at_top.verdict])
     wait_for_new_picture(src)
@@ -800,7 +802,7 @@ def test_my_deal_notebook_exercise_and_printed_review(lab, lab_page, browser, _s
                              stage="solution")
     verdict = panel.locator(".kalib-verdict")
     expect(verdict).to_contain_text(VERDICT_ZH[expected.verdict], timeout=STEP_MS)
-    expect(verdict).to_contain_text(f"{expected.score:.0f}/100", timeout=STEP_MS)
+    expect(verdict).to_contain_text(f"{score_text(expected.score)}/100", timeout=STEP_MS)
     # every person typed in reached the review: the power-map checks read as for the three people
     for check in expected.power_map.checks.values():
         expect(panel).to_contain_text(check.text("zh"), timeout=STEP_MS)
@@ -824,3 +826,43 @@ def test_my_deal_notebook_exercise_and_printed_review(lab, lab_page, browser, _s
             sheet.screenshot(path=str(SHOTS / f"deal-review-{lang}.png"), full_page=True)
         finally:
             sheet.context.close()
+
+
+# ---------------------------------------------------------------------------
+# 02.01's judgements: a choice gets its reasoning
+# ---------------------------------------------------------------------------
+def test_judgement_gives_its_reasoning_in_jupyterlab(lab, lab_page, _servers):
+    """Run 02.01, choose a wrong answer in the judgement 'is the deal led by the customer?' and press Check:
+    the feedback is that option's reasoning, computed here from the demo's data."""
+    import html
+
+    from playwright.sync_api import expect
+
+    import kalib
+    import kalib.exercises as E
+
+    demo = kalib.load_client("demo")  # what the notebook's parameters name
+    ex = E.get("02.01-led-by-customer")
+    answer = ex.answer_for(demo)
+    key, label_zh = next((o[0], o[1]) for o in ex.options_for(demo) if o[0] != answer)
+    why = ex.why(key, demo, "zh")
+    page = lab_page
+    page.goto(lab.url + "lab/tree/02.01-how-to-sell.ipynb", timeout=START_TIMEOUT * 1000)
+    page.wait_for_selector(_active(".jp-Notebook-ExecutionIndicator[data-status='idle']"), timeout=START_TIMEOUT * 1000)
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    question = ex.question(demo, "zh")
+    panels = page.locator(".widget-vbox:has(> .widget-html .kalib-exercise)", has_text=question)
+    _wait_for(lambda: panels.count() > 0, START_TIMEOUT, "02.01's first judgement to show", LOGS / "jupyterlab.log")
+    panel = panels.first
+    panel.scroll_into_view_if_needed()
+    assert ex.case(demo, "zh")[:20] in html.unescape(panel.inner_text())  # the case is stated from the data
+    panel.locator(".widget-radio-box label", has_text=label_zh).first.click()
+    panel.get_by_role("button", name="检查").click()
+    expect(panel).to_contain_text("还不对。", timeout=STEP_MS)
+    expect(panel).to_contain_text(why[:40], timeout=STEP_MS)
+    panel.scroll_into_view_if_needed()
+    _settle(page)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "lab-judgement-02.01-led-by-customer.png"))  # the notebook, as a trainee sees it
+    panel.screenshot(path=str(SHOTS / "lab-judgement-02.01-led-by-customer-panel.png"))

@@ -82,12 +82,15 @@ def test_every_number_lives_in_config_with_its_source():
         assert RAW[section]["source"] == "default", section
     for k in FACTOR_KEYS:
         f = RAW["factors"][k]
-        assert f["source"] == "default" and f["weight"] >= 0
+        assert f["source"] in ("default", "reading") and f["weight"] >= 0
         assert sorted(f["levels"]) == list(range(LO, HI + 1))
         assert all(f["levels"][lv]["zh"] and f["levels"][lv]["en"] for lv in f["levels"])
         assert 2 <= len(f["questions"]) <= 4 and all(q["zh"] and q["en"] for q in f["questions"])
         assert f["action"]["zh"] and f["action"]["en"]
     assert sum(W.values()) == 100
+    # sales efficiency (效能销售): the article's "most important defence of profit", read as a heavy weight
+    assert RAW["factors"]["efficiency"]["source"] == "reading"
+    assert W["efficiency"] > min(W.values()) and W["efficiency"] >= W["process"]
     # the stage keys of deals.steps are exactly the configured stages with a step
     stepped = [s["key"] for s in METHOD["stages"]["list"] if s["step"] is not None]
     assert list(RAW["steps"]) == stepped

@@ -235,3 +235,41 @@ def test_power_map_chart(view, lang):
     plt.close(fig), plt.close(empty)
     with pytest.raises(ValueError):
         power_map_chart(pm, lang, view="pie")
+
+
+# -- whom to see next ------------------------------------------------------------
+def test_next_person_follows_the_order_of_its_rules():
+    from kalib.powermap import NEXT_PERSON_RULES, next_person
+
+    dm_unmet = person("王总", role="决策者", influence=5, attitude=0, relationship=0, met=False, title="副总经理")
+    opponent = person("钱总", role="批准者", influence=4, attitude=-2, relationship=1, met=True)
+    coach = person("张工", role="教练", influence=2, attitude=2, relationship=3, met=True)
+    friend = person("李工", role="使用者", influence=2, attitude=1, relationship=2, met=True)
+    # 1. a decision maker nobody has met comes first, even beside an opponent; the coach opens the door
+    n = next_person(power_map(people(dm_unmet, opponent, coach, friend)))
+    assert (n.person, n.rule, n.route) == ("王总", NEXT_PERSON_RULES[0], "张工")
+    assert "王总" in n.text("zh") and "张工" in n.text("en")
+    # 2. once met (and still not trusting us), the high-influence opponent comes first
+    dm_met = dict(dm_unmet, met=True, relationship=1)
+    assert next_person(power_map(people(dm_met, opponent, coach))).rule == "high_influence_opponent"
+    # 3. no opponent: the decision maker who does not trust us yet
+    assert next_person(power_map(people(dm_met, coach))).person == "王总"
+    assert next_person(power_map(people(dm_met, coach))).rule == "decision_maker_weak"
+    # 4. the decision maker trusts us: a distant high-influence person
+    dm_strong = dict(dm_met, relationship=3)
+    far = person("赵处", role="影响者", influence=4, attitude=0, relationship=0, met=False)
+    n = next_person(power_map(people(dm_strong, far, coach)))
+    assert (n.person, n.rule) == ("赵处", "high_influence_distant")
+    # everyone covered, or nobody listed: nobody to name
+    assert next_person(power_map(people(dm_strong, coach))) is None
+    assert next_person(power_map(None)) is None
+
+
+def test_next_person_without_a_coach_goes_through_a_strong_relationship():
+    from kalib.powermap import next_person
+
+    dm = person("王总", role="决策者", influence=5, met=False)
+    boss = person("刘董", role="批准者", influence=5, attitude=1, relationship=3, met=True)
+    n = next_person(power_map(people(dm, boss)))
+    assert n.route == "刘董"
+    assert next_person(power_map(people(dm))).route is None

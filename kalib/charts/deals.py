@@ -62,7 +62,7 @@ def factor_profile_chart(evaluation: Any, lang: str = "zh", *, ax=None):
     """
     from matplotlib.figure import Figure
 
-    from ..deals import deals_section
+    from ..deals import deals_section, score_text
 
     with chart_lang(lang) as lang:
         d = deals_section(evaluation.config)
@@ -96,7 +96,7 @@ def factor_profile_chart(evaluation: Any, lang: str = "zh", *, ax=None):
         ax.set_xticks(np.arange(lo, hi + 1))
         ax.axvline(3, color="#999999", lw=0.8, ls="--", zorder=0)
         ax.set_xlabel(tr(lang, f"评分（{lo:g}–{hi:g}；右侧为权重）", f"Score ({lo:g}–{hi:g}; weights beside the names)"))
-        sc = tr(lang, "未评估", "not evaluated") if evaluation.score is None else f"{evaluation.score:.0f}/100"
+        sc = tr(lang, "未评估", "not evaluated") if evaluation.score is None else f"{score_text(evaluation.score)}/100"
         verdict = tr(lang, *VERDICT_NAMES.get(evaluation.verdict, (evaluation.verdict, evaluation.verdict)))
         head = tr(lang, "九大成功要素 · ", "Nine success factors · ")
         room = int(fig.get_size_inches()[0] * 12) - text_width(head)

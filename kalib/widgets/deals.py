@@ -46,6 +46,7 @@ from ..deals import (
     deals_section,
     default_opportunity,
     evaluate_deal,
+    score_text,
 )
 from ..i18n import fmt_pct, fmt_rmb, tr
 from ..client import Client
@@ -64,7 +65,7 @@ def evaluation_html(ev: DealEvaluation, lang: str = "zh") -> tuple[str, str]:
     """The verdict banner and the details of an evaluation, as two HTML strings."""
     d = deals_section(ev.config)
     colour = VERDICT_COLOURS[ev.verdict]
-    sc = tr(lang, "未评估", "not evaluated") if ev.score is None else f"{ev.score:.0f}/100"
+    sc = tr(lang, "未评估", "not evaluated") if ev.score is None else f"{score_text(ev.score)}/100"
     reasons = "".join(f"<li>{_e(tr(lang, *r))}</li>" for r in ev.reasons)
     banner = (
         f'<div class="kalib-verdict" style="border-left:8px solid {colour};padding:6px 12px;background:#fafafa">'
