@@ -11,8 +11,8 @@ the **editions**, ``notebooks/zh/`` and ``notebooks/en/``, each in one language,
   follow it);
 - the **contents** of the start page (``00.00-start.ipynb``: the markdown cell tagged ``contents``)
   list every notebook with its learning goals, in the edition's language;
-- the **navigation** of every notebook: one markdown cell tagged ``nav`` at the end,
-  ``< previous | contents | next >``.
+- the **navigation** of every notebook: a markdown cell tagged ``nav`` under the title and another
+  at the end, ``< previous | contents | next >``.
 
 ``python -m kalib.course --check`` changes nothing and fails when an edition is stale, when a source's
 two languages are out of step (:func:`source_problems`) or when a notebook breaks the skeleton
@@ -209,13 +209,13 @@ def contents_markdown(notebooks: list[CourseNotebook], lang: str = "zh") -> str:
     return "\n".join(lines).replace("\n\n\n", "\n\n").strip() + "\n"
 
 
-def _new_markdown(nb: Any, tag: str, source: str) -> Any:
+def _new_markdown(nb: Any, tag: str, source: str, cell_id: str | None = None) -> Any:
     import nbformat
 
     cell = nbformat.v4.new_markdown_cell(source, metadata={"tags": [tag]})
     cell.pop("id", None)
     if getattr(nb, "nbformat_minor", 4) >= 5:
-        cell["id"] = f"{tag}-cell"
+        cell["id"] = cell_id or f"{tag}-cell"
     return cell
 
 
@@ -291,7 +291,9 @@ def build(source: str | Path | None = None, out: str | Path | None = None, *, wr
         for i, (path, nb) in enumerate(zip(paths, eds)):
             prev = (infos[i - 1].name, infos[i - 1].title) if i > 0 else None
             nxt = (infos[i + 1].name, infos[i + 1].title) if i + 1 < len(infos) else None
-            nb.cells.append(_new_markdown(nb, "nav", nav_markdown(prev, nxt, lang)))
+            nav = nav_markdown(prev, nxt, lang)
+            nb.cells.insert(1, _new_markdown(nb, "nav", nav, "nav-top"))
+            nb.cells.append(_new_markdown(nb, "nav", nav))
             if path.name == START:
                 src = contents_markdown(infos, lang)
                 slots = [c for c in nb.cells if "contents" in _tags(c)]
@@ -440,8 +442,8 @@ def check_notebook(path: str | Path, *, min_exercises: int = 2) -> list[str]:
     if "widgets" in nb.metadata:
         problems.append("widget state is stored in the notebook metadata (run 'make strip')")
     navs = [c for c in nb.cells if "nav" in _tags(c)]
-    if len(navs) != 1 or nb.cells[-1] is not navs[0]:
-        problems.append("the navigation cell (tag 'nav') should be the last cell (run 'python -m kalib.course')")
+    if len(navs) != 2 or nb.cells[1] is not navs[0] or nb.cells[-1] is not navs[1]:
+        problems.append("the navigation (tag 'nav') should be the second and the last cell (run 'python -m kalib.course')")
     return problems
 
 

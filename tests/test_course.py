@@ -265,9 +265,10 @@ def test_build_writes_one_language_editions_and_is_idempotent(tmp_path):
     zh = nbformat.read(str(out / "zh" / "01.00-first.ipynb"), as_version=4)
     en = nbformat.read(str(out / "en" / "01.00-first.ipynb"), as_version=4)
     assert [c.source.splitlines()[0] for c in zh.cells if c.cell_type == "markdown"][0] == "# 01.00 第一"
-    assert 'lang = "en"' in en.cells[1].source and 'lang = "zh"' in zh.cells[1].source
+    assert 'lang = "en"' in en.cells[2].source and 'lang = "zh"' in zh.cells[2].source
     assert not any("First" in c.source for c in zh.cells[:-1]) and not any("第一" in c.source for c in en.cells[:-1])
-    assert en.cells[-1].metadata["tags"] == ["nav"]
+    assert en.cells[-1].metadata["tags"] == ["nav"] and en.cells[1].metadata["tags"] == ["nav"]
+    assert en.cells[1].source == en.cells[-1].source
     assert en.cells[-1].source == ("< [00.00 Start](00.00-start.ipynb) | [Contents](00.00-start.ipynb)"
                                    " | [01.01 Second](01.01-second.ipynb) >")
     start = nbformat.read(str(out / "zh" / "00.00-start.ipynb"), as_version=4)
@@ -356,12 +357,12 @@ def test_strip_collapses_the_code_and_changes_only_that_metadata(tmp_path):
     raw = json.loads(src.read_text(encoding="utf-8"))
     for cell in raw["cells"]:
         cell["metadata"].pop("jupyter", None)
-    raw["cells"][1]["metadata"]["jupyter"] = {"source_hidden": True}  # the parameters cell, hidden by mistake
-    assert "parameters" in raw["cells"][1]["metadata"]["tags"]
+    raw["cells"][2]["metadata"]["jupyter"] = {"source_hidden": True}  # the parameters cell, hidden by mistake
+    assert "parameters" in raw["cells"][2]["metadata"]["tags"]
     path.write_text(json.dumps(raw, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
     problems = course.check_notebook(path)
-    assert any("cell 2: a cell to edit has its code hidden" in p for p in problems)
-    assert any("cell 3: the code is not collapsed for trainees" in p for p in problems)
+    assert any("cell 3: a cell to edit has its code hidden" in p for p in problems)
+    assert any("cell 4: the code is not collapsed for trainees" in p for p in problems)
     assert course.strip_notebook(path) is True
     assert course.check_notebook(path) == []
     # Byte for byte the committed notebook: sources, checked outputs and formatting untouched.

@@ -342,3 +342,34 @@ def test_an_answer_not_available_is_said_plainly_without_the_id():
     panel.input.value = "30%"
     panel.button.click()
     assert "这个客户缺少本练习需要的数据" in panel.feedback.value and "99.14" not in panel.feedback.value
+
+
+def test_a_judgement_gives_the_reasoning_of_the_option_chosen(demo_client):
+    from kalib.exercises import judgement
+
+    def biggest(c):
+        from kalib.accounts import customer_value
+        top = customer_value(c).table.iloc[0]
+        return "farm" if top["tier"] == "diamond" else "hunt"
+
+    ex = judgement("99.99-judge", "该怎么做？", "What now?", register=False, answer=biggest,
+                   case_zh=lambda c: "最大客户：" + customer_value_top(c), case_en=lambda c: "Largest: " + customer_value_top(c),
+                   options=[("farm", "深耕", "Farm it", "它是钻石客户。", "It is a diamond customer."),
+                            ("hunt", "找新客户", "Hunt", "丢下最大的客户去找新客户。", "Leaves the largest customer.")])
+    wrong = ex.check("hunt", demo_client, "en")
+    assert not wrong.correct and wrong.message == "Not yet. Leaves the largest customer."
+    right = ex.check("farm", demo_client, "zh")
+    assert right.correct and right.message == "正确：深耕。它是钻石客户。"
+    assert ex.case(demo_client, "en").startswith("Largest: ")
+    panel = ex.widget(demo_client, "en")
+    assert "Largest: " in panel.children[0].value
+    panel.input.value = "hunt"
+    panel.button.click()
+    assert "Leaves the largest customer." in panel.feedback.value
+    with pytest.raises(ValueError, match="judgement option"):
+        judgement("99.99-bad", "?", "?", register=False, answer="a", options=[("a", "A", "A")]).options_for(None)
+
+
+def customer_value_top(c):
+    from kalib.accounts import customer_value
+    return str(customer_value(c).table.iloc[0]["customer"])

@@ -1,10 +1,11 @@
-"""Every course notebook, run top to bottom headless (papermill), on the demo and on the acme fixture.
+"""Every course notebook, run top to bottom headless (papermill), in both editions on the demo and in
+the English edition on the acme fixture.
 
 The runs start together in separate processes (papermill kernels are safe in
 parallel; threads are not), at most ``KALIB_NB_WORKERS`` at a time (default:
 the number of CPUs, at least 2); each test then waits for its own run and
-checks what it recorded.  Demo runs in Chinese, acme in English, so both
-languages render.  ``pytest -m "not notebooks"`` skips this tier.
+checks what it recorded.  The demo runs in both editions (the same numbers must
+come out of both), acme in English.  ``pytest -m "not notebooks"`` skips this tier.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ pytestmark = pytest.mark.notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
-NOTEBOOKS = sorted(p.name for p in NOTEBOOK_DIR.glob("[0-9][0-9].[0-9][0-9]-*.ipynb"))
+NOTEBOOKS = sorted(p.name for p in (NOTEBOOK_DIR / "zh").glob("[0-9][0-9].[0-9][0-9]-*.ipynb"))
+#: Each run: the client and the edition (its language) it runs in.
 CLIENTS = {
     "demo": {"client": "demo", "lang": "zh"},
+    "demo-en": {"client": "demo", "lang": "en"},
     "acme": {"client": str(ROOT / "tests" / "fixtures" / "acme"), "lang": "en"},
 }
 CASES = [(nb, cl) for nb in NOTEBOOKS for cl in CLIENTS]
@@ -37,7 +40,7 @@ def _execute(source: str, output: str, parameters: dict) -> str | None:
     import papermill as pm
 
     try:
-        pm.execute_notebook(source, output, parameters=parameters, kernel_name="python3", cwd=str(NOTEBOOK_DIR),
+        pm.execute_notebook(source, output, parameters=parameters, kernel_name="python3", cwd=str(Path(source).parent),
                             progress_bar=False, log_output=False, execution_timeout=600)
     except Exception as exc:  # reported by the test that owns this run
         return f"{type(exc).__name__}: {exc}"
@@ -59,7 +62,8 @@ def runs(request, tmp_path_factory):
     jobs: dict[tuple[str, str], tuple[Future, Path]] = {}
     for nb, cl in dict.fromkeys(wanted):
         out = out_dir / f"{Path(nb).stem}.{cl}.ipynb"
-        jobs[(nb, cl)] = (pool.submit(_execute, str(NOTEBOOK_DIR / nb), str(out), CLIENTS[cl]), out)
+        source = NOTEBOOK_DIR / CLIENTS[cl]["lang"] / nb
+        jobs[(nb, cl)] = (pool.submit(_execute, str(source), str(out), CLIENTS[cl]), out)
     yield jobs
     pool.shutdown(wait=True, cancel_futures=True)
 
@@ -128,8 +132,9 @@ def test_client_check_records_every_part(case, runs):
     assert 0 <= rec["check.indicators_passed"] <= 10
 
 
-@pytest.mark.parametrize("path", [*(NOTEBOOK_DIR / n for n in NOTEBOOKS), ROOT / "kalib" / "app" / "kalib-app.ipynb"],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [*(NOTEBOOK_DIR / lang / n for lang in ("zh", "en") for n in NOTEBOOKS),
+                                  ROOT / "kalib" / "app" / "kalib-app.ipynb"],
+                         ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_notebook_is_valid_for_jupyter(path):
     """JupyterLab and Voilà refuse to trust (and log an error for) a notebook that fails nbformat's schema,
     e.g. a kernelspec without its display_name."""

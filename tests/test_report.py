@@ -468,7 +468,7 @@ def test_preprocessor_keeps_what_a_reader_needs():
     assert "<script" not in body
     sec = number_headings(Section("00.01-health-check", "健康", "Health"), body)
     assert [h.text for h in sec.headings] == ["正文 · Body", "结果 · Result"]
-    assert [h.id for h in sec.headings] == ["s0101-1", "s0101-2"]
+    assert [h.id for h in sec.headings] == ["s0001-1", "s0001-2"]
     assert 'id="s0101-1"' in sec.body and "anchor-link" not in sec.body
 
 

@@ -15,6 +15,10 @@ Kinds of exercise
 :func:`items`    a set of items, e.g. "which salespeople are above the
                  average?" (a multi-select list); feedback says how many are
                  right, names the wrong picks, and never the missing ones.
+:func:`judgement` a judgement on a case from the client's data (Go or NoGo?
+                 which stakeholder next?): options with the reasoning each one
+                 earns, shown after Check.  The notebook states the case and
+                 the question in markdown (``### 判断：…`` / ``### Judgement: …``).
 
 In a notebook one line shows an exercise (tag the cell ``course-only``)::
 
@@ -118,6 +122,7 @@ __all__ = [
     "Exercise",
     "ExerciseSet",
     "ItemsExercise",
+    "JudgementExercise",
     "NumericExercise",
     "Feedback",
     "Hint",
@@ -127,6 +132,7 @@ __all__ = [
     "get",
     "hint",
     "items",
+    "judgement",
     "list_exercises",
     "per_client",
     "numeric",
@@ -469,7 +475,7 @@ class Exercise(abc.ABC):
         if self._matches(given, answer):
             msg = tr(lang, "正确：", "Correct: ") + self.format_answer(client, lang) + tr(lang, "。", ".")
             extra = self.explanation(client, lang)
-            return Feedback(True, f"{msg} {extra}".strip(), "correct")
+            return Feedback(True, (msg + tr(lang, "", " ") + extra).strip(), "correct")
         # A known mistake?
         for h in self.hints:
             if h.when is None:
@@ -637,6 +643,78 @@ class ItemsExercise(Exercise):
 
 # ---------------------------------------------------------------------------
 # Factories and the registry
+@dataclass
+class JudgementExercise(ChoiceExercise):
+    """A judgement on a case: one option out of a few, each with its reasoning.
+
+    ``options`` are ``(key, label_zh, label_en, why_zh, why_en)`` (or a function of the client
+    returning them): ``why`` is what a learner reads after choosing that option and pressing Check —
+    for the right option, why it is right; for a wrong one, what it overlooks and what the method
+    says.  ``case_zh`` / ``case_en`` (strings or functions of the client) state the case from the
+    client's data above the options; the question itself is also written in the notebook's
+    markdown, so it can be read without running anything.
+
+    >>> ex = judgement("99.99-doc5", "该跟进吗？", "Pursue it?", register=False, answer="nogo",
+    ...                options=[("go", "跟进", "Go", "赢率太低。", "The odds are too low."),
+    ...                         ("nogo", "放弃", "NoGo", "关口要素未达标。", "The gate factor fails.")])
+    >>> fb = ex.check("go", None, "en"); fb.correct, fb.message
+    (False, 'Not yet. The odds are too low.')
+    >>> ex.check("nogo", None, "zh").message
+    '正确：放弃。关口要素未达标。'
+    """
+
+    kind: ClassVar[str] = "judgement"
+
+    case_zh: Any = None
+    case_en: Any = None
+    reveal_after: int = 2
+
+    def options_for(self, client: Client | None = None) -> list:
+        opts = _resolve(self.options, client)
+        out = []
+        for opt in list(opts) if opts is not None else []:
+            if len(opt) != 5:
+                raise ValueError(f"exercise {self.id}: a judgement option is (key, label_zh, label_en, why_zh, why_en)")
+            out.append(tuple(opt))
+        return out
+
+    def _option(self, key: Any, client: Client | None) -> tuple | None:
+        return next((o for o in self.options_for(client) if o[0] == key), None)
+
+    def _format(self, answer: Any, client: Client | None, lang: str) -> str:
+        opt = self._option(answer, client)
+        return tr(lang, opt[1], opt[2]) if opt else str(answer)
+
+    def case(self, client: Client | None = None, lang: str = "zh") -> str:
+        """The case the judgement is about, from this client's data (empty when none is given)."""
+        text = _resolve(self.case_zh if check_lang(lang) == "zh" else self.case_en, client)
+        return str(text) if text else ""
+
+    def why(self, key: Any, client: Client | None = None, lang: str = "zh") -> str:
+        """The reasoning shown for option ``key``."""
+        opt = self._option(key, client)
+        return str(_resolve(opt[3] if lang == "zh" else opt[4], client)) if opt else ""
+
+    def explanation(self, client: Client | None = None, lang: str = "zh") -> str:
+        own = super().explanation(client, lang)
+        return own or self.why(self.answer_for(client), client, lang)
+
+    def _wrong(self, given: Any, answer: Any, nudge: str, lang: str) -> Feedback:
+        return Feedback(False, tr(lang, "还不对。", "Not yet. ") + (self._why_given or nudge), "hint")
+
+    def check(self, value: Any, client: Client | None = None, lang: str = "zh", attempt: int = 1) -> Feedback:
+        self._why_given = "" if self._is_empty(value) else self.why(str(value), client, lang)
+        try:
+            return super().check(value, client, lang, attempt)
+        finally:
+            self._why_given = ""
+
+    def _input(self, w: Any, client: Client | None, lang: str) -> tuple[Any, list]:
+        opts = [(tr(lang, o[1], o[2]), o[0]) for o in self.options_for(client)]
+        inp = w.RadioButtons(options=opts, value=None, layout=w.Layout(width="auto"))
+        return inp, [inp]
+
+
 # ---------------------------------------------------------------------------
 def register(ex: Exercise) -> Exercise:
     """Add an exercise to the registry (the factories do this unless ``register=False``)."""
@@ -649,7 +727,8 @@ def register(ex: Exercise) -> Exercise:
     return ex
 
 
-_KINDS: dict[str, type[Exercise]] = {c.kind: c for c in (NumericExercise, ChoiceExercise, ItemsExercise)}
+_KINDS: dict[str, type[Exercise]] = {c.kind: c for c in (NumericExercise, ChoiceExercise, ItemsExercise,
+                                                          JudgementExercise)}
 
 
 def _make(kind: str, id: str, question_zh: Any, question_en: Any, *, answer: Any, register_it: bool,
@@ -709,6 +788,18 @@ def items(id: str, question_zh: Any, question_en: Any, *, options: Any, answer: 
                  title_zh=title_zh, title_en=title_en, how_zh=how_zh, how_en=how_en)
 
 
+def judgement(id: str, question_zh: Any, question_en: Any, *, options: Any, answer: Any,
+              case_zh: Any = None, case_en: Any = None, explain_zh: Any = None, explain_en: Any = None,
+              reveal_after: int = 2, title_zh: Any = None, title_en: Any = None, how_zh: Any = None,
+              how_en: Any = None, register: bool = True, module: str | None = None) -> JudgementExercise:
+    """A judgement on a case (:class:`JudgementExercise`): ``options`` are ``(key, label_zh, label_en,
+    why_zh, why_en)``; ``answer`` is the right key, or a function of the client computing it from the data."""
+    options = list(options) if not callable(options) else options
+    return _make("judgement", id, question_zh, question_en, answer=answer, register_it=register, module=module,
+                 options=options, case_zh=case_zh, case_en=case_en, explain_zh=explain_zh, explain_en=explain_en,
+                 reveal_after=reveal_after, title_zh=title_zh, title_en=title_en, how_zh=how_zh, how_en=how_en)
+
+
 class ExerciseSet:
     """The exercises one module defines, registered under that module's name:
     ``exercises = ExerciseSet(__name__)``, then ``exercises.numeric(...)``, ``exercises.choice(...)``,
@@ -725,6 +816,9 @@ class ExerciseSet:
 
     def items(self, *args: Any, **kw: Any) -> ItemsExercise:
         return items(*args, module=self.module, **kw)
+
+    def judgement(self, *args: Any, **kw: Any) -> JudgementExercise:
+        return judgement(*args, module=self.module, **kw)
 
 
 def _discover() -> None:

@@ -25,11 +25,13 @@ class ExercisePanel(w.VBox):
     def __init__(self, exercise: Exercise, client: Client | None, lang: str):
         self.exercise, self.client, self.lang = exercise, client, lang
         self.wrong = self.hints = 0
+        case = exercise.case(client, lang) if hasattr(exercise, "case") else ""
         question = w.HTML(value=(
             f'<div class="kalib-exercise"><b>{html.escape(exercise.title(client, lang))}'
-            f"</b><br>{html.escape(exercise.question(client, lang))}</div>"))
+            f"</b><br>{html.escape(exercise.question(client, lang))}"
+            + (f'<div class="kalib-case">{html.escape(case)}</div>' if case else "") + "</div>"))
         self.input, row = exercise._input(w, client, lang)
-        self.button = w.Button(description=tr(lang, "检查 · Check", "Check"), button_style="primary")
+        self.button = w.Button(description=tr(lang, "检查", "Check"), button_style="primary")
         self.feedback = w.HTML(value="")
         self.solution_button = w.Button(description=tr(lang, "显示解答", "Show solution"),
                                         layout=w.Layout(display="none"))
