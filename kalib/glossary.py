@@ -62,6 +62,7 @@ class Term:
         return self.forbidden_zh if lang == "zh" else self.forbidden_en
 
 
+@functools.lru_cache(maxsize=1)
 def _load() -> dict[str, Any]:
     import yaml
 
@@ -110,15 +111,20 @@ def avoided(lang: str | None = None) -> tuple[str, ...]:
     return zh + en if lang is None else (zh if lang == "zh" else en)
 
 
+@functools.lru_cache(maxsize=1)
+def _variants() -> tuple[tuple[str, Term], ...]:
+    return tuple((v, t) for t in terms() for v in t.forbidden())
+
+
 def variants() -> dict[str, Term]:
     """Every forbidden variant (both languages), with the term it stands for."""
-    return {v: t for t in terms() for v in t.forbidden()}
+    return dict(_variants())
 
 
 def find_variants(text: str) -> list[tuple[str, Term]]:
     """The forbidden variants ``text`` contains, in the glossary's order (English ones case-insensitively)."""
     low = text.lower()
-    return [(v, t) for v, t in variants().items() if (v.lower() in low if v.isascii() else v in text)]
+    return [(v, t) for v, t in _variants() if (v.lower() in low if v.isascii() else v in text)]
 
 
 def anchor(heading: str) -> str:
