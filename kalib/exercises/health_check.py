@@ -105,7 +105,7 @@ exercises.numeric(
 # Indicators 7 and 8 are results: a year's revenue divided by a head count.  They rise when the causes the
 # other indicators measure improve (or when people leave, which is no sales improvement), so a check-up
 # tackles a cause first.
-_RESULTS = ("sales_per_rep", "output_per_employee")
+RESULTS = ("sales_per_rep", "output_per_employee")
 _LAYER_ZH = {1: "第一层", 2: "第二层", 3: "第三层", 4: "第四层"}
 
 
@@ -114,10 +114,10 @@ def _below(c) -> list:
     return _health(c).gaps(10)
 
 
-def _first_gap(c) -> str:
+def first_gap(c) -> str:
     """The cause furthest below its pass line; a result only when no cause is below."""
     below = _below(c)
-    causes = [i for i in below if i.key not in _RESULTS]
+    causes = [i for i in below if i.key not in RESULTS]
     return (causes or below)[0].key if below else "none"
 
 
@@ -141,7 +141,7 @@ def _why(key: str, lang: str):
         from ..i18n import fmt_pct, tr
 
         h = _health(c)
-        ind, best = h[key], _first_gap(c)
+        ind, best = h[key], first_gap(c)
         if key == best:
             return tr(lang,
                       f"它是原因，不是结果，又是原因里离及格线最远的一项（差及格线的 {fmt_pct(ind.relative_gap)}）。"
@@ -149,7 +149,7 @@ def _why(key: str, lang: str):
                       f"It is a cause, not a result, and of the causes it is the furthest below its pass line "
                       f"({fmt_pct(ind.relative_gap)} of the line short). Put the effort here first, then watch the "
                       f"results, indicators 7 and 8, follow. Its causes and what to do are in {_where(key, 'en')}.")
-        if key in _RESULTS:
+        if key in RESULTS:
             return tr(lang,
                       f"第{ind.id}项是结果：一年的收入 ÷ 人数。收入随着其他指标的改善而增长；单靠减人把它拉上去，"
                       "不是销售的改进。问诊要先找造成它的原因。",
@@ -197,7 +197,7 @@ exercises.judgement(
     case_zh=_gap_case("zh"),
     case_en=_gap_case("en"),
     options=_gap_options,
-    answer=_first_gap,
+    answer=first_gap,
     how_zh="第7、8项是结果（收入 ÷ 人数），其余是原因；在未及格的原因里，找离及格线相对最远的一项。",
     how_en="Indicators 7 and 8 are results (revenue ÷ a head count), the others causes; of the causes below their "
            "line, take the one furthest from it, relative to the line.",
