@@ -147,8 +147,7 @@ def glossary_markdown(lang: str = "zh") -> str:
         other = t.en if lang == "zh" else t.zh
         concept = t.concept(lang).replace("|", "\\|")
         avoid = t.forbidden("zh")
-        if avoid:
-            concept += (f"（不说：{'、'.join(avoid)}）" if lang == "zh"
-                        else f" (not: {', '.join(avoid)})")
+        if avoid and lang == "zh":
+            concept += "（不说" + "".join(f"“{v}”" for v in avoid) + "）"
         rows.append(f"| **{t.name(lang)}** | {other} | {concept} | {where} | {source_name(t.source, lang)} |")
     return head + "\n" + "\n".join(rows)

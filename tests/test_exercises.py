@@ -193,7 +193,11 @@ def test_registry_is_populated_and_well_formed():
     assert len(ALL) >= 6
     for i in ALL:
         assert re.fullmatch(r"\d\d\.\d\d-[a-z0-9-]+", i)
-        assert E.get(i).hints, f"{i} has no hints"
+        ex = E.get(i)
+        if ex.kind == "judgement":  # each option carries its reasoning instead of hints
+            assert all(o[3] and o[4] for o in ex.options_for(None)), f"{i}: an option without its reasoning"
+        else:
+            assert ex.hints, f"{i} has no hints"
     with pytest.raises(KeyError, match="this notebook has"):
         E.get("04.00-no-such-exercise")
 
@@ -204,6 +208,8 @@ def _wrong_answer(ex, client):
         return ans * 3 + 7
     if ex.kind == "choice":
         return next(k for k, _, _ in ex.options_for(client) if k != ans)
+    if ex.kind == "judgement":
+        return next(o[0] for o in ex.options_for(client) if o[0] != ans)
     opts = [str(o) for o in ex.options_for(client)]
     others = [o for o in opts if o not in ans]
     return others[:1] or opts[:1]

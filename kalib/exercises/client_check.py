@@ -170,7 +170,10 @@ def _owner_options(c) -> list:
     big = _largest(c) if c is not None else None
     if big is None:
         return [("none", "没有未及格的指标：向优分线努力", "No indicator is below its line: aim for the excellent lines",
-                 "所有能计算的指标都达到了及格线。", "Every indicator that can be measured reaches its pass line.")]
+                 "所有能计算的指标都达到了及格线。", "Every indicator that can be measured reaches its pass line."),
+                ("all", "十项一起抓，每项都定一个目标", "Tackle all ten at once, each with a target",
+                 "没有未及格的指标；即使向优分线努力，也要先挑一两项。",
+                 "No indicator is below its line; even aiming for the excellent lines, pick one or two first.")]
     cause = _health(c)[first_gap(c)]
     is_result = big.key in RESULTS
     opts = [("largest", f"同意：先抓第{big.id}项“{big.zh}”", f"Agree: tackle indicator {big.id}, {big.en.lower()}, first",

@@ -169,9 +169,13 @@ def _why(key: str, lang: str):
 def _gap_options(c) -> list:
     opts = [(i.key, f"{i.id}. {i.zh}", f"{i.id}. {i.en}", _why(i.key, "zh"), _why(i.key, "en"))
             for i in (_below(c) if c is not None else [])]
-    return opts or [("none", "没有未及格的指标", "No indicator is below its pass line",
+    opts = opts or [("none", "没有未及格的指标", "No indicator is below its pass line",
                      "所有能计算的指标都达到了及格线：下一步是向优分线努力。",
                      "Every indicator that can be measured reaches its pass line: the next step is the excellent line.")]
+    return opts + [("all", "不分先后，所有差距一起补", "All of them at once",
+                    "力气有限，一起补等于哪一项都补不好；问诊的用处就是找出先做什么。",
+                    "Effort is limited: tackling everything at once means tackling nothing well. The point of a "
+                    "check-up is to find what to do first.")]
 
 
 def _gap_case(lang: str):
