@@ -135,4 +135,9 @@ exercises.judgement(
     ],
     # The article itself answers it: the sales boards (layer 3) make the result predictable.
     answer="layer3",
+    how_zh="文章说，销售看板是基于赢率模型的可量化、可管理的工具；看板二能快速知道下个重要节点到底能完成多少业绩。"
+           "看板和赢率模型在第三层“如何管理销售”（03.00）。",
+    how_en="The article calls the sales board a quantified, manageable tool built on the win-rate model; Board 2 shows "
+           "how much the next milestone will really bring. The boards and the win-rate model are layer 3, how to "
+           "manage sales (03.00).",
 )
