@@ -143,7 +143,8 @@ def glossary_markdown(lang: str = "zh") -> str:
         head = "| Term | 中文 | What it means | Where it is taught | Source |\n| --- | --- | --- | --- | --- |"
     rows = []
     for t in terms():
-        where = f"[{t.notebook[:5]} · {t.section(lang)}]({t.notebook}.ipynb#{anchor(t.section(lang))})"
+        label = t.section(lang) if t.section(lang).startswith(t.notebook[:5]) else f"{t.notebook[:5]} · {t.section(lang)}"
+        where = f"[{label}]({t.notebook}.ipynb#{anchor(t.section(lang))})"
         other = t.en if lang == "zh" else t.zh
         concept = t.concept(lang).replace("|", "\\|")
         avoid = t.forbidden("zh")
