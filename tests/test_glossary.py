@@ -60,6 +60,11 @@ def test_the_glossary_has_one_term_per_concept_with_its_source():
             assert _bad(text) == [], (t.key, text)
         # the forbidden variants really differ from the term
         assert not any(v in t.zh for v in t.forbidden_zh), t.key
+    # the nine factors as the deal-scores table names them
+    from kalib.schema import FACTORS
+
+    nine = glossary.term("nine_factors")
+    assert all(zh in nine.concept_zh and en.lower() in nine.concept_en for _, zh, en in FACTORS)
     # the ten indicators are named as method.yaml names them
     method = yaml.safe_load((KALIB / "method.yaml").read_text(encoding="utf-8"))
     for key, ind in method["indicators"].items():
