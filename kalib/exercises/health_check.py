@@ -187,10 +187,12 @@ def _gap_case(lang: str):
         below = _below(c)
         if not below:
             return tr(lang, "这个客户没有未及格的指标。", "This client has no indicator below its pass line.")
-        head = tr(lang, f"{_health(c).period.label} 未及格的指标（按离及格线的相对差距排列）：",
+        head = tr(lang, f"{_health(c).period.label} 未及格的指标（按离及格线的相对差距，从远到近）：",
                   f"The indicators below their pass line in {_health(c).period.label} (furthest first, "
                   "relative to the line):")
-        return head + "\n" + "\n".join(f"- {_gap_text(i, lang)}" for i in below)
+        if lang == "zh":
+            return head + "；".join(_gap_text(i, lang) for i in below) + "。"
+        return head + " " + " ".join(_gap_text(i, lang)[0].upper() + _gap_text(i, lang)[1:] + "." for i in below)
     return case
 
 
