@@ -53,7 +53,8 @@ def test_each_kind_of_exercise_is_a_class_registered_by_its_module():
     import kalib.exercises as E
 
     kinds = {E.get(i).kind: type(E.get(i)) for i in E.list_exercises()}
-    assert kinds == {"numeric": E.NumericExercise, "choice": E.ChoiceExercise, "items": E.ItemsExercise}
+    assert kinds == {"numeric": E.NumericExercise, "choice": E.ChoiceExercise, "items": E.ItemsExercise,
+                     "judgement": E.JudgementExercise}
     assert all(E.get(i).module.startswith("kalib.exercises.") for i in E.list_exercises())
     panel = E.show("04.00-dimension", None, "en")
     assert isinstance(panel, E.panel.ExercisePanel) and panel.exercise is E.get("04.00-dimension")
