@@ -462,12 +462,12 @@ class WhatIfs:
                       f"{pr(self.rates_lower)}."))
         n = self.new_pipeline
         if n is not None and n.get("deals") == 0:
-            out.append(tr(lang, f"不需要新增管道：现有管道达成目标的概率已达 {fmt_pct(n['probability'])}"
+            out.append(tr(lang, f"不需要新增销售机会：现有的在跟销售机会达成目标的概率已达 {fmt_pct(n['probability'])}"
                                 f"（要求 {fmt_pct(n['target_probability'])}）。",
                           f"No new pipeline is needed: the current one reaches the target with "
                           f"{fmt_pct(n['probability'])} probability (asked: {fmt_pct(n['target_probability'])})."))
         elif n is not None and n.get("deals") is not None:
-            out.append(tr(lang, f"要以 {fmt_pct(n['target_probability'])} 的概率达成目标，还需要新增管道 {r(n['amount'])}"
+            out.append(tr(lang, f"要以 {fmt_pct(n['target_probability'])} 的概率达成目标，还需要新增销售机会 {r(n['amount'])}"
                                 f"（约 {n['deals']} 个 {r(n['deal_size'])} 的机会，按赢率 {fmt_pct(n['win_rate'])} 在节点前成交）。",
                           f"To reach the target with {fmt_pct(n['target_probability'])} probability, new pipeline of "
                           f"{r(n['amount'])} is needed (about {n['deals']} deals of {r(n['deal_size'])}, won at "
@@ -510,10 +510,10 @@ def what_ifs(client: Client, milestone: str | None = "quarter", *, trials: int |
     own = own_win_rate(client, model)
     open_amounts = model.loc[(model["status"] == "open") & model["amount"].notna(), "amount"]
     if base.target is None:
-        notes.append(("销售目标未设置：无法计算需要多少新增管道。",
+        notes.append(("销售目标未设置：无法计算需要多少新增销售机会。",
                       "The sales target is not set: the new pipeline needed cannot be computed."))
     elif own["rate"] is None or own["rate"] == 0:
-        notes.append(("没有本公司赢率（尚无已关闭机会或从未赢单）：无法估算新增管道。",
+        notes.append(("没有本公司赢率（尚无已关闭机会或从未赢单）：无法估算需要多少新增销售机会。",
                       "No own win rate (no closed deal, or none won): the new pipeline needed cannot be estimated."))
     elif len(open_amounts) == 0:
         notes.append(("没有带金额的在跟机会：无法估算典型机会金额。",
@@ -523,7 +523,7 @@ def what_ifs(client: Client, milestone: str | None = "quarter", *, trials: int |
         res = new_pipeline_needed(base.totals, base.target, probability, size, own["rate"])
         new = {**res, "deal_size": size, "win_rate": own["rate"], "target_probability": probability}
         if res["deals"] is None:
-            notes.append(("即使新增大量管道也难以按此概率达成目标。",
+            notes.append(("即使新增大量销售机会也难以按此概率达成目标。",
                           "Even a very large new pipeline would not reach the target with that probability."))
     return WhatIfs(base=base, lose_biggest=lose_f, biggest=biggest, rates_lower=lower, rate_drop=rate_drop,
                    new_pipeline=new, notes=notes)

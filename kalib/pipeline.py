@@ -750,7 +750,7 @@ class Dashboard:
         lines = [t(f"截至 {self.as_of.date()}，节点 {self.period.label}（{self.period.start.date()} 至 {self.period.end.date()}）：",
                    f"As of {self.as_of.date()}, milestone {self.period.label} ({self.period.start.date()} to "
                    f"{self.period.end.date()}):")]
-        lines.append(t(f"已赢单 {r(self.won_so_far)}（{self.won_count} 单）+ 管道预计 {r(self.expected)}"
+        lines.append(t(f"已赢单 {r(self.won_so_far)}（{self.won_count} 单）+ 在跟机会预计 {r(self.expected)}"
                        f"（{self.milestone_count} 个在跟机会的加权值）= 预计达成 {r(self.projected)}。",
                        f"won so far {r(self.won_so_far)} ({self.won_count} deals) + expected from the pipeline "
                        f"{r(self.expected)} (weighted value of {self.milestone_count} open deals) = projected "

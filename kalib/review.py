@@ -190,7 +190,7 @@ class Review:
         counts = sep.join(f"{names[k]} {v}" for k, v in self.counts.items() if v and k != "unchanged")
         lines = [tr(lang, f"周一盘点：{self.date_from.date()} → {self.date_to.date()}（节点 {self.period.label}）",
                     f"Monday review: {self.date_from.date()} → {self.date_to.date()} (milestone {self.period.label})"),
-                 tr(lang, f"节点内加权管道 {r(self.start)} → {r(self.end)}（变化 {r(self.end - self.start)}）；"
+                 tr(lang, f"节点内在跟机会的加权金额 {r(self.start)} → {r(self.end)}（变化 {r(self.end - self.start)}）；"
                           f"本周赢单 {r(self.won_amount)}。",
                     f"Weighted pipeline due by the milestone {r(self.start)} → {r(self.end)} (change "
                     f"{r(self.end - self.start)}); won this week {r(self.won_amount)}."),
@@ -388,7 +388,7 @@ def review(client: Client, date_from: Any = None, date_to: Any = None, *, milest
     notes: list[tuple[str, str]] = []
     missing = int((counted_a & np.isnan(amount_a)).sum() + (counted_b & np.isnan(amount_b)).sum())
     if missing:
-        notes.append((f"{missing} 个节点内在跟机会没有金额：按 0 计入加权管道。",
+        notes.append((f"{missing} 个节点内在跟机会没有金额：按 0 计入加权金额。",
                       f"{missing} open deals due by the milestone have no amount: counted as 0 in the weighted "
                       "pipeline."))
     counts = {k: int(v.sum()) for k, v in flags.items()}

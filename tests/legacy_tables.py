@@ -533,7 +533,7 @@ def review(client: Client, date_from: Any = None, date_to: Any = None, *, milest
     notes: list[tuple[str, str]] = []
     miss = int((pa & np.isnan(amA)).sum() + (pb & np.isnan(amB)).sum())
     if miss:
-        notes.append((f"{miss} 个节点内在跟机会没有金额：按 0 计入加权管道。",
+        notes.append((f"{miss} 个节点内在跟机会没有金额：按 0 计入加权金额。",
                       f"{miss} open deals due by the milestone have no amount: counted as 0 in the weighted pipeline."))
     counts = {k: int(v.sum()) for k, v in flags.items()}
     counts["unchanged"] = int((cat_code == len(flags)).sum())

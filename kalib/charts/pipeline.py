@@ -148,7 +148,7 @@ def milestone_chart(dash, forecast=None, lang: str = "zh", width: float = 9.0) -
         won, exp = dash.won_so_far, dash.expected
         ax.barh([0], [won], color=PALETTE["primary"], label=tr(lang, "已赢单", "Won so far"))
         ax.barh([0], [exp], left=[won], color=PALETTE["light"], edgecolor=PALETTE["secondary"], hatch="//",
-                label=tr(lang, "管道预计（加权）", "Expected from the pipeline (weighted)"))
+                label=tr(lang, "在跟机会预计（加权）", "Expected from the pipeline (weighted)"))
         top = won + exp
         if forecast is not None:
             lo, mid, hi = forecast.p10, forecast.p50, forecast.p90
@@ -193,7 +193,7 @@ def forecast_chart(forecast, lang: str = "zh", width: float = 9.0, bins: int = 6
                        f" target\n P(reach) {fmt_pct(forecast.prob_hit)}"), color=PALETTE["below"], fontsize=9)
         _money_axis(ax, lang)
         ax.set_yticks([])
-        ax.set_xlabel(tr(lang, "到节点的业绩（已赢单 + 管道赢单）", "Result by the milestone (won + won from pipeline)"))
+        ax.set_xlabel(tr(lang, "到节点的业绩（已赢单 + 在跟机会赢单）", "Result by the milestone (won + won from pipeline)"))
         ax.set_title(tr(lang, f"{forecast.trials} 次模拟：到 {forecast.period.label} 的业绩分布",
                         f"{forecast.trials} trials: the result by {forecast.period.label}"))
         fig.tight_layout()
@@ -271,7 +271,7 @@ def waterfall_chart(review, lang: str = "zh", width: float = 10.0) -> Figure:
         _money_axis(ax, lang, "y")
         if base > 0:
             ax.set_ylabel(tr(lang, "（纵轴不从 0 开始）", "(axis does not start at 0)"), fontsize=8)
-        ax.set_title(tr(lang, f"周一盘点：节点 {review.period.label} 内的加权管道 "
+        ax.set_title(tr(lang, f"周一盘点：节点 {review.period.label} 内在跟机会的加权金额 "
                               f"{review.date_from.date()} → {review.date_to.date()}",
                         f"Monday review: weighted pipeline due by {review.period.label}, "
                         f"{review.date_from.date()} → {review.date_to.date()}"))

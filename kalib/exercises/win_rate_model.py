@@ -68,7 +68,7 @@ exercises.numeric(
         hint("加权金额 = 金额 × 赢率（有销售自估赢率时用它，否则用阶段赢率）。",
              "Weighted value = amount × win rate (the rep's own rate when given, else the stage's)."),
     ],
-    explain_zh="把每个在跟机会的加权金额加起来，就是看板二上的“管道预计”：赢率模型把一堆机会变成一个可以管理的数字。",
+    explain_zh="把每个在跟机会的加权金额加起来，就是看板二上的“在跟机会预计”：赢率模型把一堆机会变成一个可以管理的数字。",
     explain_en="Adding up the weighted values of the open deals gives Board 2's 'expected from the pipeline': the "
                "win-rate model turns a list of deals into one number a manager can steer.",
 )
@@ -128,7 +128,7 @@ exercises.choice(
         hint("机会还在跟进，没有关闭。", "The deal is still open; nobody closed it.", when="lost"),
         hint("日期往后推了，不是往前提。", "The date moved later, not earlier.", when="pulled_in"),
     ],
-    explain_zh="推迟出节点的机会不再计入本季度的预计：本周的加权管道因此减少，经理要问清楚为什么推迟。",
+    explain_zh="推迟出节点的机会不再计入本季度的预计：本周在跟机会的加权金额因此减少，经理要问清楚为什么推迟。",
     explain_en="A slipped deal leaves this quarter's expected result, so the weighted pipeline drops; the manager "
                "asks why it slipped.",
 )

@@ -93,7 +93,7 @@ def totals_html(dash, fc, lang: str = "zh") -> str:
         (tr(lang, "节点", "Milestone"), f"{dash.period.label}（{dash.period.start.date()} – {dash.period.end.date()}）"
          if lang == "zh" else f"{dash.period.label} ({dash.period.start.date()} – {dash.period.end.date()})"),
         (tr(lang, "已赢单", "Won so far"), f"{r(dash.won_so_far)} ({dash.won_count})"),
-        (tr(lang, "管道预计（加权）", "Expected from pipeline (weighted)"),
+        (tr(lang, "在跟机会预计（加权）", "Expected from pipeline (weighted)"),
          f"{r(dash.expected)} ({dash.milestone_count})"),
         (tr(lang, "预计达成", "Projected"), r(dash.projected)),
         (tr(lang, "节点目标", "Milestone target"), r(dash.target)),
@@ -127,7 +127,7 @@ def band_html(dash, fc, lang: str = "zh", width_px: int = 520) -> str:
     parts = [f'<div style="position:relative;width:{width_px}px;height:46px;border-bottom:1px solid #999">',
              f'<div title="{html.escape(tr(lang, "已赢单", "won"))}" style="position:absolute;left:0;top:6px;'
              f'width:{won}px;height:18px;background:#1f4e79"></div>',
-             f'<div title="{html.escape(tr(lang, "管道预计", "expected"))}" style="position:absolute;left:{won}px;top:6px;'
+             f'<div title="{html.escape(tr(lang, "在跟机会预计", "expected"))}" style="position:absolute;left:{won}px;top:6px;'
              f'width:{exp}px;height:18px;background:repeating-linear-gradient(45deg,#d6e4f0,#d6e4f0 4px,#6c8ebf 4px,'
              f'#6c8ebf 5px)"></div>']
     if fc is not None:
@@ -140,7 +140,7 @@ def band_html(dash, fc, lang: str = "zh", width_px: int = 520) -> str:
         parts.append(f'<div title="{html.escape(tr(lang, "目标", "target"))}" style="position:absolute;'
                      f'left:{x(dash.target)}px;top:0;width:0;height:44px;border-left:2px dashed #c0392b"></div>')
     parts.append("</div>")
-    legend = tr(lang, "■ 已赢单 ▨ 管道预计 ━ 模拟 P10–P90 ◆ P50 ┆ 目标",
+    legend = tr(lang, "■ 已赢单 ▨ 在跟机会预计 ━ 模拟 P10–P90 ◆ P50 ┆ 目标",
                 "■ won ▨ expected ━ simulated P10–P90 ◆ P50 ┆ target")
     parts.append(f'<div style="font-size:11px;color:#555">{legend} · {html.escape(fmt_rmb(top / 1.1, lang))}</div>')
     return f'<div class="kalib-band">{"".join(parts)}</div>'
