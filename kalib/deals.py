@@ -383,7 +383,7 @@ def rules_markdown(config: Config | None = None, lang: str = "zh") -> str:
     at = {v: f"{100 * (v - lo) / (hi - lo):g}" for v in (mid, good)}
     if lang == "zh":
         return "\n".join([
-            f"- **评分**：每个要素按 {lo}–{hi} 分打分（{scale}），每一分都有锚定的描述和引导问题；空白 = 未评分，**不是 0 分**。",
+            f"- **评分**：每个要素按 {lo}–{hi} 分打分（{scale}），每一分都有具体的描述和引导问题；空白 = 未评分，**不是 0 分**。",
             f"- **得分**：已评要素的加权平均，换算到 0–100：100 × Σ 权重 ×（分 − {lo}）/ {hi - lo} ÷ Σ 权重。全部 {mid} 分 = {at[mid]}，全部 {good} 分 = {at[good]}。",
             f"- **关口**：{gz}低于 {g['gate_min']} 分（项目不真实或赢不了），直接 **NoGo**。",
             f"- **NoGo**：得分低于 {g['nogo_below']}，或有 {g['nogo_serious_flags']} 个或更多「{sev['serious']['zh']}」危险信号。",

@@ -678,7 +678,7 @@ def role_guide(config: Config | None = None, lang: str = "zh") -> pd.DataFrame:
     return pd.DataFrame({
         tr(lang, "角色", "Role"): [r[lang] if lang == "en" else f"{r['zh']} · {r['en']}" for r in roles.values()],
         tr(lang, "蓝表（Blue Sheet）", "Blue Sheet"): [r.get("blue_sheet", "") for r in roles.values()],
-        tr(lang, "他/她需要什么", "What they need from us"): [r["needs"][lang] for r in roles.values()],
+        tr(lang, "对方需要什么", "What they need from us"): [r["needs"][lang] for r in roles.values()],
     }, index=pd.RangeIndex(1, len(roles) + 1))
 
 

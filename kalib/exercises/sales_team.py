@@ -114,7 +114,7 @@ _NEED_OPTIONS = [
 exercises.choice(
     "04.00-need-group",
     lambda c: (f"一位入职三年的销售，在跟机会是个人年度目标的 {_case(c)['coverage']} 倍，赢率 "
-               f"{_case(c)['win_rate']:.0%}，业绩低于平均。他/她最需要什么？"),
+               f"{_case(c)['win_rate']:.0%}，业绩低于平均。这名销售最需要什么？"),
     lambda c: (f"A salesperson hired three years ago has open pipeline of {_case(c)['coverage']}× their annual "
                f"target, a win rate of {_case(c)['win_rate']:.0%}, and sales below the average. What do they "
                "need most?"),
