@@ -188,7 +188,7 @@ ACTION_SPECS: dict[str, ActionSpec] = {
         1, "00.01-health-check", "客户忠诚度（净推荐值）", "Customer loyalty (NPS)"),
     "win_rate": ActionSpec(
         "销售经理与每位销售", "Each sales manager with their salespeople",
-        "在周一评审中对每个在跟机会做 Go/NoGo 判定，放弃判为 NoGo 的单（赢单率 {value}，及格线 {line}）",
+        "在周一评审中对每个在跟机会做 Go/NoGo 判定，放弃判为 NoGo 的单（赢单成功率 {value}，及格线 {line}）",
         "run Go/NoGo on every open deal at the Monday review and drop the NoGo ones (win rate {value}, pass line "
         "{line})",
         2, "02.01-how-to-sell", "Go/NoGo 与机会组合", "Go/NoGo and the portfolio"),

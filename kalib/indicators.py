@@ -653,13 +653,13 @@ INDICATORS: dict[str, IndicatorSpec] = {s.key: s for s in [
         2, "02.00-customer-value", "Customer loyalty (NPS)"),
     IndicatorSpec(
         "win_rate", _win_rate, _basis_win_rate,
-        "赢单率只有{value}（及格线{line}，{distance}）：更严格地做销售判定（Go/NoGo），不要追赢不了的单。",
+        "赢单成功率只有{value}（及格线{line}，{distance}）：更严格地做销售判定（Go/NoGo），不要追赢不了的单。",
         "You win {value} of the deals you close (pass line {line}; {distance}). Qualify harder (Go/NoGo) and "
         "stop chasing deals you cannot win.",
         2, "02.01-how-to-sell", "Go/NoGo and the portfolio"),
     IndicatorSpec(
         "pipeline_coverage", _pipeline_coverage, _basis_pipeline_coverage,
-        "在跟的销售机会只有销售目标的{value}（及格线{line}，{distance}）：按正常赢单率，目标难以完成，需要尽快补充销售机会。",
+        "在跟的销售机会只有销售目标的{value}（及格线{line}，{distance}）：按正常的赢单成功率，目标难以完成，需要尽快补充销售机会。",
         "Open opportunities cover only {value} of the sales target (pass line {line}; {distance}). At a normal "
         "win rate the target will be missed: build pipeline now.",
         3, "03.00-win-rate-model", "Board 2: the dynamic performance dashboard"),
@@ -671,7 +671,7 @@ INDICATORS: dict[str, IndicatorSpec] = {s.key: s for s in [
         4, "04.00-sales-team", "Sales per salesperson"),
     IndicatorSpec(
         "output_per_employee", _output_per_employee, _basis_output_per_employee,
-        "企业人均年产值只有{value}（及格线{line}，{distance}）：相对公司规模，收入偏低。",
+        "企业人均年生产产值只有{value}（及格线{line}，{distance}）：相对公司规模，收入偏低。",
         "Output per employee is {value} a year (pass line {line}; {distance}). Revenue is low for the size of "
         "the company.",
         4, "04.00-sales-team"),

@@ -72,7 +72,7 @@ def stage_chart(dash, lang: str = "zh", config=None, width: float = 8.0) -> Figu
         count = m["count"].loc[keys, "total"].to_numpy()
         fig = Figure(figsize=(width, 0.55 * len(keys) + 1.6))
         if not len(keys) or not float(np.nansum(amount)):
-            return no_data(fig, tr(lang, "没有在跟的机会：管道为空", "No open deals: the pipeline is empty"))
+            return no_data(fig, tr(lang, "没有在跟销售机会", "No open deals: the pipeline is empty"))
         ax = fig.add_subplot()
         y = np.arange(len(keys))[::-1]
         ax.barh(y, amount, color=PALETTE["light"], edgecolor=PALETTE["secondary"], hatch="//",
@@ -108,7 +108,7 @@ def matrix_chart(dash, value: str = "weighted", lang: str = "zh", config=None, w
         fig = Figure(figsize=(width, 0.5 * len(keys) + 1.8))
         data = t.to_numpy(dtype="float64")
         if not data.size or not np.nansum(np.abs(data)):
-            return no_data(fig, tr(lang, "没有在跟的机会：管道为空", "No open deals: the pipeline is empty"))
+            return no_data(fig, tr(lang, "没有在跟销售机会", "No open deals: the pipeline is empty"))
         ax = fig.add_subplot()
         hi = float(np.nanmax(data))
         ax.imshow(data, aspect="auto", cmap="Blues", vmin=0, vmax=max(hi, 1.0))
@@ -150,7 +150,7 @@ def milestone_chart(dash, forecast=None, lang: str = "zh", width: float = 9.0) -
         unit = money_axis(ax, lang, "x")
         ax.barh([0], [won], color=PALETTE["primary"], label=tr(lang, "已赢单", "Won so far"))
         ax.barh([0], [exp], left=[won], color=PALETTE["light"], edgecolor=PALETTE["secondary"], hatch="//",
-                label=tr(lang, "管道预计（加权）", "Expected from the pipeline (weighted)"))
+                label=tr(lang, "在跟机会预计（加权）", "Expected from the pipeline (weighted)"))
         if forecast is not None:
             lo, mid, hi = forecast.p10, forecast.p50, forecast.p90
             ax.errorbar([mid], [0.45], xerr=[[max(mid - lo, 0.0)], [max(hi - mid, 0.0)]], fmt="D",
@@ -210,7 +210,7 @@ def forecast_chart(forecast, lang: str = "zh", width: float = 9.0, bins: int = 6
             ax.text(v, 0.95, tr(lang, f" 每次模拟结果相同：{fmt_money(v, lang, unit)} ",
                                 f" every trial gives {fmt_money(v, lang, unit)} "),
                     va="top", fontsize=9, transform=trans, **side(v))
-            ax.text(v, 0.80, tr(lang, " 管道中没有可赢的金额 ", " the pipeline holds nothing to win "),
+            ax.text(v, 0.80, tr(lang, " 在跟机会中没有可赢的金额 ", " the pipeline holds nothing to win "),
                     va="top", fontsize=8, color="#555555", transform=trans, **side(v))
         else:
             styles = {0.1: ":", 0.5: "-", 0.9: ":"}
@@ -224,7 +224,7 @@ def forecast_chart(forecast, lang: str = "zh", width: float = 9.0, bins: int = 6
                                      f" target {fmt_money(target, lang, unit)} \n P(reach) {fmt_pct(forecast.prob_hit)} "),
                     color=PALETTE["below"], fontsize=9, transform=trans, va="center", **side(target))
         ax.set_yticks([])
-        ax.set_xlabel(tr(lang, "到节点的业绩（已赢单 + 管道赢单，元）",
+        ax.set_xlabel(tr(lang, "到节点的业绩（已赢单 + 在跟机会赢单，元）",
                          "Result by the milestone (won + won from pipeline, RMB)"))
         ax.set_title(tr(lang, f"{forecast.trials} 次模拟：到 {forecast.period.label} 的业绩分布",
                         f"{forecast.trials} trials: the result by {forecast.period.label}"))
@@ -293,7 +293,7 @@ def waterfall_chart(review, lang: str = "zh", width: float = 10.0) -> Figure:
             [tr(lang, "本周", "This week")]
         fig = Figure(figsize=(width, 4.4))
         if not len(w) and not review.start and not review.end:
-            return no_data(fig, tr(lang, f"节点 {review.period.label} 内没有加权管道：上周和本周都为 0",
+            return no_data(fig, tr(lang, f"节点 {review.period.label} 内没有在跟机会的加权金额：上周和本周都为 0",
                                    f"No weighted pipeline due by {review.period.label}: zero last week and this week"))
         ax = fig.add_subplot()
         levels = np.r_[review.start, review.start + np.cumsum(w["value"].to_numpy())]
@@ -317,7 +317,7 @@ def waterfall_chart(review, lang: str = "zh", width: float = 10.0) -> Figure:
         ax.set_xticks(range(len(names)), names, fontsize=8)
         ax.set_ylabel(tr(lang, "加权金额（元）", "Weighted amount (RMB)") + (
             tr(lang, "，纵轴不从 0 开始", "; axis does not start at 0") if base > 0 else ""), fontsize=8)
-        ax.set_title(tr(lang, f"周一盘点：节点 {review.period.label} 内的加权管道 "
+        ax.set_title(tr(lang, f"周一盘点：节点 {review.period.label} 内在跟机会的加权金额 "
                               f"{review.date_from.date()} → {review.date_to.date()}",
                         f"Monday review: weighted pipeline due by {review.period.label}, "
                         f"{review.date_from.date()} → {review.date_to.date()}"), fontsize=11)

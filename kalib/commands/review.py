@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     print_warnings(client, file=sys.stderr, lang=lang)  # the stream in use now (tests swap it)
     print(r.summary(lang))
     print()
-    print(tr(lang, "从上周到本周（节点内加权管道）：", "From last week to this week (weighted pipeline due by the milestone):"))
+    print(tr(lang, "从上周到本周（节点内在跟机会的加权金额）：", "From last week to this week (weighted pipeline due by the milestone):"))
     print(f"  {tr(lang, '上周', 'last week'):<14}{fmt_rmb(r.start, lang):>14}")
     for row in r.waterfall.itertuples():
         if row.value:
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"  {tr(lang, '本周', 'this week'):<14}{fmt_rmb(r.end, lang):>14}")
     print()
     reps = [args.rep] if args.rep else list(r.by_rep.index)
-    print(tr(lang, "各销售员（预计结果变化 = 赢单金额 + 节点内加权管道的变化）：",
+    print(tr(lang, "各销售员（预计结果变化 = 赢单金额 + 节点内在跟机会加权金额的变化）：",
              "By salesperson (change in expected result = won amount + weighted pipeline due by the milestone):"))
     for rep in reps:
         row = r.by_rep.loc[rep]

@@ -157,3 +157,76 @@ exercises.choice(
     explain_en="Every action points to the section that teaches it: go back to it, then take the action to the "
                "Monday review.",
 )
+
+
+def _largest(c):
+    gaps = _health(c).gaps(1)
+    return gaps[0] if gaps else None
+
+
+def _owner_options(c) -> list:
+    from .health_check import RESULTS, first_gap
+
+    big = _largest(c) if c is not None else None
+    if big is None:
+        return [("none", "没有未及格的指标：向优分线努力", "No indicator is below its line: aim for the excellent lines",
+                 "所有能计算的指标都达到了及格线。", "Every indicator that can be measured reaches its pass line."),
+                ("all", "十项一起抓，每项都定一个目标", "Tackle all ten at once, each with a target",
+                 "没有未及格的指标；即使向优分线努力，也要先挑一两项。",
+                 "No indicator is below its line; even aiming for the excellent lines, pick one or two first.")]
+    cause = _health(c)[first_gap(c)]
+    is_result = big.key in RESULTS
+    opts = [("largest", f"同意：先抓第{big.id}项“{big.zh}”", f"Agree: tackle indicator {big.id}, {big.en.lower()}, first",
+             (f"第{big.id}项是结果：一年的收入 ÷ 人数。要把它拉上去，要么收入增长（靠其他指标改善），要么减人，"
+              "后者不是销售的改进。差得最多，不等于该先抓。") if is_result else
+             f"第{big.id}项是原因，又是差得最多的一项：先抓它，它的原因和做法在后面对应的层级里。",
+             (f"Indicator {big.id} is a result: a year's revenue ÷ a head count. It rises either with revenue (which "
+              "the other indicators drive) or by cutting people, which is no sales improvement. Furthest behind is "
+              "not the same as first to tackle.") if is_result else
+             f"Indicator {big.id} is a cause and the furthest behind: tackle it first; its layer says how.")]
+    if is_result and cause.key != big.key:
+        opts.append(("cause", f"先抓原因：未及格的原因里差得最多的第{cause.id}项“{cause.zh}”",
+                     f"Tackle a cause first: of the causes below their line, the furthest behind, indicator "
+                     f"{cause.id}, {cause.en.lower()}",
+                     f"对：第{big.id}项是结果，跟着原因变化；未及格的原因里，第{cause.id}项离及格线最远。先把它补上，"
+                     f"再看第{big.id}项跟着变化。",
+                     f"Right: indicator {big.id} is a result and follows its causes; of the causes below their line, "
+                     f"indicator {cause.id} is the furthest behind. Close that gap first and watch indicator {big.id} "
+                     "follow."))
+    opts.append(("all", "十项一起抓，每项都定一个目标", "Tackle all ten at once, each with a target",
+                 "力气有限，十项一起抓等于哪项都没抓好；问诊的用处就是找出先做什么。",
+                 "Effort is limited: tackling all ten at once means tackling none well. The point of a check-up is "
+                 "to find what to do first."))
+    return opts
+
+
+def _owner_answer(c) -> str:
+    keys = [o[0] for o in _owner_options(c)]
+    return "cause" if "cause" in keys else keys[0]
+
+
+def _owner_case(lang: str):
+    def case(c) -> str:
+        from ..i18n import tr
+
+        big = _largest(c) if c is not None else None
+        if big is None:
+            return ""
+        return tr(lang, f"第 1 节里差距最大的是第{big.id}项“{big.zh}”：{big.value_text('zh')}，{big.distance_text('zh')}。",
+                  f"The largest gap in section 1 is indicator {big.id}, {big.en.lower()}: {big.value_text('en')}, "
+                  f"{big.distance_text('en')}.")
+    return case
+
+
+exercises.judgement(
+    "05.00-owner-first",
+    "老板看了诊断说：“差距最大的那一项，我们就先抓它。”你怎么回答？",
+    "The owner reads the check and says: \"We tackle the largest gap first.\" What do you answer?",
+    case_zh=_owner_case("zh"),
+    case_en=_owner_case("en"),
+    options=_owner_options,
+    answer=_owner_answer,
+    how_zh="先看差距最大的那一项是原因还是结果（第7、8项是一年的收入 ÷ 人数，是结果）。",
+    how_en="First ask whether the largest gap is a cause or a result (indicators 7 and 8, a year's revenue ÷ a head "
+           "count, are results).",
+)
