@@ -17,7 +17,7 @@ import pandas as pd
 from .client import Client
 from .deals import default_opportunity
 
-__all__ = ["story_customer", "story_opportunity"]
+__all__ = ["named_story_customer", "story_customer", "story_opportunity"]
 
 
 def _named(client: Client, key: str) -> str | None:
@@ -85,6 +85,14 @@ def story_opportunity(client: Client) -> str | None:
                          _id=m["opportunity_id"].astype("object").map(str))
             return str(m.sort_values(["_amt", "_id"], ascending=[False, True])["_id"].iloc[0])
     return default_opportunity(client)
+
+
+def named_story_customer(client: Client) -> str | None:
+    """The customer client.yml's ``course:`` names (``story_customer``, or the customer of ``story_opportunity``),
+    else None: the notebooks that follow a slipping key account use it before their own choice."""
+    if _named(client, "story_customer") is None and _named(client, "story_opportunity") is None:
+        return None
+    return story_customer(client)
 
 
 def story_customer(client: Client) -> str | None:

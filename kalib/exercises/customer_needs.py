@@ -30,7 +30,9 @@ def _cv(c):
 def _who(c) -> str:
     from ..client import MissingData
 
-    name = _cv(c).focus_customer()
+    from ..story import named_story_customer
+
+    name = named_story_customer(c) or _cv(c).focus_customer()
     if name is None:
         raise MissingData("no customer brought revenue in the period (期内没有客户收入)")
     return name

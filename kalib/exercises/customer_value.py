@@ -284,7 +284,9 @@ def _focus(c):
     from ..accounts import customer_needs
     from ..client import MissingData
 
-    name = _cv(c).focus_customer()
+    from ..story import named_story_customer
+
+    name = named_story_customer(c) or _cv(c).focus_customer()
     if name is None:
         raise MissingData("no customer brought revenue in the period (期内没有客户收入)")
     row = _cv(c).table.set_index("customer").loc[name]
