@@ -64,6 +64,7 @@ __all__ = [
     "check_notebook",
     "contents_markdown",
     "exercise_ids",
+    "judgement_problems",
     "find_notebooks",
     "main",
     "method_overview",
@@ -437,6 +438,7 @@ def check_notebook(path: str | Path, *, min_exercises: int = 2) -> list[str]:
         if cell.cell_type == "code" and "exercises.show(" in cell.source and "course-only" not in _tags(cell):
             problems.append("an exercise cell is not tagged 'course-only'")
             break
+    problems += judgement_problems(nb)
     problems += stored_output_problems(nb)
     problems += hidden_code_problems(nb)
     if "widgets" in nb.metadata:
@@ -444,6 +446,40 @@ def check_notebook(path: str | Path, *, min_exercises: int = 2) -> list[str]:
     navs = [c for c in nb.cells if "nav" in _tags(c)]
     if len(navs) != 2 or nb.cells[1] is not navs[0] or nb.cells[-1] is not navs[1]:
         problems.append("the navigation (tag 'nav') should be the second and the last cell (run 'python -m kalib.course')")
+    return problems
+
+
+def judgement_problems(nb: Any) -> list[str]:
+    """A notebook needs at least one judgement exercise (:func:`kalib.exercises.judgement`), and each one's
+    question must be readable without running anything: a markdown cell with a ``判断`` / ``Judgement``
+    heading is the nearest heading above its cell."""
+    from . import exercises
+
+    problems, found = [], 0
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        for ex_id in re.findall(r"""exercises\.show\(\s*["']([^"']+)["']""", cell.source):
+            try:
+                kind = exercises.get(ex_id).kind
+            except KeyError:
+                continue
+            if kind != "judgement":
+                continue
+            found += 1
+            asked = False
+            for prev in reversed(nb.cells[:i]):  # back to the nearest heading, not past another exercise
+                if prev.cell_type == "code" and "exercises.show(" in prev.source:
+                    break
+                heads = re.findall(r"^#+\s*(.*)$", prev.source, re.M) if prev.cell_type == "markdown" else []
+                if heads:
+                    asked = heads[-1].startswith(("判断", "Judgement"))
+                    break
+            if not asked:
+                problems.append(f"cell {i + 1}: the judgement {ex_id!r} has no '### 判断：…' / '### Judgement: …' "
+                                "markdown above it stating the case and the question")
+    if not found:
+        problems.append("no judgement exercise (kalib.exercises.judgement): every notebook asks for at least one")
     return problems
 
 

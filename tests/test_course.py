@@ -382,3 +382,38 @@ def test_hide_code_keeps_other_jupyter_metadata():
     assert "jupyter" not in nb.cells[2].metadata
     assert course.hide_code(nb) is False
     assert course.hidden_code_problems(nb) == []
+
+
+#: Statistics a salesperson may skip: only in sections marked advanced (进阶 / Advanced).
+STATISTICS = re.compile(r"\bHHI\b|Brier|Wilson|\bP10\b|\bP50\b|\bP90\b|置信区间|confidence interval|赫芬达尔|Herfindahl",
+                        re.I)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_statistics_live_in_advanced_sections(path):
+    """HHI, the Brier score, Wilson intervals and P10/P50/P90 appear in the prose only inside sections
+    marked advanced (heading 进阶：/ Advanced:, every cell tagged `advanced`), which a salesperson can skip."""
+    nb = nbformat.read(str(path), as_version=4)
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if cell.cell_type != "markdown" or "advanced" in tags or {"nav", "contents"} & set(tags):
+            continue
+        found = STATISTICS.findall(cell.source)
+        assert not found, f"{found} outside an advanced section: {cell.source[:120]!r}"
+    for cell in nb.cells:
+        if "advanced" in cell.metadata.get("tags", []) and cell.cell_type == "markdown":
+            heads = re.findall(r"^#+\s+(.*)$", cell.source, re.M)
+            assert all(h.startswith(("进阶", "Advanced")) for h in heads[:1]) or not heads, heads
+
+
+def test_judgement_problems_want_a_judgement_asked_in_markdown():
+    nb = nbformat.v4.new_notebook()
+    show = nbformat.v4.new_code_cell('kalib.exercises.show("02.01-go-nogo", c, lang)', metadata={"tags": ["course-only"]})
+    nb.cells = [nbformat.v4.new_markdown_cell("## Exercises"), show]
+    assert "has no '### 判断" in course.judgement_problems(nb)[0]
+    nb.cells = [nbformat.v4.new_markdown_cell("### Judgement: Go or NoGo?\n\nThe case…"),
+                nbformat.v4.new_code_cell("display(case)"), show]
+    assert course.judgement_problems(nb) == []
+    nb.cells = [nbformat.v4.new_code_cell('kalib.exercises.show("02.01-deal-score", c, lang)')]
+    assert course.judgement_problems(nb) == ["no judgement exercise (kalib.exercises.judgement): every notebook asks "
+                                             "for at least one"]

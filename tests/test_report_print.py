@@ -49,32 +49,9 @@ no_chromium = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium/Chrome in
 
 
 # ---------------------------------------------------------------------------
-# The language rule (the same as kalib.langscan.find_foreign's, kept here so this test stands alone)
+# The language rule: kalib.langscan.find_foreign (its doctests say what passes)
 # ---------------------------------------------------------------------------
-#: Latin words a Chinese report may keep: units, abbreviations every reader uses, the tool's name.
-ALLOWED_ZH = frozenset(w.lower() for w in (
-    "RMB", "CNY", "USD", "EUR", "CRM", "ERP", "KPI", "NPS", "ROI", "HHI", "Go", "NoGo", "Excel", "CSV", "XLSX",
-    "PDF", "HTML", "SQL", "kalib", "TOP", "P10", "P50", "P90", "notebook", "notebooks", "demo",
-))
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_WORD = re.compile(r"(?<![A-Za-z0-9_./\\-])[A-Za-z][A-Za-z'’]*[A-Za-z](?![A-Za-z0-9_/\\])")
-_FILE = re.compile(r"(?<![\w])[\w./-]+\.(?:ipynb|py|csv|xlsx|yml|yaml|json|html|pdf)\b")
-_PAREN = re.compile(r"（[^（）]*）|\([^()]*\)")
-
-
-def find_foreign(text: str, lang: str, allow=()) -> list[str]:
-    """Words of ``text`` not in ``lang``: for zh, English words of three letters or more outside
-    :data:`ALLOWED_ZH` and ``allow``; for en, runs of CJK characters outside ``allow``.  A term in
-    parentheses (a term introduced: "及格线（pass line）", "pass line (及格线)") and file names pass."""
-    phrases = sorted({str(a).strip() for a in allow if str(a).strip()}, key=len, reverse=True)
-    words = {w.lower() for p in phrases for w in re.findall(r"[A-Za-z][A-Za-z'’]*", p)}
-    text = _FILE.sub(" ", text)
-    for p in phrases:
-        text = text.replace(p, " ")
-    text = _PAREN.sub(" ", text)
-    if lang == "en":
-        return _CJK_RUN.findall(text)
-    return [w for w in _WORD.findall(text) if len(w) >= 3 and w.lower() not in ALLOWED_ZH | words]
+from kalib.langscan import find_foreign  # noqa: E402
 
 
 def test_the_language_rule_can_fail():
