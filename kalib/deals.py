@@ -353,7 +353,7 @@ def eight_steps(config: Config | None = None, lang: str = "zh") -> pd.DataFrame:
         s = steps.get(st["key"], {})
         rows.append({
             "step": int(st["step"]),
-            "stage": st[lang] if lang == "en" else f"{st['zh']} · {st['en']}",
+            "stage": st[lang] if lang == "en" else f"{st['zh']}（{st['en']}）",
             "win_rate": float(st["win_rate"]),
             "outcome": st.get(f"outcome_{lang}", ""),
             "actions": "\n".join(a[lang] for a in s.get("actions", [])),

@@ -236,19 +236,31 @@ def _data_names(client: str) -> set[str]:
     c = kalib.load_client(client)
     names: set[str] = {str(c.name)}
     for table in c.tables.values():
-        for col in ("customer", "product", "salesperson", "owner", "person", "name", "team", "title", "manager",
-                    "reports_to", "segment", "industry", "evaluator", "region"):
-            if col in table.columns:
-                names |= {str(v) for v in table[col].dropna().unique()}
+        for col in table.columns:
+            if col.startswith("_") or col in ("stage", "status"):
+                continue
+            values = table[col].dropna()
+            if values.dtype == object or str(values.dtype) in ("str", "string", "category"):
+                names |= {str(v) for v in values.unique()}
+    for source in c.sources.values():  # "产品.xlsx › 产品": the file's and the sheet's names
+        names |= {Path(part.strip()).stem for part in str(source).split("›")}
     return {n for n in names if n.strip()}
 
 
 def _reader_text(nb) -> list[tuple[str, str]]:
     """(where, text) of what a trainee reads: the markdown and every displayed output (widgets' state aside)."""
-    from kalib.langscan import strip_markup
+    from bs4 import BeautifulSoup
+
+    def html_text(html: str) -> str:
+        soup = BeautifulSoup(html, "html.parser")
+        for tag in soup.find_all(["style", "script"]):
+            tag.decompose()
+        return soup.get_text(" ")
 
     out = []
     for i, cell in enumerate(nb.cells):
+        if "glossary" in cell.metadata.get("tags", []):  # the glossary pairs each term with its translation
+            continue
         if cell.cell_type == "markdown":
             out.append((f"cell {i + 1} (markdown)", cell.source))
             continue
@@ -259,7 +271,7 @@ def _reader_text(nb) -> list[tuple[str, str]]:
             elif "text/markdown" in data:
                 out.append((f"cell {i + 1} (markdown output)", data["text/markdown"]))
             elif "text/html" in data:
-                out.append((f"cell {i + 1} (table)", strip_markup(data["text/html"])))
+                out.append((f"cell {i + 1} (table)", html_text(data["text/html"])))
             elif "text/plain" in data and "application/vnd.jupyter.widget-view+json" not in data \
                     and "image/png" not in data:
                 out.append((f"cell {i + 1} (output)", data["text/plain"]))
@@ -278,7 +290,8 @@ def test_an_edition_reads_in_its_language(case, runs):
     allow = _data_names(client)
     found = {}
     for where, text in _reader_text(nbformat.read(str(out), as_version=4)):
-        bad = find_foreign(text, lang, allow=allow)
+        # a name shortened to fit ("严…") is still the data's own
+        bad = [w for w in find_foreign(text, lang, allow=allow) if not any(w in name for name in allow)]
         if bad:
             found[where] = sorted(set(bad))[:8]
     assert not found, found
