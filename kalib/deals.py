@@ -412,7 +412,7 @@ def rules_markdown(config: Config | None = None, lang: str = "zh") -> str:
             f"- **关口**：{gz}低于 {g['gate_min']} 分（项目不真实或赢不了），直接 **NoGo**。",
             f"- **NoGo**：得分低于 {g['nogo_below']}，或有 {g['nogo_serious_flags']} 个或更多「{sev['serious']['zh']}」危险信号。",
             f"- **Go**：过了关口，得分不低于 {g['go_min']}，至少评了 {g['min_scored']} 个要素，且没有「{sev['serious']['zh']}」危险信号。",
-            "- **Review**：其余情况：说明原因，补齐证据后再判。",
+            "- **复核**：其余情况：说明原因，补齐证据后再判。",
             f"- 这些数字的来源：{FACTOR_NAMES['efficiency'][0]}的权重是"
             f"{source_name(str(d['factors']['efficiency'].get('source', 'default')), 'zh')}，其余都是"
             f"{source_name('default', 'zh')}（见下面要素表的“来源”一列）；都可以在 `client.yml` 的 `overrides: deals:` 下按客户调整。",

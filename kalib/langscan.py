@@ -37,7 +37,7 @@ __all__ = ["ALLOWED_ZH", "ALLOWED_EN", "find_foreign", "strip_markup"]
 ALLOWED_ZH = frozenset(w.lower() for w in (
     "RMB", "CNY", "USD", "EUR", "CRM", "ERP", "KPI", "NPS", "ROI", "HHI", "CEO", "CFO", "CTO", "COO", "CIO", "VIP",
     "Go", "NoGo", "Brier", "Wilson", "Pareto", "Monte", "Carlo", "Excel", "CSV", "XLSX", "YAML", "JSON", "PDF",
-    "HTML", "SQL", "TAS", "Salesforce", "HubSpot", "kalib", "IBM", "Signature", "Selling", "Method", "Blue", "Sheet", "Voilà", "Jupyter", "API", "PoC", "POC", "FY", "TOP",
+    "HTML", "SQL", "TAS", "Salesforce", "HubSpot", "kalib", "IBM", "Signature", "Selling", "Method", "Blue", "Sheet", "Miller", "Heiman", "Voilà", "Jupyter", "API", "PoC", "POC", "FY", "TOP",
     "P10", "P50", "P90", "Q1", "Q2", "Q3", "Q4", "H1", "H2", "demo", "client", "yml", "xlsx", "csv",
 ))
 # CJK terms an English text may keep (none by default: names of the client's data go in ``allow``).
