@@ -92,6 +92,30 @@ PARTS = {
 }
 _CONTENTS_HEADING = {"zh": "目录", "en": "Contents"}
 _LANG_LINE = re.compile(r"^lang\s*=\s*[\"'][a-z]+[\"']", re.M)
+#: The Chinese edition's comments on the parameters (the sources carry the English ones).
+PARAMETER_COMMENTS_ZH = {
+    "client": '客户的数据文件夹、Excel 文件，或 "demo"（演示公司）',
+    "period": '例如 "2024"；None 表示数据中最后一个完整年度',
+    "industry": '"manufacturing"（制造业）| "services"（服务业）；None 表示按 client.yml',
+    "lang": '"zh" 中文 | "en" 英文',
+    "as_of": '例如 "2024-12-31"；None 表示数据中最晚的日期',
+    "opportunity": "要评审的机会编号；None 表示课程跟踪的那个机会（client.yml 的 course:，否则取最大的已评分在跟机会）",
+    "save_to": "打印出的评审单放在这个文件夹（在本笔记本旁边）",
+    "milestone": '"month" | "quarter" | "half" | "year"：看板二看的下一个节点',
+}
+
+
+def _parameter_comments(source: str, lang: str) -> str:
+    """The parameters cell with its comments in the edition's language (the sources' are English)."""
+    if lang != "zh":
+        return source
+    out = []
+    for line in source.splitlines(keepends=True):
+        m = re.match(r"^(\s*(\w+)\s*=\s*[^#]*?)\s*#.*?(\n?)$", line)
+        if m and m.group(2) in PARAMETER_COMMENTS_ZH:
+            line = f"{m.group(1)}  # {PARAMETER_COMMENTS_ZH[m.group(2)]}{m.group(3)}"
+        out.append(line)
+    return "".join(out)
 
 
 def parse_name(name: str) -> tuple[str, str, str]:
@@ -241,7 +265,7 @@ def edition(source: Any, lang: str) -> Any:
                 cell.metadata.pop("tags", None)
         if cell.cell_type == "code":
             if "parameters" in tags:
-                cell.source = _LANG_LINE.sub(f'lang = "{lang}"', cell.source)
+                cell.source = _parameter_comments(_LANG_LINE.sub(f'lang = "{lang}"', cell.source), lang)
             cell["outputs"] = []
             cell["execution_count"] = None
         cells.append(cell)

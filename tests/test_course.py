@@ -52,6 +52,9 @@ def test_an_edition_is_in_its_own_language(path):
             assert not cjk.search(bare), cell.source[:200]
     (params,) = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert f'lang = "{lang}"' in params.source
+    for line in params.source.splitlines():  # the comments a trainee reads before changing a parameter
+        comment = line.split("#", 1)[1]
+        assert bool(cjk.search(comment)) == (lang == "zh"), line
 
 
 def test_the_course_has_its_start_and_closing_notebooks():

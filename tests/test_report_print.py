@@ -359,18 +359,9 @@ def _parts(soup) -> dict[str, str]:
 #: The export fixtures (each lacks some tables, so some sections are "not available"), each in one language.
 FIXTURES = [("crm", "zh"), ("erp", "zh"), ("webshop", "en"), ("wonlost", "en"), ("productlines", "zh")]
 REPORTS = [("demo", "zh"), ("demo", "en"), *FIXTURES]
-PROSE = "the notebook's own text: each language gets its own with the course's editions"
-PARTS = [
-    pytest.param("chrome", id="chrome"),
-    *[pytest.param(s.notebook, id=s.notebook, marks=pytest.mark.xfail(
-        reason=f"notebooks/{s.notebook}.ipynb: {PROSE}", strict=False)) for s in SECTIONS],
-    pytest.param("recommendations", id="recommendations", marks=pytest.mark.xfail(
-        reason=f"the cells tagged 'recommendations' of notebooks/{SECTIONS[0].notebook}.ipynb: {PROSE}",
-        strict=False)),
-    pytest.param("data-notes", id="data-notes", marks=pytest.mark.xfail(
-        reason="the loader's notes on the client's files (kalib.io, kalib.problems) are written in English only",
-        strict=False)),
-]
+#: The report's parts: what the report code writes, each section (a notebook of the edition in the report's
+#: language), the recommendations and the loader's notes on the client's files.
+PARTS = ["chrome", *(s.notebook for s in SECTIONS), "recommendations", "data-notes"]
 
 
 @pytest.mark.notebooks
