@@ -339,7 +339,8 @@ class CustomerValue:
                 ranks.append(s.rank(method="average", pct=True))
         if not ranks:
             raise MissingData("the big-company/small-customer list needs customer sizes: the columns employees "
-                              "(员工人数) or company_revenue (客户营收) of the customers table (客户) have no values.")
+                              "(员工人数) or company_revenue (客户营收) of the customers table (客户) have no values.",
+                              zh="“大企业、小客户”需要客户规模：客户表的员工人数或客户营收两列都没有数值。")
         size_rank = pd.concat(ranks, axis=1).max(axis=1)
         # Value is ranked among the customers that bring revenue; those that bring none rank 0.
         active = t["value"] > 0
@@ -710,7 +711,8 @@ def buying_history(client: Client, customers: str | list[str] | None = None, per
     """
     rev = client.table("revenue", purpose="what customers buy (客户需求)")
     if "product" not in rev or rev["product"].notna().sum() == 0:
-        raise MissingData("what customers buy needs the product (产品) column of the revenue table (收入).")
+        raise MissingData("what customers buy needs the product (产品) column of the revenue table (收入).",
+                          zh="要看客户买什么，需要收入明细的“产品”一列。")
     per = client.period(period)
     pers = periods_back(per, periods)
     if customers is not None:
@@ -973,7 +975,7 @@ def industry_view(client: Client, period: str | Period | None = None) -> pd.Data
     cust = client.tables.get("customers")
     if cust is None or "industry" not in cust or cust["industry"].notna().sum() == 0:
         raise MissingData("the industries of our customers need the industry (行业) column of the customers "
-                          "table (客户).")
+                          "table (客户).", zh="要看客户所在的行业，需要客户表的“行业”一列。")
     cv = customer_value(client, period)
     t = cv.table.copy()
     ind = cust.dropna(subset=["customer"]).drop_duplicates("customer").set_index("customer")["industry"]
@@ -1019,7 +1021,8 @@ def cross_industry(client: Client, customer: str, period: str | Period | None = 
     """
     cust = client.tables.get("customers")
     if cust is None or "industry" not in cust or cust["industry"].notna().sum() == 0:
-        raise MissingData("cross-industry experience needs the industry (行业) column of the customers table (客户).")
+        raise MissingData("cross-industry experience needs the industry (行业) column of the customers table (客户).",
+                          zh="要看跨行业的经验，需要客户表的“行业”一列。")
     cv = customer_value(client, period)
     ind = cust.dropna(subset=["customer"]).drop_duplicates("customer").set_index("customer")["industry"]
     own = ind.get(customer)
@@ -1027,7 +1030,8 @@ def cross_industry(client: Client, customer: str, period: str | Period | None = 
     key = key[key.map(ind).notna() & (key.map(ind) != own) & (key != customer)]
     rev = client.table("revenue")
     if "product" not in rev:
-        raise MissingData("cross-industry experience needs the product (产品) column of the revenue table (收入).")
+        raise MissingData("cross-industry experience needs the product (产品) column of the revenue table (收入).",
+                          zh="要看跨行业的经验，需要收入明细的“产品”一列。")
     r = rev.loc[cv.period.contains(rev["date"])].copy()
     r["category"] = _category_of(r["product"], product_categories(client), "–")
     mine = r.loc[r["customer"] == customer].groupby("category")["amount"].sum()

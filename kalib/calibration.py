@@ -101,11 +101,14 @@ def _need_snapshots(client: Client, what: str) -> pd.DataFrame:
         raise MissingData(
             f"{what} needs the snapshots table (机会快照: weekly copies of the opportunities list, with a "
             "snapshot_date column) and deals that have since closed; this client has no snapshots. "
-            "Save the opportunities list every Monday to enable it.")
+            "Save the opportunities list every Monday to enable it.",
+            zh="需要机会快照表（每周一保存一份销售机会清单，带快照日期一列）和之后已经关闭的机会；这个客户没有快照。"
+               "从每周一保存销售机会清单开始，就能用上。")
     s = client.tables["snapshots"]
     s = s.loc[s["snapshot_date"].notna() & (s["snapshot_date"] <= client.as_of)]
     if s.empty:
-        raise MissingData(f"{what} needs snapshots taken on or before {client.as_of.date()}; there are none.")
+        raise MissingData(f"{what} needs snapshots taken on or before {client.as_of.date()}; there are none.",
+                          zh=f"需要 {client.as_of.date()} 或之前的机会快照，现在一份也没有。")
     return s
 
 

@@ -257,6 +257,6 @@ def require(client: Client, key: str, period: str | Period | None = None, lang: 
     """The capability ``key``, or :class:`~kalib.client.MissingData` with what it needs and what to add."""
     cap = capability(client, key, period)
     if not cap.ok:
-        raise MissingData(cap.message(lang))
+        raise MissingData(cap.message(lang), zh=cap.message("zh"))
     return cap
 

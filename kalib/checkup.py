@@ -279,7 +279,7 @@ class ClientCheck:
             try:
                 self._cache[key] = getattr(self, f"_compute_{key}")()
             except MissingData as exc:
-                self._cache[key] = _NA(str(exc), str(exc))
+                self._cache[key] = _NA(exc.text("zh"), exc.text("en"))
         return self._cache[key]
 
     def available(self, key: str) -> bool:

@@ -118,7 +118,8 @@ class Client:
         if not self.has(name):
             t = TABLES[name]
             who = purpose or "this analysis"
-            raise MissingData(f"{who} needs the {name} table ({t.zh}), which this client does not have.")
+            raise MissingData(f"{who} needs the {name} table ({t.zh}), which this client does not have.",
+                              zh=f"需要“{t.zh}”表，这个客户没有。")
         return self.tables[name]
 
     @property

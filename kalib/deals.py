@@ -1495,7 +1495,8 @@ def portfolio(client: Client, *, status: str | None = "open", strict: bool = Tru
         opps = client.table("opportunities", purpose="the deal portfolio")
         if not client.has("deal_scores") and not client.has("stakeholders"):
             raise MissingData("the deal portfolio needs the deal_scores table (要素评分) or the stakeholders table "
-                              "(决策人), which this client does not have.")
+                              "(决策人), which this client does not have.",
+                              zh="机会组合需要“要素评分”表或“决策人”表，这个客户都没有。")
     except MissingData as exc:
         if strict:
             raise

@@ -299,11 +299,13 @@ def _deals(client: Client, milestone: str, *, rates, model, slip, use_overrides=
         try:
             delays = slip_delays(client)
         except MissingData as exc:
-            raise MissingData(f"the forecast's slip option needs the snapshots: {exc}") from None
+            raise MissingData(f"the forecast's slip option needs the snapshots: {exc}",
+                              zh=f"预测的“推迟”选项需要机会快照：{exc.text('zh')}") from None
         min_n = int(fc["min_deals"])
         pooled = np.sort(delays.get("all", np.zeros(0)))
         if len(pooled) == 0:
-            raise MissingData("the forecast's slip option needs won deals seen in the snapshots; there are none")
+            raise MissingData("the forecast's slip option needs won deals seen in the snapshots; there are none",
+                              zh="预测的“推迟”选项需要在快照里出现过的赢单机会，现在没有。")
         idx = np.flatnonzero(usable)
         room = ((end - close[idx]) / np.timedelta64(1, "D")).astype("float64")
         stages = model["stage"].to_numpy(dtype=object)[idx]

@@ -396,7 +396,8 @@ def select_reps(client: Client, model: pd.DataFrame, *, rep: str | Iterable[str]
         tms = [team] if isinstance(team, str) else list(team)
         teams = _teams(client)
         if not teams:
-            raise MissingData("filtering by team needs the salespeople table with a team column (销售人员·团队)")
+            raise MissingData("filtering by team needs the salespeople table with a team column (销售人员·团队)",
+                              zh="按团队筛选需要销售人员表里的“团队”一列。")
         names = sorted(set(teams.values()))
         bad = [t for t in tms if t not in names]
         if bad:
@@ -463,7 +464,8 @@ def board1(client: Client, *, rep: str | Iterable[str] | None = None, team: str 
     if team is not None:
         tms = [team] if isinstance(team, str) else list(team)
         if not teams:
-            raise MissingData("filtering by team needs the salespeople table with a team column (销售人员·团队)")
+            raise MissingData("filtering by team needs the salespeople table with a team column (销售人员·团队)",
+                              zh="按团队筛选需要销售人员表里的“团队”一列。")
         known = sorted(set(teams.values()))
         bad = [t for t in tms if t not in known]
         if bad:

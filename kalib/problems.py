@@ -103,7 +103,21 @@ class InputError(ValueError):
 
 
 class MissingData(LookupError):
-    """An analysis needs data the client does not have.  The message says which and why."""
+    """An analysis needs data the client does not have.  The message says which and why, in English
+    (``str(exc)``) and, when the raiser gives it, in Chinese (``zh=``); :meth:`text` picks the reader's.
+
+    >>> exc = MissingData("needs the snapshots table", zh="需要机会快照表")
+    >>> str(exc), exc.text("zh"), MissingData("needs x").text("zh")
+    ('needs the snapshots table', '需要机会快照表', 'needs x')
+    """
+
+    def __init__(self, *args: object, zh: str | None = None) -> None:
+        super().__init__(*args)
+        self.zh = zh
 
     def __str__(self) -> str:  # plain message, no quotes
         return str(self.args[0]) if self.args else "data missing"
+
+    def text(self, lang: str = "en") -> str:
+        """The message in ``lang`` (the English one when no Chinese was given)."""
+        return self.zh if lang == "zh" and self.zh else str(self)

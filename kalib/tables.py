@@ -205,8 +205,8 @@ def _map_stages(df: pd.DataFrame, cfg: Config, stage_map: Mapping[str, str], pro
             f"{guessed[0][1]}}})", file=src.get("file"), sheet=src.get("sheet"), column=_where(df, "stage")["column"],
             severity="warning", count=len(guessed),
             message_zh=f"{len(guessed)}个在跟阶段名称没有在 client.yml 中对应，已按通常的含义读取：{listed_zh}。"
-                       f"如果某个名称在这家公司另有含义，请在 client.yml 中对应（stages: {{'{guessed[0][0]}': "
-                       f"{guessed[0][1]}}}）"))
+                       f"如果某个名称在这家公司另有含义，请在 client.yml 中对应（`stages: {{'{guessed[0][0]}': "
+                       f"{guessed[0][1]}}}`）"))
     df = df.copy(deep=False)
     df["stage_raw"] = raw
     df["stage"] = _fast_map(raw, mapped)

@@ -92,7 +92,8 @@ __all__ = [
 def _team_cfg(client: Client) -> dict[str, Any]:
     cfg = client.config.section("team")
     if not cfg or "needs" not in cfg:
-        raise MissingData("the team analysis needs the 'team' section of kalib/method.yaml, which is empty")
+        raise MissingData("the team analysis needs the 'team' section of kalib/method.yaml, which is empty",
+                          zh="团队分析需要 kalib/method.yaml 的 team 一节，现在是空的。")
     return cfg
 
 
@@ -166,7 +167,8 @@ def sales_by_person(client: Client, period: Period) -> tuple[pd.Series, str, lis
         s.index.name = "salesperson"
         return s.astype(float), "won opportunities", notes
     raise MissingData("the team analysis needs revenue with a salesperson column, or the opportunities table "
-                      "(销售机会), to know each salesperson's sales")
+                      "(销售机会), to know each salesperson's sales",
+                      zh="团队分析需要带“销售人员”一列的收入明细，或者销售机会表，才能知道每个人的销售额。")
 
 
 def _close_date(o: pd.DataFrame) -> pd.Series:
@@ -674,7 +676,8 @@ def team_analysis(client: Client, period: str | Period | None = None, industry: 
                          f"{outside.sum():,.0f} RMB, left out of per-person figures")
     people = pd.DataFrame({"salesperson": names.drop_duplicates().to_numpy()})
     if len(people) == 0:
-        raise MissingData(f"no salespeople found for {p.label}: give a salespeople table, or a salesperson on revenue")
+        raise MissingData(f"no salespeople found for {p.label}: give a salespeople table, or a salesperson on revenue",
+                          zh=f"{p.label} 找不到销售人员：请提供销售人员表，或在收入明细中填写销售人员。")
     people["sales"] = people["salesperson"].map(sales).fillna(0.0).astype(float)
     people["annual_sales"] = people["sales"] / p.years
     mean_sales = float(people["sales"].mean())

@@ -468,8 +468,8 @@ class Exercise(abc.ABC):
         try:
             answer = self.answer_for(client)
         except MissingData as exc:
-            return Feedback(False, tr(lang, f"这个客户缺少本练习需要的数据：{exc}",
-                                      f"This client lacks the data this exercise needs: {exc}"), "data")
+            return Feedback(False, tr(lang, f"这个客户缺少本练习需要的数据：{exc.text('zh')}",
+                                      f"This client lacks the data this exercise needs: {exc.text('en')}"), "data")
         if self._matches(given, answer):
             msg = tr(lang, "正确：", "Correct: ") + self.format_answer(client, lang) + tr(lang, "。", ".")
             extra = self.explanation(client, lang)

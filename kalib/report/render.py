@@ -460,7 +460,7 @@ def _page(c, sections: _Sections, *, lang: str, period, notes) -> str:
         (tr(lang, "行业", "Industry"), _industry_label(c.meta.industry, lang)),
         (tr(lang, "报告日期", "Report date"), _dt.date.today().isoformat()),
     ]
-    data_notes = [str(w) for w in c.warnings[:30]]
+    data_notes = [w.text(lang) if hasattr(w, "text") else str(w) for w in c.warnings[:30]]
     if len(c.warnings) > 30:
         data_notes.append(tr(lang, f"……另有 {len(c.warnings) - 30} 条（kalib check 可列出全部）",
                              f"... and {len(c.warnings) - 30} more (kalib check lists them all)"))

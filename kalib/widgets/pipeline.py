@@ -180,7 +180,7 @@ def winrate_panel(client: Client, lang: str = "zh", *, milestone: str | None = N
     try:
         learned = calibrate(client).learned_rates()
     except MissingData as exc:
-        learn_note = tr(lang, f"学到的赢率不可用：{exc}", f"Learned rates are not available: {exc}")
+        learn_note = tr(lang, f"学到的赢率不可用：{exc.text('zh')}", f"Learned rates are not available: {exc}")
     has_snaps = client.has("snapshots")
 
     rates = {s["key"]: w.IntSlider(value=round(configured[s["key"]] * 100), min=0, max=100, step=1,
