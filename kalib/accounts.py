@@ -496,7 +496,7 @@ class CustomerValue:
             try:
                 sv = self.size_vs_value()
             except MissingData as exc:
-                return tr(lang, f"无法判断：{exc}", f"Not available: {exc}")
+                return tr(lang, f"无法判断：{exc.text('zh')}", f"Not available: {exc}")
             bs = sv.loc[sv["kind"] == "big_company_small_customer"]
             sb = sv.loc[sv["kind"] == "small_company_big_customer"]
 

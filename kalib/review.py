@@ -237,12 +237,13 @@ def review(client: Client, date_from: Any = None, date_to: Any = None, *, milest
     dates = snapshot_dates(client)
     if len(dates) < 2:
         have = "no snapshots" if not dates else f"one snapshot ({dates[0].date()})"
+        have_zh = "一份快照也没有" if not dates else f"只有一份快照（{dates[0].date()}）"
         raise MissingData(
             "the Monday review (周一看板盘点) needs at least two snapshots of the opportunities (机会快照: "
             f"the snapshots table, one copy per week) up to {client.as_of.date()}; this client has {have}. "
             "Save the opportunities list every Monday (with a snapshot_date column) to enable it.",
-            zh=f"周一看板盘点需要截至 {client.as_of.date()} 至少两份销售机会快照（机会快照表，每周一份）；这个客户有 "
-               f"{have} 份。从每周一保存一份销售机会清单（带快照日期一列）开始，就能用上。")
+            zh=f"周一看板盘点需要截至 {client.as_of.date()} 至少两份销售机会快照（机会快照表，每周一份）；这个客户"
+               f"{have_zh}。从每周一保存一份销售机会清单（带快照日期一列）开始，就能用上。")
     b_date = _pick(dates, date_to, "the --to") if date_to is not None else dates[-1]
     if date_from is not None:
         a_date = _pick(dates, date_from, "the --from")

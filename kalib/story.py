@@ -60,7 +60,8 @@ def story_opportunity(client: Client) -> str | None:
     deal of ``course.story_customer`` when that is set and has one; else the largest open evaluated deal
     (:func:`kalib.deals.default_opportunity`); None when no deal is evaluated.
 
-    Raises ValueError when client.yml names a deal the data does not have.
+    Raises ValueError when client.yml names a deal the data do not have (None when the client has no deals
+    at all).
     """
     named = _named(client, "story_opportunity")
     if named is not None:
@@ -68,6 +69,8 @@ def story_opportunity(client: Client) -> str | None:
         for table in ("opportunities", "deal_scores", "stakeholders"):
             if client.has(table):
                 ids |= set(client.tables[table]["opportunity_id"].astype("object").map(str))
+        if not any(client.has(t) for t in ("opportunities", "deal_scores", "stakeholders")):
+            return None  # a client without deals: nothing to follow, not a mistake in client.yml
         if named not in ids:
             raise ValueError(f"client.yml › course › story_opportunity: {named!r} is not in this client's "
                              f"opportunities, deal scores or stakeholders")

@@ -253,7 +253,7 @@ def test_customer_needs_against_wallet(nc):
     assert list(n.needs["category"]) == ["服务", "机床"]  # largest first
     assert n.brought_per_year == 8 * M
     text = n.describe("zh")
-    assert "3000.0万元" in text and "40%" in text and "3个需求" in text and "500.0万元" in text
+    assert "3,000万元" in text and "40%" in text and "3个需求" in text and "500万元" in text
     assert customer_needs(nc, "B").wallet_share is None
     with pytest.raises(ValueError, match="no customer named"):
         customer_needs(nc, "Z")

@@ -760,12 +760,12 @@ def test_my_deal_notebook_exercise_and_printed_review(lab, lab_page, browser, _s
     answer = ex.locator("input[type='text']").first
     feedback = ex.locator(".kalib-feedback")
     answer.fill("50")
-    ex.get_by_role("button", name="检查 · Check").click()
+    ex.get_by_role("button", name="检查").click()
     expect(feedback).to_contain_text("没有乘权重", timeout=STEP_MS)
     assert "✗" in feedback.inner_text()
     _shot(page, "lab-my-deal-exercise-hint", _active(".jp-Cell:has(.kalib-exercise:has-text('提到 4 分'))"))
     answer.fill(f"{right:.1f}")
-    ex.get_by_role("button", name="检查 · Check").click()
+    ex.get_by_role("button", name="检查").click()
     expect(feedback).to_contain_text("正确", timeout=STEP_MS)
     _shot(page, "lab-my-deal-exercise-right", _active(".jp-Cell:has(.kalib-exercise:has-text('提到 4 分'))"))
 

@@ -177,7 +177,7 @@ def _run_one(args: argparse.Namespace) -> int:
         if res.missing:
             print(f"{len(res.missing)} section(s) not available (the client's data lack what they need):")
             for m in res.missing:
-                print(f"  - {m['title_en']} {m['title_zh']}: {m['reason']}")
+                print(f"  - {m['title_zh'] if res.lang == 'zh' else m['title_en']}: {m['reason']}")
         say(f"done in {res.seconds:.1f} s")
     return 1 if (args.pdf and res.pdf is None) else 0
 

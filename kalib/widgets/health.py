@@ -93,7 +93,7 @@ def scorecard_html(result: HealthResult, lang: str = "zh") -> str:
 
     >>> from kalib.health import evaluate
     >>> h = scorecard_html(evaluate({"win_rate": 0.2}, "services"), "en")
-    >>> 'data-key="win_rate" data-status="below"' in h, "✗ 20.0%" in h
+    >>> 'data-key="win_rate" data-status="below"' in h, "✗ 20%" in h
     (True, True)
     """
     check_lang(lang)

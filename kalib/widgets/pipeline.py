@@ -35,7 +35,7 @@ Examples
 >>> p.rates["qualified"].value = 80
 >>> p.dashboard().expected
 2300000.0
->>> "2.3M RMB" in p.totals.value
+>>> "RMB 2.3M" in p.totals.value
 True
 """
 
