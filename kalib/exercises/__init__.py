@@ -127,6 +127,7 @@ __all__ = [
     "Feedback",
     "Hint",
     "feedback_html",
+    "case_text",
     "check",
     "choice",
     "get",
@@ -209,6 +210,17 @@ def per_client(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
     wrapper.__doc__, wrapper.__name__ = fn.__doc__, fn.__name__
     return wrapper
+
+
+def case_text(fn: Callable[[Any, str], str]) -> Callable[[Any, str], str]:
+    """A judgement's case text ``fn(client, lang)`` that says what is missing, in the reader's language,
+    instead of failing when the client lacks the data."""
+    def case(c: Any, lang: str) -> str:
+        try:
+            return fn(c, lang)
+        except MissingData as exc:
+            return tr(lang, f"无法给出案例：{exc.text('zh')}", f"No case: {exc}")
+    return case
 
 
 def _resolve(value: Any, client: Client | None) -> Any:

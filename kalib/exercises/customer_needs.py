@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from . import ExerciseSet, hint, per_client
+from . import ExerciseSet, case_text, hint, per_client
 
 exercises = ExerciseSet(__name__)
 
 
-def _case(fn):
-    """A case text that says what is missing instead of failing when the client lacks the data."""
-    def case(c, lang: str) -> str:
-        from ..client import MissingData
-        from ..i18n import tr
-
-        try:
-            return fn(c, lang)
-        except MissingData as exc:
-            return tr(lang, f"无法给出案例：{exc}", f"No case: {exc}")
-    return case
+_case = case_text
 
 
 @per_client
