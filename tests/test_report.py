@@ -569,9 +569,9 @@ def test_a_report_from_whatever_tables_exist(tmp_path, files, missing):
     assert html.count('<div class="not-available"><p><strong>Not available</strong>: needs ') == len(missing)
     titles = {s.notebook: s.en for s in SECTIONS}
     for nb in missing:
-        assert f"  - {titles[nb]} " in text
+        assert f"  - {titles[nb]}: " in text
     for s in SECTIONS:
         if s.notebook not in missing:
-            assert f"  - {s.en} " not in text
+            assert f"  - {s.en}: " not in text
     if "收入.csv" in files:  # says what to add
         assert "add an export of the opportunities (deals) from your CRM" in html
